@@ -1,0 +1,59 @@
+# Parcours — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV := DEBUG=1 PARCOURS_DEMO=1 DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/demo.sqlite3}
+PYTEST_ARGS ?=
+
+.PHONY: run test lint fmt install browser bench clean check migrations-check worker
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(BIN)/parcours: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(BIN)/parcours
+
+# Debian's Chromium drives the end-to-end tests; Playwright never downloads a browser.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installation de Chromium (paquet Debian) pour les tests de bout en bout…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: install
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/parcours migrate --no-input -v 0
+	$(DEMO_ENV) $(BIN)/parcours seed_demo
+	$(DEMO_ENV) $(BIN)/parcours run_demo --addr $(HOST):$(PORT)
+
+test: install browser
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	DEBUG=1 $(BIN)/parcours makemigrations --check --dry-run -v 1
+
+fmt: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var build src/*.egg-info

@@ -1,0 +1,1 @@
+"""Parcours: the Caf platform for the parcours séparation and the domestic-violence strands."""

@@ -1,0 +1,202 @@
+"""Staff forms. Labels and errors in French; widgets styled by core.forms."""
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from parcours.core.forms import DateInput, StyledForm, StyledFormMixin, StyledModelForm, TimeInput
+from parcours.core.models import Organisation, User
+from parcours.core.phones import normalize_french_phone
+from parcours.core.roles import Role
+from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
+
+
+class LoginForm(StyledForm):
+    email = forms.EmailField(
+        label="Adresse e-mail professionnelle",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class OtpForm(StyledForm):
+    otp_token = forms.RegexField(
+        label="Code à 6 chiffres de votre application d'authentification",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Le code compte 6 chiffres."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "maxlength": 8}
+        ),
+    )
+
+    def clean_otp_token(self):
+        return self.cleaned_data["otp_token"].strip()
+
+
+class ReauthForm(OtpForm):
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["password", "otp_token"]
+
+
+class ParcoursPasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class ParcoursSetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
+    pass
+
+
+class ParcoursPasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class HouseholdSearchForm(StyledForm):
+    q = forms.CharField(label="Numéro d'allocataire ou nom", max_length=80, required=False)
+
+
+class HouseholdForm(StyledModelForm):
+    class Meta:
+        model = Household
+        fields = ["file_number", "is_allocataire"]
+        help_texts = {
+            "file_number": "Le numéro du dossier dans le système d'information des prestations (7 chiffres en général)."
+        }
+
+    def clean_file_number(self):
+        value = self.cleaned_data["file_number"].strip().upper()
+        if not value.replace("-", "").isalnum():
+            raise forms.ValidationError("Le numéro ne contient que des chiffres, des lettres et des tirets.")
+        return value
+
+
+class PersonForm(StyledModelForm):
+    class Meta:
+        model = Person
+        fields = ["role", "first_name", "last_name", "birth_date", "is_declarant"]
+        widgets = {"birth_date": DateInput()}
+
+
+class AddressForm(StyledModelForm):
+    class Meta:
+        model = Address
+        fields = ["line", "complement", "postal_code", "city"]
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"].strip()
+        if not (len(value) == 5 and value.isdigit()):
+            raise forms.ValidationError("Le code postal compte 5 chiffres.")
+        return value
+
+
+class ProtectAddressForm(StyledModelForm):
+    reason = forms.CharField(
+        label="Motif de la protection", widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )
+
+    class Meta:
+        model = ProtectedAddress
+        fields = ["elected_kind", "elected_name", "elected_line", "elected_postal_code", "elected_city"]
+        labels = {
+            "elected_line": "Adresse élue",
+            "elected_postal_code": "Code postal",
+            "elected_city": "Commune",
+        }
+
+    def clean_elected_postal_code(self):
+        value = self.cleaned_data["elected_postal_code"].strip()
+        if not (len(value) == 5 and value.isdigit()):
+            raise forms.ValidationError("Le code postal compte 5 chiffres.")
+        return value
+
+
+class RevealForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de la consultation",
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ce motif est conservé dans le journal d'accès avec votre nom et l'heure.",
+        error_messages={
+            "min_length": "Indiquez précisément pourquoi vous devez voir l'adresse (10 caractères au moins)."
+        },
+    )
+
+
+class ContactForm(StyledModelForm):
+    class Meta:
+        model = ContactChannel
+        fields = ["kind", "value", "is_safe", "safe_from", "safe_until", "note"]
+        widgets = {"safe_from": TimeInput(), "safe_until": TimeInput()}
+
+    def clean(self):
+        data = super().clean()
+        kind, value = data.get("kind"), (data.get("value") or "").strip()
+        if kind == ContactChannel.Kind.EMAIL:
+            try:
+                data["value"] = forms.EmailField(
+                    error_messages={"required": "Saisissez l'adresse e-mail."}
+                ).clean(value)
+            except forms.ValidationError as error:
+                self.add_error("value", error)
+        elif kind in (ContactChannel.Kind.SMS, ContactChannel.Kind.PHONE):
+            normalized = normalize_french_phone(value)
+            if normalized is None:
+                self.add_error(
+                    "value",
+                    "Numéro de téléphone français invalide (ex. 06 12 34 56 78 ou +262 692 12 34 56).",
+                )
+            else:
+                data["value"] = normalized
+        if bool(data.get("safe_from")) != bool(data.get("safe_until")):
+            self.add_error(
+                "safe_until", "Indiquez le début et la fin de la plage horaire, ou aucun des deux."
+            )
+        return data
+
+
+class ConsentForm(StyledForm):
+    purpose = forms.ChoiceField(label="Objet", choices=Consent.Purpose.choices)
+    given = forms.TypedChoiceField(
+        label="Réponse de la personne",
+        choices=[("1", "Consent"), ("0", "Refuse")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="Précision", max_length=200, required=False)
+
+
+class AssignForm(StyledForm):
+    user = forms.ModelChoiceField(label="Agent à affecter", queryset=User.objects.none())
+
+    def __init__(self, *args, staff_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if staff_queryset is not None:
+            self.fields["user"].queryset = staff_queryset
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} — {', '.join(u.role_labels())}"
+        )
+
+
+class UserForm(StyledModelForm):
+    roles = forms.MultipleChoiceField(
+        label="Rôles", choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "organisation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).select_related(
+            "department"
+        )
+        if self.instance.pk:
+            self.fields["roles"].initial = sorted(self.instance.roles)

@@ -1,0 +1,288 @@
+"""Staff pages for households: search, household page, forms. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from parcours.backoffice.forms import (
+    AddressForm,
+    AssignForm,
+    ConsentForm,
+    ContactForm,
+    HouseholdForm,
+    HouseholdSearchForm,
+    PersonForm,
+    ProtectAddressForm,
+    RevealForm,
+)
+from parcours.backoffice.views.auth import reauthenticated_at
+from parcours.core import audit, policy
+from parcours.households import selectors, services
+from parcours.households.models import Address
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def search(request):
+    form = HouseholdSearchForm(request.GET or None)
+    results, page = None, None
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = selectors.search_households(request.user, form.cleaned_data["q"])
+        page = Paginator(results, 25).get_page(request.GET.get("page"))
+        audit.record(request.user, "households.household.searched", data={"results": page.paginator.count})
+    return render(request, "backoffice/households/search.html", {"form": form, "page": page})
+
+
+def create(request):
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.create_household(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Dossier {household.reference} créé.")
+            return redirect("backoffice:household-detail", pk=household.pk)
+    return render(request, "backoffice/households/form.html", {"form": form, "title": "Nouveau dossier"})
+
+
+def detail(request, pk: int):
+    household = selectors.household_for(request.user, pk)
+    context = {
+        "household": household,
+        "members": list(household.members.all()),
+        "can_edit": policy.can(request.user, "households.edit", household),
+        "can_protect": policy.has_perm(request.user, "households.protect_address"),
+        "can_reveal": policy.has_perm(request.user, "households.reveal_address"),
+        "sections": household_sections(request, household),
+    }
+    return render(request, "backoffice/households/detail.html", context)
+
+
+def household_sections(request, household) -> list[dict]:
+    """Panels that other modules add to the household page (pathway, protection, workshops…)."""
+    from parcours.backoffice import household_panels
+
+    return household_panels.render_all(request, household)
+
+
+def edit(request, pk: int):
+    household = selectors.household_for(request.user, pk, permission="households.edit", audited=False)
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_household(
+                actor=request.user, household=household, **{f: form.cleaned_data[f] for f in form.Meta.fields}
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Dossier modifié.")
+            return redirect("backoffice:household-detail", pk=household.pk)
+    household.refresh_from_db()
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": f"Modifier le dossier {household.reference}", "household": household},
+    )
+
+
+def person_create(request, pk: int):
+    household = selectors.household_for(request.user, pk, permission="households.edit", audited=False)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_person(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Personne ajoutée au foyer.")
+            return redirect("backoffice:household-detail", pk=household.pk)
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": "Ajouter une personne", "household": household},
+    )
+
+
+def person_edit(request, pk: int):
+    person = selectors.person_for(request.user, pk, permission="households.edit")
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(actor=request.user, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Personne modifiée.")
+            return redirect("backoffice:household-detail", pk=person.household_id)
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": "Modifier une personne", "household": person.household},
+    )
+
+
+def address_edit(request, pk: int):
+    person = selectors.person_for(request.user, pk, permission="households.edit")
+    if person.is_address_protected and not policy.has_perm(request.user, "households.protect_address"):
+        messages.error(request, "Cette adresse est protégée : seul un travailleur social peut la modifier.")
+        return redirect("backoffice:household-detail", pk=person.household_id)
+    instance = Address.objects.filter(person=person).first() if not person.is_address_protected else None
+    form = AddressForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        services.set_address(actor=request.user, person=person, **form.cleaned_data)
+        messages.success(request, "Adresse enregistrée.")
+        return redirect("backoffice:household-detail", pk=person.household_id)
+    title = "Nouvelle adresse protégée (elle restera masquée)" if person.is_address_protected else "Adresse"
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": title, "household": person.household},
+    )
+
+
+def address_protect(request, pk: int):
+    person = selectors.person_for(request.user, pk, permission="households.protect_address")
+    form = ProtectAddressForm(request.POST or None)
+    address_form = (
+        AddressForm(request.POST or None, prefix="real") if not hasattr(person, "address") else None
+    )
+    if request.method == "POST" and form.is_valid() and (address_form is None or address_form.is_valid()):
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            services.protect_address(
+                actor=request.user,
+                person=person,
+                reason=reason,
+                address=address_form.cleaned_data if address_form else None,
+                **data,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "L'adresse est protégée : l'adresse élue la remplace partout.")
+            return redirect("backoffice:household-detail", pk=person.household_id)
+    return render(
+        request,
+        "backoffice/households/protect.html",
+        {"form": form, "address_form": address_form, "person": person, "household": person.household},
+    )
+
+
+def address_reveal(request, pk: int):
+    """The audited reveal: a reason and a re-authentication of less than 5 minutes."""
+    person = selectors.person_for(request.user, pk, permission="households.reveal_address")
+    if not person.is_address_protected:
+        messages.info(request, "Cette personne n'a pas d'adresse protégée.")
+        return redirect("backoffice:household-detail", pk=person.household_id)
+    if not services.is_recently_reauthenticated(reauthenticated_at(request)):
+        return redirect(f"{reverse('backoffice:reauth')}?next={request.path}")
+    form = RevealForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
+        revealed = services.reveal_protected_address(
+            actor=request.user,
+            person=person,
+            reason=form.cleaned_data["reason"],
+            reauthenticated_at=reauthenticated_at(request),
+        )
+    return render(
+        request,
+        "backoffice/households/reveal.html",
+        {"form": form, "person": person, "household": person.household, "revealed": revealed},
+    )
+
+
+def contact_create(request, pk: int):
+    person = selectors.person_for(request.user, pk, permission="households.edit")
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_contact(actor=request.user, person=person, **form.cleaned_data)
+        messages.success(request, "Canal de contact ajouté.")
+        return redirect("backoffice:household-detail", pk=person.household_id)
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": f"Canal de contact — {person.full_name}", "household": person.household},
+    )
+
+
+def contact_edit(request, pk: int):
+    contact = selectors.contact_for(request.user, pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        services.update_contact(actor=request.user, contact=contact, **form.cleaned_data)
+        messages.success(request, "Canal de contact modifié.")
+        return redirect("backoffice:household-detail", pk=contact.person.household_id)
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": "Modifier le canal de contact", "household": contact.person.household},
+    )
+
+
+def consent_create(request, pk: int):
+    person = selectors.person_for(request.user, pk, permission="households.edit")
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_consent(actor=request.user, person=person, **form.cleaned_data)
+        messages.success(request, "Consentement enregistré.")
+        return redirect("backoffice:household-detail", pk=person.household_id)
+    return render(
+        request,
+        "backoffice/households/form.html",
+        {"form": form, "title": f"Consentement — {person.full_name}", "household": person.household},
+    )
+
+
+def reference_list(request):
+    query = request.GET.get("q", "")
+    restricted_only = request.GET.get("restreints") == "1"
+    qs = selectors.household_references(request.user, query=query, restricted_only=restricted_only)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/households/reference_list.html",
+        {"page": page, "q": query, "restricted_only": restricted_only},
+    )
+
+
+def reference(request, pk: int):
+    household = selectors.household_reference_for(request.user, pk)
+    return render(request, "backoffice/households/reference.html", {"household": household})
+
+
+def assign(request, pk: int):
+    household = selectors.household_reference_for(request.user, pk)
+    form = AssignForm(
+        request.POST or None, staff_queryset=selectors.assignable_staff(request.user, household)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_staff(actor=request.user, household=household, user=form.cleaned_data["user"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Agent affecté au dossier.")
+            return redirect("backoffice:household-reference", pk=household.pk)
+    return render(request, "backoffice/households/assign.html", {"form": form, "household": household})
+
+
+def unassign(request, pk: int):
+    assignment = selectors.assignment_for(request.user, pk)
+    household_pk = assignment.household_id
+    services.unassign_staff(actor=request.user, assignment=assignment)
+    messages.success(request, "Affectation retirée.")
+    return redirect("backoffice:household-reference", pk=household_pk)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "parcours.core"
+    label = "core"
+    verbose_name = "Socle"
+
+    def ready(self) -> None:
+        from parcours.core import signals  # noqa: F401

@@ -1,0 +1,186 @@
+"""The audit trail: who saw or changed what, append-only and hash-chained.
+
+Each entry carries the HMAC of its content and of the previous entry's hash, and entries are
+numbered 1, 2, 3… without gaps. `verify()` therefore detects an edited entry (its hash no
+longer matches), a deleted or reordered one (numbering or chaining breaks) and a truncated tail
+(the chain head, kept in its own row, names a later entry). The HMAC key lives outside the
+database, so someone who can write to the tables cannot forge a new chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from parcours.core.models import AuditChainHead, AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _key() -> bytes:
+    explicit = getattr(settings, "AUDIT_HMAC_KEY", "")
+    material = explicit or f"parcours-audit:{settings.SECRET_KEY}"
+    return hashlib.sha256(material.encode()).digest()
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    created = entry.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    payload = [
+        entry.id,
+        created,
+        entry.actor_id,
+        entry.actor_label,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.object_ref,
+        entry.department,
+        entry.scope,
+        entry.reason,
+        entry.data,
+        entry.prev_hash,
+    ]
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hmac.new(_key(), _canonical(entry), hashlib.sha256).hexdigest()
+
+
+def describe(obj: Any) -> tuple[str, str, str, str, str]:
+    """(object_type, object_id, reference, department, scope) of a model instance, without sensitive values."""
+    if obj is None:
+        return "", "", "", "", ""
+    object_type = obj._meta.label_lower
+    object_id = str(obj.pk)
+    ref = obj.audit_ref() if hasattr(obj, "audit_ref") else f"{obj._meta.verbose_name} n° {obj.pk}"
+    department = obj.audit_department() if hasattr(obj, "audit_department") else ""
+    if hasattr(obj, "audit_scope"):
+        scope = obj.audit_scope()
+    elif hasattr(obj, "policy_household"):
+        scope = f"household:{obj.policy_household().pk}"
+    else:
+        scope = ""
+    return object_type, object_id, ref, department or "", scope
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "système"
+    if getattr(actor, "pk", None) is None:
+        return str(actor)
+    return f"{actor.get_full_name()} <{actor.email}>"
+
+
+def _build(actor, action: str, obj, *, reason: str, data: dict | None, department: str | None) -> AuditEntry:
+    object_type, object_id, ref, obj_department, scope = describe(obj)
+    if department is None:
+        department = obj_department or (getattr(actor, "department_code", None) or "")
+    return AuditEntry(
+        created_at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_ref=ref[:200],
+        department=department,
+        scope=scope,
+        reason=reason or "",
+        data=data or {},
+    )
+
+
+def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"last_hash": GENESIS}
+        )
+        prev, next_id = head.last_hash, head.last_entry_id + 1
+        for entry in entries:
+            entry.id = next_id
+            entry.prev_hash = prev
+            entry.hash = compute_hash(entry)
+            prev, next_id = entry.hash, next_id + 1
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        AuditChainHead.objects.filter(id=1).update(
+            last_entry_id=next_id - 1, last_hash=prev, count=head.count + len(entries)
+        )
+    return entries
+
+
+def record(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    reason: str = "",
+    data: dict | None = None,
+    department: str | None = None,
+) -> AuditEntry:
+    """Append one entry. `action` is dotted: "<app>.<object>.<verb>", e.g. households.household.viewed."""
+    return _append([_build(actor, action, obj, reason=reason, data=data, department=department)])[0]
+
+
+def record_many(actor, action: str, objects: Iterable, *, reason: str = "", data: dict | None = None) -> int:
+    """Append one entry per object in a single chained batch (imports)."""
+    entries = [_build(actor, action, obj, reason=reason, data=data, department=None) for obj in objects]
+    if entries:
+        _append(entries)
+    return len(entries)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    problem: str = ""
+
+
+def verify(chunk_size: int = 5000) -> VerifyResult:
+    """Walk the chain from the first entry; name the first entry that breaks it."""
+    expected_id, prev, checked = 1, GENESIS, 0
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
+        if entry.id != expected_id:
+            return VerifyResult(
+                False,
+                checked,
+                expected_id,
+                f"entrée n° {expected_id} manquante (supprimée ou déplacée) ; l'entrée suivante porte le n° {entry.id}",
+            )
+        if entry.prev_hash != prev:
+            return VerifyResult(
+                False,
+                checked,
+                entry.id,
+                f"entrée n° {entry.id} : le chaînage avec l'entrée précédente est rompu",
+            )
+        if not hmac.compare_digest(compute_hash(entry), entry.hash):
+            return VerifyResult(False, checked, entry.id, f"entrée n° {entry.id} : son contenu a été modifié")
+        prev, expected_id, checked = entry.hash, expected_id + 1, checked + 1
+
+    head = AuditChainHead.objects.filter(id=1).first()
+    last_id = expected_id - 1
+    if head is None:
+        if checked:
+            return VerifyResult(False, checked, 1, "la tête de chaîne a disparu")
+        return VerifyResult(True, 0)
+    if head.last_entry_id != last_id or head.last_hash != prev or head.count != checked:
+        return VerifyResult(
+            False,
+            checked,
+            last_id + 1,
+            f"journal tronqué : la tête de chaîne annonce {head.last_entry_id} entrées, "
+            f"il en reste {checked} ; la première entrée manquante est la n° {last_id + 1}",
+        )
+    return VerifyResult(True, checked)

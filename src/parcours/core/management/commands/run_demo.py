@@ -1,0 +1,25 @@
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from parcours.core import demo
+
+
+class Command(BaseCommand):
+    help = "Sert l'application de démonstration et lance à côté le worker des tâches de fond."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+
+    def handle(self, *args, addr, **options):
+        demo.require_demo_mode()
+        worker = subprocess.Popen([sys.executable, "-m", "parcours", "db_worker", "--queue-name", "*"])  # noqa: S603
+        self.stdout.write(self.style.SUCCESS(f"Parcours : http://{addr}/ (agents : http://{addr}/gestion/)"))
+        try:
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=10)

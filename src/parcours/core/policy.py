@@ -1,0 +1,241 @@
+"""The access policy: the one place that says who may see or do what.
+
+Three questions, always in this order:
+1. the URL: every named URL is listed in `URLS` (deny by default; the authorization-matrix
+   test fails on any URL missing here) with the permission it needs;
+2. the role: `RULES` maps each permission to the roles that hold it;
+3. the record: personal data belongs to a department (staff of another department get 404,
+   never the data) and a restricted household is visible only to the staff assigned to it.
+
+Views, selectors, services and the API call `require`, `can` and `scope`; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from parcours.core.roles import Role
+
+SW, SA, BO = Role.SOCIAL_WORKER, Role.SERVICE_ADVISOR, Role.BENEFITS_OFFICER
+LOCAL_PILOT, NATIONAL_PILOT, PARTNER, ADMIN = Role.LOCAL_PILOT, Role.NATIONAL_PILOT, Role.PARTNER, Role.ADMIN
+CASEWORK = frozenset({SW, SA, BO})
+
+# Pseudo-permissions for URLs.
+PUBLIC = "public"  # anyone, signed in or not (public pages, health check)
+SIGN_IN = "sign_in"  # the sign-in steps themselves: reachable before the second factor
+SIGNED_IN = "signed_in"  # any staff member who passed both factors
+API_TOKEN = "api_token"  # an organisation's API token, checked by the API's authentication
+
+RULES: dict[str, frozenset[str]] = {
+    # --- households (foundation) ---
+    "households.view": CASEWORK,
+    "households.create": CASEWORK,
+    "households.edit": CASEWORK,
+    "households.protect_address": frozenset({SW}),
+    "households.reveal_address": frozenset({SW}),
+    # reference and assignments only (file number, restriction, who is assigned), never the content
+    "households.view_reference": frozenset({LOCAL_PILOT}),
+    "households.assign": frozenset({LOCAL_PILOT}),
+    # --- audit ---
+    "audit.view_department": frozenset({LOCAL_PILOT}),
+    # --- accounts ---
+    "accounts.manage": frozenset({ADMIN}),
+    # --- evaluation ---
+    "evaluation.view_national": frozenset({NATIONAL_PILOT}),
+    # --- pathways (issue 3) ---
+    # --- protection (issue 4) ---
+    # --- workshops (issue 5) ---
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a named URL needs.
+
+    `obj` names the kind of record the URL's arguments point to (the matrix test builds one of
+    each kind in the user's department, in another department, and restricted-not-assigned).
+    `restricted` says how a restricted record is treated: "assigned" (only the assigned staff)
+    or "reference" (the page shows the reference and assignments only, open to its permission).
+    """
+
+    permission: str
+    obj: str | None = None
+    restricted: str = "assigned"
+    methods: tuple[str, ...] = ("GET",)
+
+
+URLS: dict[str, Access] = {
+    # --- technical ---
+    "healthz": Access(PUBLIC),
+    # --- public pages (portal) ---
+    "portal:home": Access(PUBLIC),
+    "portal:accessibility": Access(PUBLIC),
+    "portal:legal": Access(PUBLIC),
+    "portal:privacy": Access(PUBLIC),
+    "portal:quick-exit-help": Access(PUBLIC),
+    # --- sign-in and own account ---
+    "backoffice:login": Access(SIGN_IN, methods=("GET", "POST")),
+    "backoffice:login-otp": Access(SIGN_IN, methods=("GET", "POST")),
+    "backoffice:login-enrol": Access(SIGN_IN, methods=("GET", "POST")),
+    "backoffice:logout": Access(SIGN_IN, methods=("POST",)),
+    "backoffice:password-reset": Access(SIGN_IN, methods=("GET", "POST")),
+    "backoffice:password-reset-done": Access(SIGN_IN),
+    "backoffice:password-reset-confirm": Access(SIGN_IN, methods=("GET", "POST")),
+    "backoffice:password-reset-complete": Access(SIGN_IN),
+    "backoffice:home": Access(SIGNED_IN),
+    "backoffice:reauth": Access(SIGNED_IN, methods=("GET", "POST")),
+    "backoffice:password-change": Access(SIGNED_IN, methods=("GET", "POST")),
+    # --- households ---
+    "backoffice:household-search": Access("households.view"),
+    "backoffice:household-create": Access("households.create", methods=("GET", "POST")),
+    "backoffice:household-detail": Access("households.view", obj="household"),
+    "backoffice:household-edit": Access("households.edit", obj="household", methods=("GET", "POST")),
+    "backoffice:person-create": Access("households.edit", obj="household", methods=("GET", "POST")),
+    "backoffice:person-edit": Access("households.edit", obj="person", methods=("GET", "POST")),
+    "backoffice:contact-create": Access("households.edit", obj="person", methods=("GET", "POST")),
+    "backoffice:contact-edit": Access("households.edit", obj="contact", methods=("GET", "POST")),
+    "backoffice:consent-create": Access("households.edit", obj="person", methods=("GET", "POST")),
+    "backoffice:address-edit": Access("households.edit", obj="person", methods=("GET", "POST")),
+    "backoffice:address-protect": Access("households.protect_address", obj="person", methods=("GET", "POST")),
+    "backoffice:address-reveal": Access("households.reveal_address", obj="person", methods=("GET", "POST")),
+    "backoffice:household-reference-list": Access("households.view_reference"),
+    "backoffice:household-reference": Access(
+        "households.view_reference", obj="household", restricted="reference"
+    ),
+    "backoffice:household-assign": Access(
+        "households.assign", obj="household", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:household-unassign": Access(
+        "households.assign", obj="assignment", restricted="reference", methods=("POST",)
+    ),
+    # --- audit ---
+    "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
+    # --- accounts administration ---
+    "backoffice:user-list": Access("accounts.manage"),
+    "backoffice:user-create": Access("accounts.manage", methods=("GET", "POST")),
+    "backoffice:user-edit": Access("accounts.manage", obj="user", methods=("GET", "POST")),
+    "backoffice:user-deactivate": Access("accounts.manage", obj="user", methods=("POST",)),
+    "backoffice:user-reset-otp": Access("accounts.manage", obj="user", methods=("POST",)),
+    # --- API ---
+    "api:openapi": Access(PUBLIC),
+    # --- pathways (issue 3) ---
+    # --- protection (issue 4) ---
+    # --- workshops (issue 5) ---
+}
+
+
+def url_name(resolver_match) -> str:
+    return resolver_match.view_name if resolver_match else ""
+
+
+def access_for(name: str) -> Access | None:
+    return URLS.get(name)
+
+
+def is_staff_verified(user) -> bool:
+    """Signed in with both factors (django-otp marks the session as verified)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+def role_allows(user, permission: str) -> bool:
+    """Whether the user's roles hold the permission (the table alone, session aside)."""
+    if permission in (PUBLIC, SIGNED_IN):
+        return True
+    roles = RULES.get(permission)
+    if roles is None:
+        raise KeyError(f"Permission inconnue de la politique d'accès : {permission}")
+    return bool(user.roles & roles)
+
+
+def has_perm(user, permission: str) -> bool:
+    if permission == PUBLIC:
+        return True
+    if not is_staff_verified(user):
+        return False
+    return role_allows(user, permission)
+
+
+def _record_household(obj):
+    """The household a record belongs to (the record itself when it is one)."""
+    if obj is None:
+        return None
+    if hasattr(obj, "policy_household"):
+        return obj.policy_household()
+    return None
+
+
+def _record_department(obj) -> str | None:
+    if hasattr(obj, "policy_department"):
+        return obj.policy_department()
+    household = _record_household(obj)
+    return household.department.code if household is not None else None
+
+
+def in_scope(user, obj, *, restricted: str = "assigned") -> bool:
+    """True when the record lies in what the user may see: own department, and assigned if restricted."""
+    department = _record_department(obj)
+    if department is None or department != user.department_code:
+        return False
+    household = _record_household(obj)
+    if household is not None and household.restricted and restricted == "assigned":
+        return household.is_assigned(user)
+    return True
+
+
+def _holds(user, permission: str) -> bool:
+    # Sessions are checked (both factors) by the middleware; services, tasks and commands check roles.
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and role_allows(user, permission)
+    )
+
+
+def can(user, permission: str, obj=None, *, restricted: str = "assigned") -> bool:
+    if not _holds(user, permission):
+        return False
+    return obj is None or in_scope(user, obj, restricted=restricted)
+
+
+def require(user, permission: str, obj=None, *, restricted: str = "assigned") -> None:
+    """Raise PermissionDenied (no such right: 403) or Http404 (record outside the user's scope)."""
+    if not _holds(user, permission):
+        raise PermissionDenied
+    if obj is not None and not in_scope(user, obj, restricted=restricted):
+        raise Http404
+
+
+def scope(
+    user,
+    queryset: QuerySet,
+    permission: str,
+    *,
+    household_path: str | None = None,
+    restricted: str = "assigned",
+):
+    """Filter `queryset` to the records the user may see under `permission`.
+
+    `household_path` is the lookup from the model to its household ("" for Household itself);
+    models declare it as `POLICY_HOUSEHOLD_PATH`.
+    """
+    if not _holds(user, permission):
+        return queryset.none()
+    if household_path is None:
+        household_path = queryset.model.POLICY_HOUSEHOLD_PATH
+    prefix = f"{household_path}__" if household_path else ""
+    department = user.department_code
+    if department is None:
+        return queryset.none()
+    qs = queryset.filter(**{f"{prefix}department__code": department})
+    if restricted == "assigned":
+        assigned = apps.get_model("households", "HouseholdAssignment").objects.filter(user=user)
+        qs = qs.filter(
+            Q(**{f"{prefix}restricted": False}) | Q(**{f"{prefix}pk__in": assigned.values("household_id")})
+        )
+    return qs

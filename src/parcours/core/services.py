@@ -1,0 +1,122 @@
+"""Writes on staff accounts: creation, roles, deactivation (which ends every session), second factor."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from parcours.core import audit, policy
+from parcours.core.models import Organisation, User, UserRole, UserSession
+from parcours.core.roles import CASEWORK_ROLES, NATIONAL_ROLES, Role
+
+
+def _check_roles(organisation: Organisation, roles: list[str]) -> None:
+    if not roles:
+        raise ValidationError({"roles": "Choisissez au moins un rôle."})
+    kind = organisation.kind
+    if kind == Organisation.Kind.NATIONAL and set(roles) - NATIONAL_ROLES:
+        raise ValidationError(
+            {"roles": "Un compte de la Cnaf ne peut être que pilote national ou administrateur."}
+        )
+    if kind == Organisation.Kind.PARTNER and set(roles) != {Role.PARTNER}:
+        raise ValidationError({"roles": "Un compte de partenaire a le seul rôle « Partenaire »."})
+    if kind == Organisation.Kind.CAF and set(roles) - (CASEWORK_ROLES | {Role.LOCAL_PILOT}):
+        raise ValidationError(
+            {
+                "roles": "Un compte de Caf est travailleur social, conseiller, gestionnaire ou pilote départemental."
+            }
+        )
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor,
+    email: str,
+    first_name: str,
+    last_name: str,
+    organisation: Organisation,
+    roles: list[str],
+    password: str | None = None,
+) -> User:
+    policy.require(actor, "accounts.manage")
+    _check_roles(organisation, roles)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "Un compte existe déjà avec cette adresse."})
+    user = User(email=email, first_name=first_name, last_name=last_name, organisation=organisation)
+    if password:
+        user._pending_roles = set(roles)
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()  # the person sets it through "mot de passe oublié"
+    user.save()
+    UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in sorted(set(roles))])
+    audit.record(actor, "core.user.created", user, data={"roles": sorted(set(roles))})
+    return user
+
+
+@transaction.atomic
+def update_user(
+    *,
+    actor,
+    user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organisation: Organisation,
+    roles: list[str],
+) -> User:
+    policy.require(actor, "accounts.manage")
+    _check_roles(organisation, roles)
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": "Un compte existe déjà avec cette adresse."})
+    user.first_name, user.last_name, user.email, user.organisation = (
+        first_name,
+        last_name,
+        email,
+        organisation,
+    )
+    user.save()
+    UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
+    for role in set(roles) - set(user.role_rows.values_list("role", flat=True)):
+        UserRole.objects.create(user=user, role=role)
+    user.__dict__.pop("roles", None)
+    audit.record(actor, "core.user.changed", user, data={"roles": sorted(set(roles))})
+    return user
+
+
+def end_sessions(user: User) -> int:
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def set_active(*, actor, user: User, active: bool) -> User:
+    policy.require(actor, "accounts.manage")
+    if user.pk == actor.pk and not active:
+        raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    ended = 0 if active else end_sessions(user)
+    audit.record(
+        actor,
+        "core.user.activated" if active else "core.user.deactivated",
+        user,
+        data={"sessions_ended": ended},
+    )
+    return user
+
+
+@transaction.atomic
+def reset_second_factor(*, actor, user: User) -> None:
+    """Lost phone: the next sign-in enrols a new device; current sessions end."""
+    policy.require(actor, "accounts.manage")
+    TOTPDevice.objects.filter(user=user).delete()
+    end_sessions(user)
+    audit.record(actor, "core.second_factor.reset", user)

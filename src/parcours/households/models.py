@@ -1,0 +1,315 @@
+"""Households (dossiers allocataires), their members, addresses, contact channels and consents.
+
+A protected address lives encrypted in its own table; everywhere else the person's elected
+address (lawyer, association, domiciliation) stands in for it. Only `services.reveal_protected_address`
+decrypts it, with a reason, after a recent re-authentication, and audits it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from parcours.core.models import Department
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form used for search on SQLite and PostgreSQL alike."""
+    normalized = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(c for c in normalized if not unicodedata.combining(c)).strip()
+
+
+class Household(models.Model):
+    POLICY_HOUSEHOLD_PATH = ""
+
+    department = models.ForeignKey(
+        Department, verbose_name="département", on_delete=models.PROTECT, related_name="+"
+    )
+    file_number = models.CharField("numéro d'allocataire", max_length=20)
+    is_allocataire = models.BooleanField("allocataire", default=True)
+    restricted = models.BooleanField("accès restreint", default=False)
+    restricted_at = models.DateTimeField("restreint le", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        ordering = ["department__code", "file_number"]
+        verbose_name = "foyer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "file_number"], name="unique_file_number_per_department"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"{self.department.code}-{self.file_number}"
+
+    def audit_ref(self) -> str:
+        return f"Dossier {self.reference}"
+
+    def audit_department(self) -> str:
+        return self.department.code
+
+    def policy_household(self) -> Household:
+        return self
+
+    def is_assigned(self, user) -> bool:
+        cache = self.__dict__.setdefault("_assigned_cache", {})
+        if user.pk not in cache:
+            cache[user.pk] = self.assignments.filter(user=user).exists()
+        return cache[user.pk]
+
+    def parents(self):
+        return self.members.filter(role=Person.Role.PARENT)
+
+    def children(self):
+        return self.members.filter(role=Person.Role.CHILD)
+
+
+class HouseholdAssignment(models.Model):
+    """Who may open a restricted household: set by the local pilot."""
+
+    POLICY_HOUSEHOLD_PATH = "household"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["household", "user"], name="unique_assignment")]
+        verbose_name = "affectation"
+
+    def __str__(self) -> str:
+        return f"Affectation n° {self.pk}"
+
+    def policy_household(self) -> Household:
+        return self.household
+
+    def audit_ref(self) -> str:
+        return f"Affectation de {self.user.email} au dossier {self.household.reference}"
+
+    def audit_department(self) -> str:
+        return self.household.department.code
+
+
+class Person(models.Model):
+    POLICY_HOUSEHOLD_PATH = "household"
+
+    class Role(models.TextChoices):
+        PARENT = "parent", "Parent"
+        CHILD = "child", "Enfant"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField("rôle dans le foyer", max_length=10, choices=Role.choices)
+    first_name = models.CharField("prénom", max_length=80)
+    last_name = models.CharField("nom", max_length=80)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    is_declarant = models.BooleanField("déclarant de la séparation", default=False)
+    search_name = models.CharField(max_length=170, editable=False, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["role", "birth_date", "last_name", "first_name"]
+        verbose_name = "personne"
+        indexes = [models.Index(fields=["household", "role"], name="person_household_role_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(f"{self.last_name} {self.first_name}")
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}"
+
+    def policy_household(self) -> Household:
+        return self.household
+
+    def audit_ref(self) -> str:
+        return f"Personne n° {self.pk} du dossier {self.household.reference}"
+
+    def audit_department(self) -> str:
+        return self.household.department.code
+
+    @property
+    def is_address_protected(self) -> bool:
+        return hasattr(self, "protected_address")
+
+    def display_address(self) -> DisplayAddress | None:
+        """The address any page, letter, export or message may show: never the protected one."""
+        protected = getattr(self, "protected_address", None)
+        if protected is not None:
+            return DisplayAddress(
+                lines=protected.elected_lines(),
+                is_elected=True,
+                label=f"Adresse élue ({protected.get_elected_kind_display().lower()})",
+            )
+        address = getattr(self, "address", None)
+        if address is None:
+            return None
+        return DisplayAddress(lines=address.lines(), is_elected=False, label="Adresse")
+
+
+@dataclass(frozen=True)
+class DisplayAddress:
+    lines: list[str]
+    is_elected: bool
+    label: str
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines)
+
+
+class Address(models.Model):
+    """The person's ordinary postal address (absent once the address is protected)."""
+
+    POLICY_HOUSEHOLD_PATH = "person__household"
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address")
+    line = models.CharField("adresse", max_length=200)
+    complement = models.CharField("complément", max_length=200, blank=True)
+    postal_code = models.CharField("code postal", max_length=5)
+    city = models.CharField("commune", max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "adresse"
+
+    def __str__(self) -> str:
+        return f"Adresse de la personne n° {self.person_id}"
+
+    def lines(self) -> list[str]:
+        return [x for x in (self.line, self.complement, f"{self.postal_code} {self.city}") if x]
+
+    def policy_household(self) -> Household:
+        return self.person.household
+
+
+class ProtectedAddress(models.Model):
+    """The real address of a person at risk: encrypted at rest, shown nowhere but the audited reveal."""
+
+    POLICY_HOUSEHOLD_PATH = "person__household"
+
+    class ElectedKind(models.TextChoices):
+        LAWYER = "lawyer", "Cabinet d'avocat"
+        ASSOCIATION = "association", "Association"
+        DOMICILIATION = "domiciliation", "Adresse de domiciliation"
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="protected_address")
+    ciphertext = models.BinaryField()
+    elected_kind = models.CharField("type d'adresse élue", max_length=20, choices=ElectedKind.choices)
+    elected_name = models.CharField("nom (cabinet, association…)", max_length=160)
+    elected_line = models.CharField("adresse", max_length=200)
+    elected_postal_code = models.CharField("code postal", max_length=5)
+    elected_city = models.CharField("commune", max_length=100)
+    protected_at = models.DateTimeField(default=timezone.now)
+    protected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "adresse protégée"
+
+    def __str__(self) -> str:
+        # Never the address itself: this string may end up in logs or error reports.
+        return f"Adresse protégée de la personne n° {self.person_id}"
+
+    def elected_lines(self) -> list[str]:
+        return [self.elected_name, self.elected_line, f"{self.elected_postal_code} {self.elected_city}"]
+
+    def policy_household(self) -> Household:
+        return self.person.household
+
+    def audit_ref(self) -> str:
+        return f"Adresse protégée de la personne n° {self.person_id}"
+
+    def audit_department(self) -> str:
+        return self.person.household.department.code
+
+
+class ContactChannel(models.Model):
+    POLICY_HOUSEHOLD_PATH = "person__household"
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+        PHONE = "phone", "Téléphone (appel)"
+        POSTAL = "postal", "Courrier"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField("canal", max_length=10, choices=Kind.choices)
+    value = models.CharField("coordonnée", max_length=200, blank=True)
+    is_safe = models.BooleanField(
+        "canal sûr", default=False, help_text="Confirmé avec la personne : personne d'autre n'y a accès."
+    )
+    safe_from = models.TimeField("joignable à partir de", null=True, blank=True)
+    safe_until = models.TimeField("joignable jusqu'à", null=True, blank=True)
+    note = models.CharField("remarque", max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_safe", "kind"]
+        verbose_name = "canal de contact"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}".strip()
+
+    def policy_household(self) -> Household:
+        return self.person.household
+
+    def audit_ref(self) -> str:
+        return f"Canal de contact n° {self.pk} de la personne n° {self.person_id}"
+
+    def audit_department(self) -> str:
+        return self.person.household.department.code
+
+
+class Consent(models.Model):
+    POLICY_HOUSEHOLD_PATH = "person__household"
+
+    class Purpose(models.TextChoices):
+        CONTACT = "contact", "Être contacté(e) dans le cadre du parcours"
+        PARTNER_REFERRAL = "partner_referral", "Orientation vers un partenaire (transmission de coordonnées)"
+        MEDIATION = "mediation", "Médiation familiale"
+        SURVEY = "survey", "Enquête de satisfaction"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField("objet", max_length=32, choices=Purpose.choices)
+    given = models.BooleanField("consentement donné")
+    recorded_at = models.DateTimeField("recueilli le", default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField("précision", max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = "consentement"
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} : {'oui' if self.given else 'non'}"
+
+    def policy_household(self) -> Household:
+        return self.person.household
+
+    def audit_ref(self) -> str:
+        return f"Consentement n° {self.pk} de la personne n° {self.person_id}"
+
+    def audit_department(self) -> str:
+        return self.person.household.department.code

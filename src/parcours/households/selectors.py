@@ -1,0 +1,123 @@
+"""Reads of household data. Every function takes the acting user; the policy decides what it sees."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from parcours.core import audit, policy
+from parcours.households.models import (
+    ContactChannel,
+    Household,
+    HouseholdAssignment,
+    Person,
+    fold,
+)
+
+
+def households_visible_to(actor, permission: str = "households.view") -> QuerySet[Household]:
+    return policy.scope(actor, Household.objects.select_related("department"), permission)
+
+
+def household_for(actor, pk: int, *, permission: str = "households.view", audited: bool = True) -> Household:
+    """One household, or 404 when it lies outside the actor's scope; opening it is audited."""
+    policy.require(actor, permission)
+    members = Person.objects.select_related("address", "protected_address").prefetch_related(
+        "contacts", "consents"
+    )
+    household = get_object_or_404(
+        households_visible_to(actor, permission).prefetch_related(
+            Prefetch("members", queryset=members), "assignments__user"
+        ),
+        pk=pk,
+    )
+    if audited:
+        audit.record(actor, "households.household.viewed", household)
+    return household
+
+
+def household_reference_for(actor, pk: int) -> Household:
+    """The reference view of the local pilot: department scope, restricted included, no content."""
+    return get_object_or_404(
+        policy.scope(
+            actor,
+            Household.objects.select_related("department").prefetch_related("assignments__user"),
+            "households.view_reference",
+            restricted="reference",
+        ),
+        pk=pk,
+    )
+
+
+def household_references(actor, *, query: str = "", restricted_only: bool = False) -> QuerySet[Household]:
+    qs = policy.scope(
+        actor,
+        Household.objects.select_related("department"),
+        "households.view_reference",
+        restricted="reference",
+    )
+    if query:
+        qs = qs.filter(file_number__icontains=query.strip())
+    if restricted_only:
+        qs = qs.filter(restricted=True)
+    return qs.order_by("file_number")
+
+
+def search_households(actor, query: str) -> QuerySet[Household]:
+    """By file number (exact prefix) or by a member's name (accents and case ignored)."""
+    query = (query or "").strip()
+    qs = households_visible_to(actor)
+    if not query:
+        return qs.none()
+    folded = fold(query)
+    by_name = Person.objects.filter(search_name__contains=folded).values("household_id")
+    return (
+        qs.filter(Q(file_number__startswith=query) | Q(pk__in=by_name))
+        .prefetch_related(Prefetch("members", queryset=Person.objects.filter(role=Person.Role.PARENT)))
+        .order_by("file_number")
+    )
+
+
+def person_for(actor, pk: int, permission: str = "households.view") -> Person:
+    person = get_object_or_404(
+        policy.scope(actor, Person.objects.select_related("household__department"), permission), pk=pk
+    )
+    return person
+
+
+def contact_for(actor, pk: int, permission: str = "households.edit") -> ContactChannel:
+    return get_object_or_404(
+        policy.scope(
+            actor, ContactChannel.objects.select_related("person__household__department"), permission
+        ),
+        pk=pk,
+    )
+
+
+def assignment_for(actor, pk: int) -> HouseholdAssignment:
+    return get_object_or_404(
+        policy.scope(
+            actor,
+            HouseholdAssignment.objects.select_related("household__department", "user"),
+            "households.assign",
+            restricted="reference",
+        ),
+        pk=pk,
+    )
+
+
+def assignable_staff(actor, household: Household):
+    from parcours.core.models import User
+    from parcours.core.roles import CASEWORK_ROLES
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            organisation__department=household.department,
+            organisation__kind="caf",
+            role_rows__role__in=CASEWORK_ROLES,
+        )
+        .exclude(assignments__household=household)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )

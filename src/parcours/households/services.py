@@ -1,0 +1,239 @@
+"""Every write to household data: permission check, invariants, audit entry, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from parcours.core import audit, crypto, policy
+from parcours.households.models import (
+    Address,
+    Consent,
+    ContactChannel,
+    Household,
+    HouseholdAssignment,
+    Person,
+    ProtectedAddress,
+)
+
+HOUSEHOLD_FIELDS = ("file_number", "is_allocataire")
+PERSON_FIELDS = ("role", "first_name", "last_name", "birth_date", "is_declarant")
+CONTACT_FIELDS = ("kind", "value", "is_safe", "safe_from", "safe_until", "note")
+ADDRESS_FIELDS = ("line", "complement", "postal_code", "city")
+ELECTED_FIELDS = ("elected_kind", "elected_name", "elected_line", "elected_postal_code", "elected_city")
+
+
+def _changed(instance, values: dict) -> list[str]:
+    changed = []
+    for field, value in values.items():
+        if getattr(instance, field) != value:
+            setattr(instance, field, value)
+            changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def create_household(*, actor, file_number: str, is_allocataire: bool = True) -> Household:
+    policy.require(actor, "households.create")
+    department = actor.department
+    if Household.objects.filter(department=department, file_number=file_number).exists():
+        raise ValidationError({"file_number": "Un dossier porte déjà ce numéro dans votre département."})
+    household = Household.objects.create(
+        department=department, file_number=file_number, is_allocataire=is_allocataire
+    )
+    audit.record(actor, "households.household.created", household)
+    return household
+
+
+@transaction.atomic
+def update_household(*, actor, household: Household, **values) -> Household:
+    policy.require(actor, "households.edit", household)
+    unknown = set(values) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise ValueError(f"Champs non modifiables : {sorted(unknown)}")
+    if (
+        "file_number" in values
+        and Household.objects.filter(department=household.department, file_number=values["file_number"])
+        .exclude(pk=household.pk)
+        .exists()
+    ):
+        raise ValidationError({"file_number": "Un dossier porte déjà ce numéro dans votre département."})
+    changed = _changed(household, values)
+    if changed:
+        household.save()
+        audit.record(actor, "households.household.changed", household, data={"fields": changed})
+    return household
+
+
+@transaction.atomic
+def restrict_household(*, actor, household: Household, reason: str) -> Household:
+    """Restrict access to the assigned staff; the actor is assigned so that the work can go on."""
+    policy.require(actor, "households.edit", household)
+    if not household.restricted:
+        household.restricted = True
+        household.restricted_at = timezone.now()
+        household.save(update_fields=["restricted", "restricted_at", "updated_at"])
+        audit.record(actor, "households.household.restricted", household, reason=reason)
+    HouseholdAssignment.objects.get_or_create(
+        household=household, user=actor, defaults={"assigned_by": actor}
+    )
+    return household
+
+
+@transaction.atomic
+def add_person(*, actor, household: Household, **values) -> Person:
+    policy.require(actor, "households.edit", household)
+    person = Person(household=household, **{k: v for k, v in values.items() if k in PERSON_FIELDS})
+    person.full_clean(exclude=["search_name"])
+    person.save()
+    audit.record(actor, "households.person.created", person)
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, **values) -> Person:
+    policy.require(actor, "households.edit", person)
+    changed = _changed(person, {k: v for k, v in values.items() if k in PERSON_FIELDS})
+    if changed:
+        person.full_clean(exclude=["search_name"])
+        person.save()
+        audit.record(actor, "households.person.changed", person, data={"fields": changed})
+    return person
+
+
+@transaction.atomic
+def set_address(*, actor, person: Person, **values) -> None:
+    """Set the person's address; once protected, it is the encrypted address that changes."""
+    policy.require(actor, "households.edit", person)
+    values = {k: v for k, v in values.items() if k in ADDRESS_FIELDS}
+    protected = ProtectedAddress.objects.filter(person=person).first()
+    if protected is not None:
+        policy.require(actor, "households.protect_address", person)
+        protected.ciphertext = crypto.encrypt(json.dumps(values, ensure_ascii=False))
+        protected.save(update_fields=["ciphertext"])
+        audit.record(actor, "households.protected_address.changed", protected)
+        return
+    address, created = Address.objects.get_or_create(person=person, defaults=values)
+    if not created:
+        _changed(address, values)
+        address.save()
+    audit.record(actor, "households.address.changed", person)
+
+
+@transaction.atomic
+def protect_address(
+    *, actor, person: Person, reason: str, address: dict | None = None, **elected
+) -> ProtectedAddress:
+    """Encrypt the person's real address and put the elected one in its place, everywhere."""
+    policy.require(actor, "households.protect_address", person)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Indiquez le motif de la protection."})
+    current = Address.objects.filter(person=person).first()
+    real = address or ({f: getattr(current, f) for f in ADDRESS_FIELDS} if current else None)
+    if not real or not real.get("line"):
+        raise ValidationError("Saisissez l'adresse réelle à protéger.")
+    elected = {k: v for k, v in elected.items() if k in ELECTED_FIELDS}
+    protected, _ = ProtectedAddress.objects.update_or_create(
+        person=person,
+        defaults={
+            "ciphertext": crypto.encrypt(
+                json.dumps({f: real.get(f, "") for f in ADDRESS_FIELDS}, ensure_ascii=False)
+            ),
+            "protected_by": actor,
+            **elected,
+        },
+    )
+    if current is not None:
+        current.delete()
+    audit.record(actor, "households.address.protected", protected, reason=reason)
+    return protected
+
+
+@dataclass(frozen=True)
+class RevealedAddress:
+    line: str
+    complement: str
+    postal_code: str
+    city: str
+
+    def lines(self) -> list[str]:
+        return [x for x in (self.line, self.complement, f"{self.postal_code} {self.city}") if x]
+
+
+def is_recently_reauthenticated(reauthenticated_at: datetime | None) -> bool:
+    return reauthenticated_at is not None and timezone.now() - reauthenticated_at <= settings.REAUTH_WINDOW
+
+
+@transaction.atomic
+def reveal_protected_address(
+    *, actor, person: Person, reason: str, reauthenticated_at: datetime | None
+) -> RevealedAddress:
+    """The only way to read a protected address in clear: a reason, a fresh re-authentication, an audit line."""
+    policy.require(actor, "households.reveal_address", person)
+    if not (reason or "").strip() or len(reason.strip()) < 10:
+        raise ValidationError(
+            {"reason": "Indiquez précisément pourquoi vous devez voir l'adresse (10 caractères au moins)."}
+        )
+    if not is_recently_reauthenticated(reauthenticated_at):
+        raise PermissionDenied("Une ré-authentification récente est nécessaire.")
+    protected = ProtectedAddress.objects.select_related("person__household__department").get(person=person)
+    values = json.loads(crypto.decrypt(protected.ciphertext))
+    audit.record(actor, "households.protected_address.revealed", protected, reason=reason.strip())
+    return RevealedAddress(**{f: values.get(f, "") for f in ADDRESS_FIELDS})
+
+
+@transaction.atomic
+def add_contact(*, actor, person: Person, **values) -> ContactChannel:
+    policy.require(actor, "households.edit", person)
+    contact = ContactChannel(person=person, **{k: v for k, v in values.items() if k in CONTACT_FIELDS})
+    contact.full_clean()
+    contact.save()
+    audit.record(actor, "households.contact.created", contact, data={"safe": contact.is_safe})
+    return contact
+
+
+@transaction.atomic
+def update_contact(*, actor, contact: ContactChannel, **values) -> ContactChannel:
+    policy.require(actor, "households.edit", contact)
+    changed = _changed(contact, {k: v for k, v in values.items() if k in CONTACT_FIELDS})
+    if changed:
+        contact.full_clean()
+        contact.save()
+        audit.record(actor, "households.contact.changed", contact, data={"fields": changed})
+    return contact
+
+
+@transaction.atomic
+def record_consent(*, actor, person: Person, purpose: str, given: bool, note: str = "") -> Consent:
+    policy.require(actor, "households.edit", person)
+    consent = Consent.objects.create(
+        person=person, purpose=purpose, given=given, note=note, recorded_by=actor
+    )
+    audit.record(actor, "households.consent.recorded", consent, data={"purpose": purpose, "given": given})
+    return consent
+
+
+@transaction.atomic
+def assign_staff(*, actor, household: Household, user) -> HouseholdAssignment:
+    policy.require(actor, "households.assign", household, restricted="reference")
+    if user.department_code != household.department.code or not user.is_active:
+        raise ValidationError("Seul un agent actif de la Caf du département peut être affecté à ce dossier.")
+    assignment, created = HouseholdAssignment.objects.get_or_create(
+        household=household, user=user, defaults={"assigned_by": actor}
+    )
+    if created:
+        audit.record(actor, "households.assignment.created", assignment)
+    return assignment
+
+
+@transaction.atomic
+def unassign_staff(*, actor, assignment: HouseholdAssignment) -> None:
+    policy.require(actor, "households.assign", assignment, restricted="reference")
+    audit.record(actor, "households.assignment.deleted", assignment)
+    assignment.delete()

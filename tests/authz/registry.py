@@ -1,0 +1,56 @@
+"""How the authorization-matrix and canary tests build the records a URL points to.
+
+Each module adds a `kinds_<module>.py` file beside this one with builders:
+
+    @kind("household")
+    def household(world, variant):      # variant: "own", "other", "restricted"
+        return {"pk": world.household(variant).pk}
+
+`variant` is a record of the principal's own department, of another department, or of the
+own department but restricted to staff the principal is not among. A builder returns None
+for a variant that does not apply to its kind (accounts have no department variant). URLs without a record but
+with arguments (tokens…) register sample arguments with `@url_kwargs("namespace:name")`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+
+KINDS: dict[str, Callable] = {}
+URL_KWARGS: dict[str, Callable] = {}
+OUTPUTS: list[Callable] = []
+VARIANTS = ("own", "other", "restricted")
+
+
+def kind(name: str):
+    def decorator(func):
+        KINDS[name] = func
+        return func
+
+    return decorator
+
+
+def url_kwargs(url_name: str):
+    def decorator(func):
+        URL_KWARGS[url_name] = func
+        return func
+
+    return decorator
+
+
+def output(func):
+    """Register an output for the canary test: (world, principal) -> iterable of (label, text or bytes).
+
+    Documents, exports, messages, API payloads that are not plain GET pages go here (`outputs_*.py`).
+    """
+    OUTPUTS.append(func)
+    return func
+
+
+def load_all() -> None:
+    package = importlib.import_module("tests.authz")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith(("kinds_", "outputs_")):
+            importlib.import_module(f"tests.authz.{module.name}")
