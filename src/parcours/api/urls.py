@@ -3,6 +3,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from parcours.api import urls_pathways
+
 app_name = "api"
 
 urlpatterns = [
@@ -12,3 +14,5 @@ urlpatterns = [
         name="openapi",
     ),
 ]
+
+urlpatterns += urls_pathways.urlpatterns

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from parcours.backoffice import urls_notifications, urls_pathways, urls_protection, urls_workshops
 from parcours.backoffice.views import accounts, audit, auth, home, households
 
 app_name = "backoffice"
@@ -53,3 +54,9 @@ urlpatterns = [
     path("comptes/<int:pk>/activation/", accounts.user_deactivate, name="user-deactivate"),
     path("comptes/<int:pk>/second-facteur/", accounts.user_reset_otp, name="user-reset-otp"),
 ]
+
+# Each module keeps its staff URLs in its own file (same namespace).
+urlpatterns += urls_pathways.urlpatterns
+urlpatterns += urls_notifications.urlpatterns
+urlpatterns += urls_protection.urlpatterns
+urlpatterns += urls_workshops.urlpatterns

@@ -47,9 +47,23 @@ RULES: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
     "evaluation.view_national": frozenset({NATIONAL_PILOT}),
-    # --- pathways (issue 3) ---
-    # --- protection (issue 4) ---
-    # --- workshops (issue 5) ---
+    #
+    # --- pathways: separation events, templates, steps, worklists -----------------------------
+    #
+    #
+    #
+    # --- notifications: outbox, message status ------------------------------------------------
+    #
+    #
+    #
+    # --- protection: violence reports, safety checklist, referrals, emergency aid (AUU) ----------
+    #
+    #
+    #
+    # --- workshops: Parents après la séparation --------------------------------------------------
+    #
+    #
+    #
 }
 
 
@@ -123,9 +137,23 @@ URLS: dict[str, Access] = {
     "backoffice:user-reset-otp": Access("accounts.manage", obj="user", methods=("POST",)),
     # --- API ---
     "api:openapi": Access(PUBLIC),
-    # --- pathways (issue 3) ---
-    # --- protection (issue 4) ---
-    # --- workshops (issue 5) ---
+    #
+    # --- pathways -------------------------------------------------------------------------------
+    #
+    #
+    #
+    # --- notifications --------------------------------------------------------------------------
+    #
+    #
+    #
+    # --- protection -----------------------------------------------------------------------------
+    #
+    #
+    #
+    # --- workshops (staff pages, public pages, signed links) -------------------------------------
+    #
+    #
+    #
 }
 
 

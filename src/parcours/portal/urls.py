@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parcours.portal import views
+from parcours.portal import urls_workshops, views
 
 app_name = "portal"
 
@@ -13,3 +13,5 @@ urlpatterns = [
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("sortie-rapide/", views.quick_exit_help, name="quick-exit-help"),
 ]
+
+urlpatterns += urls_workshops.urlpatterns

@@ -1,0 +1,3 @@
+"""API URLs of the pathways module (namespace api)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff URLs of the notifications module (namespace backoffice)."""
+
+urlpatterns: list = []

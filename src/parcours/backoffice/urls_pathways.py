@@ -1,0 +1,3 @@
+"""Staff URLs of the pathways module (namespace backoffice)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff URLs of the protection module (namespace backoffice)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff URLs of the workshops module (namespace backoffice)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Public URLs of the workshops module (namespace portal)."""
+
+urlpatterns: list = []
