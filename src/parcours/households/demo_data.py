@@ -128,6 +128,13 @@ def protect(rng, person: Person, actor: User | None) -> None:
     address.delete()
 
 
+def unique_file_number(rng, department: Department) -> str:
+    while True:
+        candidate = f"{rng.randint(1000000, 9999999)}"
+        if not Household.objects.filter(department=department, file_number=candidate).exists():
+            return candidate
+
+
 @demo.register("Foyers", order=10)
 def seed_households(*, rng, scale, stdout):
     total = protected = 0
@@ -135,7 +142,7 @@ def seed_households(*, rng, scale, stdout):
         department = Department.objects.get(code=code)
         social_worker = User.objects.get(email=demo.demo_email("social_worker", code))
         for index in range(max(1, int(HOUSEHOLDS_PER_DEPARTMENT[code] * scale))):
-            household = make_household(rng, department, f"{rng.randint(1000000, 9999999)}")
+            household = make_household(rng, department, unique_file_number(rng, department))
             total += 1
             # About one family in six: a protected address and a file restricted to its assigned staff.
             if index % 6 == 3:
