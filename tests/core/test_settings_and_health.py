@@ -112,3 +112,15 @@ def test_the_parcours_command_runs_django_commands():
         check=False,
     )
     assert result.returncode == 0 and "verify" in result.stdout
+
+
+@pytest.mark.parametrize("path", ["/", "/gestion/connexion/"])
+def test_every_asset_a_page_loads_is_served_by_the_app_itself(client, db, path):
+    import re
+
+    html = client.get(path).content.decode()
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert len(assets) >= 4
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert not re.search(r'(?:href|src)="(?:https?:)?//', html.replace('href="https://www.meteofrance.com/"', ""))
