@@ -123,4 +123,6 @@ def test_every_asset_a_page_loads_is_served_by_the_app_itself(client, db, path):
     assert len(assets) >= 4
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
-    assert not re.search(r'(?:href|src)="(?:https?:)?//', html.replace('href="https://www.meteofrance.com/"', ""))
+    assert not re.search(
+        r'(?:href|src)="(?:https?:)?//', html.replace('href="https://www.meteofrance.com/"', "")
+    )

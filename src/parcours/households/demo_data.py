@@ -75,7 +75,6 @@ def make_household(
     surnames = SURNAMES.get(code, SURNAMES["default"])
     household = Household.objects.create(department=department, file_number=file_number)
     mother_name, father_name = rng.choice(surnames), rng.choice(surnames)
-    postal_code, city = rng.choice(CITIES[code])
     mother = Person.objects.create(
         household=household, role=Person.Role.PARENT, first_name=rng.choice(FEMALE), last_name=mother_name,
         birth_date=_birth(rng, 22, 50), is_declarant=True,
@@ -85,6 +84,8 @@ def make_household(
         birth_date=_birth(rng, 23, 55),
     )  # fmt: skip
     for parent in (mother, father):
+        # Separated: each parent has an address of their own, often in the same department.
+        postal_code, city = rng.choice(CITIES[code])
         Address.objects.create(
             person=parent,
             line=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
