@@ -220,3 +220,23 @@ def test_services_refuse_other_departments_records(household):
     stranger = factories.make_user("social_worker", "974")
     with pytest.raises(Http404):
         services.update_household(actor=stranger, household=household, file_number="999")
+
+
+def test_the_national_pilot_sees_aggregates_with_small_counts_hidden(client_for, db):
+    for _ in range(12):
+        factories.HouseholdFactory(department_code="92")
+    factories.HouseholdFactory(department_code="974", file_number="9000001")
+    pilot = factories.make_user("national_pilot", None)
+    rows = {r["code"]: r for r in selectors.national_counts(pilot)}
+    assert rows["92"]["total"] == 12 and rows["92"]["restricted"] is None
+    assert rows["974"]["total"] is None
+    page = client_for(pilot).get(reverse("backoffice:home")).content.decode()
+    assert "Vue nationale" in page and "&lt; 11" in page
+    with pytest.raises(PermissionDenied):
+        selectors.national_counts(factories.make_user("local_pilot", "92"))
+
+
+def test_reading_a_person_form_is_audited(client_for, social_worker, household):
+    person = household.members.get()
+    client_for(social_worker).get(reverse("backoffice:person-edit", kwargs={"pk": person.pk}))
+    assert AuditEntry.objects.filter(action="households.person.viewed", object_id=str(person.pk)).exists()
