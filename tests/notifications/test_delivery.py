@@ -1,0 +1,103 @@
+"""A worker that dies at any step: the next one neither loses nor repeats the message."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from parcours.notifications import chokepoint, delivery, outbox
+from parcours.notifications.models import Message
+from tests.notifications.factories import family, letters_stored, sms_sent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(template):
+    template(
+        key="tests.simple",
+        email_subject="Information",
+        email_body="Votre dossier est à jour.",
+        sms_text="Votre dossier est à jour.",
+        letter_body="<p>Votre dossier est à jour.</p>",
+    )
+
+    def make(channel):
+        _, mother, _, _ = family(channels=(channel,))
+        return outbox.enqueue(actor=None, template="tests.simple", key=f"k-{channel}", person=mother)
+
+    return make
+
+
+def die_after(step: str, message: Message) -> Message:
+    """Run the worker's steps by hand up to `step`, as if it were killed right after, lease expired."""
+    claimed = delivery.claim_next("dead-worker")
+    assert claimed.pk == message.pk
+    if step != "claim":
+        decision = chokepoint.decide(claimed)
+        Message.objects.filter(pk=claimed.pk).update(
+            channel=decision.channel, recipient=decision.to, body=decision.rendered.text
+        )
+        if step == "hand_over":
+            delivery.hand_over(claimed, decision)
+    Message.objects.filter(pk=message.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    return claimed
+
+
+def delivered_count(channel: str) -> int:
+    return {"email": len(mail.outbox), "sms": len(sms_sent()), "postal": len(letters_stored())}[channel]
+
+
+@pytest.mark.parametrize("channel", ["email", "sms", "postal"])
+@pytest.mark.parametrize("step", ["claim", "prepare", "hand_over"])
+def test_a_worker_killed_at_any_step_leaves_exactly_one_delivery(queued, channel, step):
+    message = queued(channel)
+    die_after(step, message)
+    report = outbox.deliver_due(worker_id="next-worker")
+    assert report.recovered == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert delivered_count(channel) == 1
+    if step == "hand_over":
+        assert (
+            "pas de second envoi" in message.reason or "pas de second envoi" in message.events.last().detail
+        )
+
+
+def test_a_live_workers_claim_is_not_taken_over_before_its_lease_ends(queued):
+    message = queued("email")
+    delivery.claim_next("slow-worker")
+    report = outbox.deliver_due(worker_id="other-worker")
+    assert report.recovered == 0 and report.handled == 0
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENDING and message.claimed_by == "slow-worker"
+
+
+def test_when_the_transport_cannot_tell_the_message_is_sent_again_with_the_same_reference(queued, settings):
+    # SMTP-like: a backend that keeps no trace the worker could look up after a crash.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    message = queued("email")
+    die_after("hand_over", message)
+    outbox.deliver_due()
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert any("ne dit pas si l'envoi a eu lieu" in e.detail for e in message.events.all())
+
+
+def test_a_claimed_message_cannot_be_finished_by_a_worker_that_lost_its_claim(queued):
+    message = queued("email")
+    claimed = delivery.claim_next("first")
+    Message.objects.filter(pk=message.pk).update(claimed_by="second")
+    assert delivery.finish(claimed, Message.Status.SENT) is False
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENDING
+
+
+def test_the_worker_command_sends_what_is_due_then_stops(queued):
+    message = queued("sms")
+    call_command("worker", "--until-empty", "--no-tasks", verbosity=0)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert len(sms_sent()) == 1
