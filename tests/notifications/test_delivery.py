@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks import task
 
 from parcours.notifications import chokepoint, delivery, outbox
 from parcours.notifications.models import Message
@@ -101,3 +102,39 @@ def test_the_worker_command_sends_what_is_due_then_stops(queued):
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
     assert len(sms_sent()) == 1
+
+
+RAN: list[str] = []
+
+
+@task()
+def record_value(value):
+    RAN.append(value)
+
+
+@pytest.fixture
+def database_task_backend(settings):
+    """The production task backend (tasks queued in the database) instead of the tests' immediate one."""
+    from asgiref.local import Local
+    from django_tasks import task_backends
+
+    def reset():
+        task_backends._settings = None
+        task_backends.__dict__.pop("settings", None)
+        task_backends._connections = Local(task_backends.thread_critical)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    reset()
+    yield
+    reset()
+
+
+def test_the_worker_also_runs_the_tasks_other_modules_queue_in_the_database(database_task_backend):
+    from django_tasks_db.models import DBTaskResult
+
+    RAN.clear()
+    record_value.enqueue("import n° 1")
+    assert RAN == [] and DBTaskResult.objects.count() == 1
+    call_command("worker", "--until-empty", verbosity=0)
+    assert RAN == ["import n° 1"]
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
