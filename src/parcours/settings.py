@@ -322,3 +322,5 @@ PARCOURS_OUTBOX_LEASE_SECONDS = env_int("PARCOURS_OUTBOX_LEASE_SECONDS", 120)
 # Neutral wording on the protected track, and the Caf's phone number given in neutral messages.
 PARCOURS_NEUTRAL_SUBJECT = env_str("PARCOURS_NEUTRAL_SUBJECT", "Message de votre Caf")
 PARCOURS_CAF_PHONE = env_str("PARCOURS_CAF_PHONE", "3230")
+# WeasyPrint reports every rendering step at INFO: keep the worker's log readable.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
