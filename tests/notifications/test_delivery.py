@@ -96,6 +96,9 @@ def test_a_claimed_message_cannot_be_finished_by_a_worker_that_lost_its_claim(qu
     assert message.status == Message.Status.SENDING
 
 
+@pytest.mark.django_db(
+    transaction=True
+)  # a command runs outside any transaction (it closes stale connections)
 def test_the_worker_command_sends_what_is_due_then_stops(queued):
     message = queued("sms")
     call_command("worker", "--until-empty", "--no-tasks", verbosity=0)
@@ -129,6 +132,7 @@ def database_task_backend(settings):
     reset()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_also_runs_the_tasks_other_modules_queue_in_the_database(database_task_backend):
     from django_tasks_db.models import DBTaskResult
 

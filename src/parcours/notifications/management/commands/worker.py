@@ -13,7 +13,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 
 from parcours.notifications import delivery
@@ -49,7 +49,8 @@ class Command(BaseCommand):
             )
         totals = delivery.Report()
         while self.running:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                close_old_connections()  # a restarted database is reconnected to, as requests do
             report = delivery.run_once(
                 worker_id=worker_id, limit=batch_size, should_stop=lambda: not self.running
             )
