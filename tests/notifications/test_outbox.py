@@ -379,3 +379,42 @@ def test_an_ics_attachment_goes_with_the_email(rdv):
     (sent,) = mail.outbox
     assert sent.attachments[0][0] == "rendez-vous.ics"
     assert "SUMMARY:Rendez-vous" in sent.attachments[0][1]
+
+
+def test_modules_are_told_once_when_a_message_reaches_its_final_status(rdv):
+    from parcours.notifications.signals import message_finished
+
+    seen = []
+
+    def receiver(sender, message, status, **kwargs):
+        seen.append((message.key, status))
+
+    message_finished.connect(receiver)
+    try:
+        _, mother, father, _ = family(channels=("email",))
+        father.contacts.update(is_safe=False)
+        outbox.enqueue(
+            actor=None, template="tests.rdv", key="s-sent", person=mother, context={"day": date(2026, 3, 12)}
+        )
+        outbox.enqueue(
+            actor=None,
+            template="tests.rdv",
+            key="s-refused",
+            person=father,
+            context={"day": date(2026, 3, 12)},
+        )
+        later = datetime.now(UTC) + timedelta(days=1)
+        outbox.enqueue(
+            actor=None,
+            template="tests.rdv",
+            key="s-dropped",
+            person=mother,
+            context={"day": date(2026, 3, 12)},
+            not_before=later,
+        )
+        outbox.deliver_due()
+        outbox.deliver_due()
+        outbox.cancel(key="s-dropped", reason="Séance annulée")
+    finally:
+        message_finished.disconnect(receiver)
+    assert sorted(seen) == [("s-dropped", "dropped"), ("s-refused", "refused"), ("s-sent", "sent")]

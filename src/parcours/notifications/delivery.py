@@ -32,6 +32,7 @@ from parcours.notifications.backends import email as email_transport
 from parcours.notifications.backends import letters as letter_transport
 from parcours.notifications.backends import sms as sms_transport
 from parcours.notifications.models import Message, MessageEvent
+from parcours.notifications.signals import message_finished
 
 logger = logging.getLogger("parcours.notifications")
 S = Message.Status
@@ -85,6 +86,7 @@ def finish(message: Message, status: str, reason: str = "", *, claimed: bool = T
     if done:
         detail = reason or {S.SENT: "Envoyé"}.get(status, "")
         _event(message.pk, status, detail)
+        message_finished.send(sender=Message, message=Message.objects.get(pk=message.pk), status=status)
     return done
 
 

@@ -28,6 +28,9 @@ Guarantees:
   time which safe channel is used, holds it until the person's safe hours, drops it when the
   template's relevance hook says so, refuses anything unsafe — never silently.
 
+To follow a message (mark a step done once it is sent, flag a refusal), connect to
+`parcours.notifications.signals.message_finished` (message, status) or read `Message` by its key.
+
 `enqueue` does not check the actor's permission: it is called from services that already did. In
 tests, `outbox.deliver_due()` runs the worker once, synchronously.
 """
@@ -45,6 +48,7 @@ from parcours.households.models import Household, Person
 from parcours.notifications import context as context_codec
 from parcours.notifications import delivery, safety, templates
 from parcours.notifications.models import Message, MessageAttachment, MessageEvent
+from parcours.notifications.signals import message_finished
 
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
 
@@ -210,6 +214,8 @@ def cancel(*, key: str | None = None, key_prefix: str | None = None, reason: str
             MessageEvent(message_id=pk, at=now, status=Message.Status.DROPPED, detail=reason[:500])
             for pk in ids
         )
+        for message in Message.objects.filter(pk__in=ids):
+            message_finished.send(sender=Message, message=message, status=Message.Status.DROPPED)
     return count
 
 

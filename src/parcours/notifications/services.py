@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from parcours.core import audit, policy
 from parcours.notifications.models import Message, MessageEvent
+from parcours.notifications.signals import message_finished
 
 RETRYABLE = (Message.Status.FAILED, Message.Status.REFUSED)
 
@@ -53,5 +54,6 @@ def cancel_message(*, actor, message: Message, reason: str) -> Message:
     message.reason = f"Annulé par {actor.get_full_name()} : {reason}"[:500]
     message.save()
     MessageEvent.objects.create(message=message, at=now, status=Message.Status.DROPPED, detail=message.reason)
+    message_finished.send(sender=Message, message=message, status=Message.Status.DROPPED)
     audit.record(actor, "notifications.message.cancelled", message, reason=reason)
     return message
