@@ -1,6 +1,9 @@
 """Staff pages: the household's messages, a message's page, retry and cancel, the letter PDF, the outbox."""
 
+from datetime import UTC, datetime, time
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from parcours.core.models import AuditEntry
@@ -177,3 +180,31 @@ def test_the_local_pilots_outbox_shows_statuses_and_failures_without_content(mak
     assert 'href="/gestion/messages/"' in home  # menu entry with the failures badge
     filtered = client.get(reverse("backoffice:outbox"), {"status": "failed"}).content.decode()
     assert "1 message" in filtered
+
+
+def test_the_home_page_lists_the_messages_to_review_in_my_households(worker):
+    user, client = worker
+    _, mother, father, _ = family(channels=("email",))
+    father.contacts.update(is_safe=False)
+    callback(mother, "h-1")
+    refused = callback(father, "h-2")
+    outbox.deliver_due()
+    html = client.get(reverse("backoffice:home")).content.decode()
+    assert "Messages à revoir" in html
+    assert reverse("backoffice:message-detail", kwargs={"pk": refused.pk}) in html
+    assert "Julien GRONDIN" in html and "Nadia HOARAU" not in html
+
+
+def test_a_held_message_says_why_it_waits(worker):
+    user, client = worker
+    household, mother, _, _ = family(channels=("email",))
+    mother.contacts.update(safe_from=time(18, 0), safe_until=time(20, 0))
+    with time_machine.travel(datetime(2026, 6, 10, 10, tzinfo=UTC), tick=False):
+        message = callback(mother, "h-3")
+        outbox.deliver_due()
+    message.refresh_from_db()
+    assert message.status == Message.Status.PENDING
+    (entry,) = [e for e in timeline.entries_for(user, household) if e.kind == "message"]
+    assert "Hors des heures sûres" in entry.detail
+    page = client.get(reverse("backoffice:household-detail", kwargs={"pk": household.pk})).content.decode()
+    assert "En attente" in page and "Hors des heures sûres" in page

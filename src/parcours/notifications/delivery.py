@@ -91,21 +91,22 @@ def finish(message: Message, status: str, reason: str = "", *, claimed: bool = T
 
 
 @transaction.atomic
-def release(message: Message, *, at, detail: str, status_for_event: str = S.PENDING, **fields) -> bool:
-    """Back to `pending`, due at `at` (held for safe hours, retry after a failure, recovery)."""
+def release(message: Message, *, at, detail: str) -> bool:
+    """Back to `pending`, due at `at` (held for safe hours, retry after a failure, recovery); the
+    reason stays on the message so that staff see why it waits."""
     done = (
         _owned(message, True).update(
             status=S.PENDING,
             next_attempt_at=at,
             lease_until=None,
             claimed_by="",
+            reason=detail[:500],
             updated_at=timezone.now(),
-            **fields,
         )
         == 1
     )
     if done:
-        _event(message.pk, status_for_event, detail)
+        _event(message.pk, S.PENDING, detail)
     return done
 
 

@@ -69,3 +69,17 @@ def department_outbox(actor, *, status: str = "", channel: str = "") -> QuerySet
 
 def failed_count(actor) -> int:
     return department_outbox(actor, status=Message.Status.FAILED).count()
+
+
+def messages_to_review(actor, *, days: int = 30) -> QuerySet[Message]:
+    """Failed or refused messages of the last days in what the actor may see: someone has to act."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    return (
+        messages_visible_to(actor)
+        .filter(status__in=(Message.Status.FAILED, Message.Status.REFUSED), updated_at__gte=since)
+        .order_by("-updated_at", "-id")
+    )

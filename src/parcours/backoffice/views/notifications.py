@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
-from parcours.backoffice import household_panels, navigation
+from parcours.backoffice import home_cards, household_panels, navigation
 from parcours.core import policy
 from parcours.core.forms import StyledForm
 from parcours.notifications import selectors, services
@@ -36,6 +36,21 @@ def household_messages_panel(request, household):
     return render_to_string(
         "backoffice/notifications/household_panel.html",
         {"items": items, "household": household},
+        request=request,
+    )
+
+
+@home_cards.register("messages-to-review", order=40)
+def messages_to_review_card(request):
+    if not policy.has_perm(request.user, "notifications.view"):
+        return None
+    to_review = selectors.messages_to_review(request.user)
+    items = list(to_review[:5])
+    if not items:
+        return None
+    return render_to_string(
+        "backoffice/notifications/review_card.html",
+        {"items": items, "count": to_review.count()},
         request=request,
     )
 
