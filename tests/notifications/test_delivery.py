@@ -142,3 +142,16 @@ def test_the_worker_also_runs_the_tasks_other_modules_queue_in_the_database(data
     call_command("worker", "--until-empty", verbosity=0)
     assert RAN == ["import n° 1"]
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_the_worker_started_by_make_run_stops_when_its_parent_is_gone(queued):
+    import os
+
+    message = queued("email")
+    not_my_parent = os.getppid() + 1
+    call_command("worker", "--until-empty", "--no-tasks", "--parent-pid", str(not_my_parent), verbosity=0)
+    message.refresh_from_db()
+    assert message.status == Message.Status.PENDING  # stopped before doing anything
+    call_command("worker", "--until-empty", "--no-tasks", "--parent-pid", str(os.getppid()), verbosity=0)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT

@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -18,7 +19,9 @@ class Command(BaseCommand):
         demo.require_demo_mode()
         # `parcours worker` sends the outbox (e-mails in var/mailbox/, SMS in var/sms/, letters) and runs the
         # database task queue, like db_worker did.
-        worker = subprocess.Popen([sys.executable, "-m", "parcours", "worker"])  # noqa: S603
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "parcours", "worker", "--parent-pid", str(os.getpid())]
+        )
         self.stdout.write(self.style.SUCCESS(f"Parcours : http://{addr}/ (agents : http://{addr}/gestion/)"))
         try:
             call_command("runserver", addr, use_reloader=False)

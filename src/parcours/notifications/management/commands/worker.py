@@ -9,6 +9,7 @@ Ctrl+C finishes the message or task in hand, then stops; SIGKILL loses and dupli
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 
@@ -36,8 +37,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--worker-id", default="", help="identifiant unique du worker (par défaut : aléatoire)"
         )
+        parser.add_argument(
+            "--parent-pid", type=int, default=0, help="s'arrêter quand ce processus disparaît (make run)"
+        )
 
-    def handle(self, *args, interval, batch_size, until_empty, no_tasks, worker_id, **options):
+    def handle(self, *args, interval, batch_size, until_empty, no_tasks, worker_id, parent_pid, **options):
         self.running = True
         worker_id = worker_id or f"worker-{get_random_string(12)}"
         signal.signal(signal.SIGTERM, self._stop)
@@ -48,7 +52,11 @@ class Command(BaseCommand):
                 f"Worker {worker_id} démarré (messages{'' if no_tasks else ' et tâches de fond'})."
             )
         totals = delivery.Report()
+        # The database task worker announces every batch at INFO: only its warnings and errors here.
+        logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         while self.running:
+            if parent_pid and os.getppid() != parent_pid:
+                break  # the demo server died (even through os._exit): do not outlive it
             if not connection.in_atomic_block:
                 close_old_connections()  # a restarted database is reconnected to, as requests do
             report = delivery.run_once(
@@ -86,8 +94,12 @@ class Command(BaseCommand):
             from django_tasks_db.management.commands.db_worker import Worker
         except ImportError:  # pragma: no cover - both are dependencies of the project
             return 0
+        from django_tasks_db.models import DBTaskResult
+
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if not isinstance(backend, DatabaseBackend):
+            return 0
+        if not DBTaskResult.objects.ready().filter(backend_name=backend.alias).exists():
             return 0
         worker = Worker(
             queue_names=["*"],
