@@ -325,3 +325,8 @@ PARCOURS_NEUTRAL_SUBJECT = env_str("PARCOURS_NEUTRAL_SUBJECT", "Message de votre
 PARCOURS_CAF_PHONE = env_str("PARCOURS_CAF_PHONE", "3230")
 # WeasyPrint reports every rendering step at INFO: keep the worker's log readable.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
+
+# --- protection: violence reports, referrals, emergency aid (AUU) -------------------------------
+# Proof documents of the AUU: size limit (MB); they are stored with the default storage, i.e. under
+# PRIVATE_MEDIA_ROOT, outside the web root, and served only through an audited staff view.
+PARCOURS_PROOF_MAX_MB = env_int("PARCOURS_PROOF_MAX_MB", 10)

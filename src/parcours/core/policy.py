@@ -59,9 +59,18 @@ RULES: dict[str, frozenset[str]] = {
     "notifications.view_outbox": frozenset({LOCAL_PILOT}),  # the department's outbox: statuses, no content
     #
     # --- protection: violence reports, safety checklist, referrals, emergency aid (AUU) ----------
-    #
-    #
-    #
+    "protection.view": CASEWORK,  # the protected track of a household (restricted: assigned staff)
+    "protection.report_violence": CASEWORK,  # any casework role, at any step
+    "protection.manage_checklist": CASEWORK,  # tick the safety checklist
+    "protection.refer": CASEWORK,  # refer to a partner (consent recorded), follow-up, referral sheet
+    "protection.view_partners": CASEWORK | {LOCAL_PILOT},  # the department's partner directory
+    "protection.manage_partners": frozenset({LOCAL_PILOT}),  # edit the directory
+    "protection.register_aid": CASEWORK,  # record an AUU request and its proof
+    "protection.view_aid": CASEWORK,  # an AUU file of a household the user may open
+    "protection.process_aid": frozenset({BO}),  # worklist, decision, payment, refusal, loan follow-up
+    "protection.download_proof": frozenset({SW, BO}),  # the proof document itself (audited)
+    "protection.view_ceilings": frozenset({BO, LOCAL_PILOT, NATIONAL_PILOT}),  # the dated scale
+    "protection.manage_ceilings": frozenset({NATIONAL_PILOT}),  # a new dated scale (national)
     # --- workshops: Parents après la séparation --------------------------------------------------
     #
     #
@@ -152,9 +161,31 @@ URLS: dict[str, Access] = {
     "backoffice:message-letter": Access("notifications.download_letter", obj="message"),
     #
     # --- protection -----------------------------------------------------------------------------
-    #
-    #
-    #
+    "backoffice:protection-report": Access(
+        "protection.report_violence", obj="household", methods=("GET", "POST")
+    ),
+    "backoffice:protection-track": Access("protection.view", obj="household"),
+    "backoffice:safety-step-edit": Access(
+        "protection.manage_checklist", obj="safety_step", methods=("GET", "POST")
+    ),
+    "backoffice:referral-create": Access("protection.refer", obj="household", methods=("GET", "POST")),
+    "backoffice:referral-edit": Access("protection.refer", obj="referral", methods=("GET", "POST")),
+    "backoffice:referral-sheet": Access("protection.refer", obj="referral"),
+    "backoffice:partner-list": Access("protection.view_partners"),
+    "backoffice:partner-create": Access("protection.manage_partners", methods=("GET", "POST")),
+    "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
+    "backoffice:aid-create": Access("protection.register_aid", obj="household", methods=("GET", "POST")),
+    "backoffice:aid-worklist": Access("protection.process_aid"),
+    "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
+    "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-pay": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-proceedings": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-repayment": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-proof-upload": Access("protection.register_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-proof": Access("protection.download_proof", obj="proof"),
+    "backoffice:aid-ceilings": Access("protection.view_ceilings"),
+    "backoffice:aid-ceiling-create": Access("protection.manage_ceilings", methods=("GET", "POST")),
     # --- workshops (staff pages, public pages, signed links) -------------------------------------
     #
     #

@@ -16,7 +16,8 @@
      violence vocabulary, whoever the recipient;
    - on the protected track (neutral wording), no separation vocabulary and not the other parent's name.
 
-Modules refine the protected track and add private fragments through the `register_*` functions.
+Modules refine the protected track and add private fragments through the `register_*` functions
+(`register_restricted_household_decider` narrows "restricted household" to the person at risk).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from parcours.notifications.context import walk
 PROTECTED_TRACK_RULES: list[Callable[[Person], bool]] = []
 SENSITIVE_HOUSEHOLD_RULES: list[Callable[[Household], bool]] = []
 PRIVATE_FRAGMENT_SOURCES: list[Callable[[Person], Iterable[str]]] = []
+RESTRICTED_HOUSEHOLD_DECIDERS: list[Callable[[Person], bool | None]] = []
 
 
 def register_protected_track_rule(func: Callable[[Person], bool]) -> Callable:
@@ -51,6 +53,14 @@ def register_sensitive_household_rule(func: Callable[[Household], bool]) -> Call
     return func
 
 
+def register_restricted_household_decider(func: Callable[[Person], bool | None]) -> Callable:
+    """`func(person) -> True | False | None`: in a restricted household, whether this person is the one
+    at risk. A module that knows (protection: the person named in a violence report) answers True or
+    False; None leaves the decision to the restriction alone (everyone on the neutral wording)."""
+    RESTRICTED_HOUSEHOLD_DECIDERS.append(func)
+    return func
+
+
 def register_private_fragments(func: Callable[[Person], Iterable[str]]) -> Callable:
     """`func(person) -> texts` private to that person (a place, "12 mars à 14h30"…) that no message
     to another member of the household may contain."""
@@ -60,7 +70,15 @@ def register_private_fragments(func: Callable[[Person], Iterable[str]]) -> Calla
 
 @register_protected_track_rule
 def _restricted_household(person: Person) -> bool:
-    return person.household.restricted
+    if not person.household.restricted:
+        return False
+    # Switching the other parent to the neutral wording would itself tell him that something happened:
+    # where a module knows who is at risk, only that person gets it.
+    for decider in RESTRICTED_HOUSEHOLD_DECIDERS:
+        verdict = decider(person)
+        if verdict is not None:
+            return verdict
+    return True
 
 
 @register_protected_track_rule

@@ -5,3 +5,7 @@ class ProtectionConfig(AppConfig):
     name = "parcours.protection"
     label = "protection"
     verbose_name = "Protection (violences conjugales)"
+
+    def ready(self) -> None:
+        # The chokepoint's protected-track rules and the household timeline source.
+        from parcours.protection import safety, timeline  # noqa: F401

@@ -1,0 +1,218 @@
+"""Forms of the protected track, referrals and the AUU (staff pages). They only collect input:
+the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from parcours.core.forms import DateInput, StyledForm, StyledModelForm
+from parcours.protection.models import EmergencyAid, Partner, Referral, SafetyStep, ViolenceReport
+from parcours.protection.services.referrals import PARTNER_FIELDS
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+
+class ViolenceReportForm(StyledForm):
+    person = PersonChoiceField(
+        label="Personne exposée aux violences",
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    source = forms.ChoiceField(
+        label="Comment les violences sont-elles connues ?",
+        choices=ViolenceReport.Source.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Éléments utiles au suivi (facultatif)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Seulement ce qui sert à protéger la personne (urgence, enfants exposés, contraintes de contact). "
+            "Pas d'appréciation. Ce texte n'apparaît que pour les agents affectés au dossier."
+        ),
+    )
+
+    def __init__(self, *args, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = parents
+        declarant = next((p for p in parents if p.is_declarant), None)
+        if declarant is not None:
+            self.fields["person"].initial = declarant.pk
+
+
+class SafetyStepForm(StyledForm):
+    status = forms.ChoiceField(label="État", choices=SafetyStep.Status.choices, widget=forms.RadioSelect)
+    done_on = forms.DateField(label="Fait le", required=False, widget=DateInput())
+    note = forms.CharField(
+        label="Précision",
+        required=False,
+        max_length=300,
+        help_text="Obligatoire si l'étape est sans objet (par exemple : pas de compte en ligne partagé).",
+    )
+
+    def __init__(self, *args, step: SafetyStep, **kwargs):
+        super().__init__(*args, **kwargs)
+        if step.kind == SafetyStep.Kind.ONLINE_ACCOUNT:
+            self.fields["done_on"].label = "Accès de l'autre parent révoqué le"
+            self.fields[
+                "done_on"
+            ].help_text = "Date à laquelle l'accès a été révoqué dans le système de prestations."
+        elif step.kind == SafetyStep.Kind.BANK_DETAILS:
+            self.fields["done_on"].label = "Nouvelles coordonnées bancaires demandées le"
+
+
+class ReferralForm(StyledForm):
+    person = PersonChoiceField(label="Personne orientée", queryset=None, empty_label=None)
+    partner = forms.ModelChoiceField(label="Partenaire", queryset=None, empty_label="— Choisir —")
+    mode = forms.ChoiceField(label="Modalité", choices=Referral.Mode.choices, widget=forms.RadioSelect)
+    consent_given = forms.BooleanField(
+        label="La personne a donné son accord pour que ses coordonnées soient transmises à ce partenaire",
+        required=False,
+        help_text="Indispensable pour une transmission ; l'accord est enregistré sur sa fiche (consentements).",
+    )
+    need = forms.CharField(
+        label="Besoin de la personne",
+        max_length=300,
+        help_text="Par exemple : conseil juridique, mise à l'abri, accompagnement au dépôt de plainte.",
+    )
+    follow_up_on = forms.DateField(label="À relancer le (facultatif)", required=False, widget=DateInput())
+
+    def __init__(self, *args, persons, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+        self.fields["partner"].queryset = partners
+        self.fields["mode"].initial = Referral.Mode.TRANSMISSION
+
+
+class ReferralFollowUpForm(StyledForm):
+    status = forms.ChoiceField(label="Suivi", choices=Referral.Status.choices)
+    status_note = forms.CharField(
+        label="Précision",
+        required=False,
+        max_length=300,
+        help_text="Obligatoire pour une orientation sans suite.",
+    )
+    follow_up_on = forms.DateField(label="À relancer le (facultatif)", required=False, widget=DateInput())
+
+
+class PartnerForm(StyledModelForm):
+    class Meta:
+        model = Partner
+        fields = PARTNER_FIELDS
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.email
+
+
+class AidRequestForm(StyledForm):
+    person = PersonChoiceField(label="Demandeur (personne victime)", queryset=None, empty_label=None)
+    received_on = forms.DateField(label="Demande reçue le", widget=DateInput())
+    is_allocataire = forms.BooleanField(
+        label="Le demandeur est allocataire",
+        required=False,
+        help_text="Délai de paiement : 3 jours ouvrés après la réception pour un allocataire, 5 sinon.",
+    )
+    proof_kind = forms.ChoiceField(label="Justificatif", choices=EmergencyAid.ProofKind.choices)
+    proof_date = forms.DateField(
+        label="Date du justificatif", widget=DateInput(), help_text="Il doit dater de moins de 12 mois."
+    )
+    proof_file = forms.FileField(
+        label="Document justificatif (facultatif, peut être ajouté ensuite)",
+        required=False,
+        help_text="PDF, JPEG ou PNG. Les métadonnées (position GPS, auteur…) sont supprimées à l'enregistrement.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
+    )
+    officer = OfficerChoiceField(
+        label="Gestionnaire-conseil chargé du dossier", queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args, persons, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+        self.fields["officer"].queryset = officers
+        self.fields[
+            "officer"
+        ].help_text = (
+            "Il est affecté au dossier (restreint) pour l'instruire ; l'affectation est journalisée."
+        )
+
+
+class ProofUploadForm(StyledForm):
+    proof_file = forms.FileField(
+        label="Document justificatif",
+        help_text="PDF, JPEG ou PNG. Les métadonnées (position GPS, auteur…) sont supprimées à l'enregistrement.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
+    )
+
+
+class AidDecisionForm(StyledForm):
+    monthly_resources = forms.DecimalField(
+        label="Ressources mensuelles du demandeur (€)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        localize=True,
+        help_text="Selon le système de prestations. Jusqu'au plafond inclus : aide non remboursable ; au-delà : prêt sans intérêt.",
+    )
+    children_count = forms.IntegerField(label="Enfants à charge", min_value=0, max_value=20)
+    amount = forms.DecimalField(
+        label="Montant de l'aide (€)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        localize=True,
+        help_text="Montant calculé par le système de prestations.",
+    )
+    decided_on = forms.DateField(label="Date de la décision", widget=DateInput())
+
+
+class AidRefusalForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif du refus",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Il est journalisé. Le message envoyé à la personne ne le cite pas : elle est invitée à appeler la Caf.",
+    )
+
+
+class AidPaymentForm(StyledForm):
+    paid_on = forms.DateField(label="Paiement effectué le", widget=DateInput())
+    reference = forms.CharField(label="Référence du paiement (facultatif)", required=False, max_length=60)
+
+
+class ProceedingsForm(StyledForm):
+    proceedings = forms.ChoiceField(
+        label="Procédure pénale", choices=EmergencyAid.Proceedings.choices, widget=forms.RadioSelect
+    )
+    on = forms.DateField(label="Date de l'information ou de la décision", widget=DateInput())
+
+
+class RepaymentForm(StyledForm):
+    claimed_on = forms.DateField(label="Remboursement demandé le", widget=DateInput())
+
+
+class CeilingScaleForm(StyledForm):
+    valid_from = forms.DateField(label="En vigueur à partir du", widget=DateInput())
+    amount_0 = forms.DecimalField(
+        label="Personne seule (€ par mois)", min_value=0, decimal_places=2, localize=True
+    )
+    amount_1 = forms.DecimalField(label="1 enfant (€ par mois)", min_value=0, decimal_places=2, localize=True)
+    amount_2 = forms.DecimalField(
+        label="2 enfants (€ par mois)", min_value=0, decimal_places=2, localize=True
+    )
+    amount_3 = forms.DecimalField(
+        label="3 enfants ou plus (€ par mois)", min_value=0, decimal_places=2, localize=True
+    )
+    source = forms.CharField(label="Texte de référence", max_length=200)

@@ -1,0 +1,629 @@
+"""Staff pages of the protected track, the partner directory, referrals and the AUU.
+
+Thin: selectors read (and scope: restricted households open to their assigned staff only), services
+write. The household page gets a "Protection" panel; benefits officers get the AUU worklist (with a
+count in the menu) and a home card; casework staff get a card of safety steps still to do.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from parcours.backoffice import home_cards, household_panels, navigation
+from parcours.backoffice.forms_protection import (
+    AidDecisionForm,
+    AidPaymentForm,
+    AidRefusalForm,
+    AidRequestForm,
+    CeilingScaleForm,
+    PartnerForm,
+    ProceedingsForm,
+    ProofUploadForm,
+    ReferralFollowUpForm,
+    ReferralForm,
+    RepaymentForm,
+    SafetyStepForm,
+    ViolenceReportForm,
+)
+from parcours.core import calendar, policy
+from parcours.core.roles import Role
+from parcours.protection import documents, rules, selectors, services
+from parcours.protection.models import EmergencyAid, Partner
+
+navigation.register(
+    navigation.NavItem(
+        "Aides d'urgence",
+        "backoffice:aid-worklist",
+        "protection.process_aid",
+        order=40,
+        count=lambda user: selectors.open_aid_count(user),
+    )
+)
+navigation.register(
+    navigation.NavItem("Partenaires", "backoffice:partner-list", "protection.view_partners", order=75)
+)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _form_page(
+    request,
+    form,
+    *,
+    title,
+    household=None,
+    intro="",
+    aside="",
+    submit="Enregistrer",
+    cancel=None,
+    multipart=False,
+):
+    return render(
+        request,
+        "backoffice/protection/form.html",
+        {
+            "form": form,
+            "title": title,
+            "household": household,
+            "intro": intro,
+            "aside": aside,
+            "submit": submit,
+            "cancel": cancel
+            or (
+                reverse("backoffice:protection-track", args=[household.pk])
+                if household
+                else reverse("backoffice:home")
+            ),
+            "multipart": multipart,
+        },
+    )
+
+
+def _with_time_left(household, aids) -> None:
+    """Attach `left` (working days to the deadline, or None once paid or refused) to each aid."""
+    today = calendar.local_date(household.department)
+    for aid in aids:
+        aid.left = rules.time_left(household.department, aid.due_on, today) if aid.is_open else None
+
+
+# --- household page, home cards -------------------------------------------------------------------
+
+
+@household_panels.register("protection", order=15)
+def protection_panel(request, household):
+    if not policy.can(request.user, "protection.view", household):
+        return None
+    track = selectors.track_for(request.user, household)
+    _with_time_left(household, track.aids)
+    return render_to_string(
+        "backoffice/protection/household_panel.html",
+        {
+            "household": household,
+            "track": track,
+            "can_report": policy.can(request.user, "protection.report_violence", household),
+            "can_register_aid": policy.can(request.user, "protection.register_aid", household),
+        },
+        request=request,
+    )
+
+
+@home_cards.register("aid-worklist", order=15)
+def aid_card(request):
+    if not policy.has_perm(request.user, "protection.process_aid"):
+        return None
+    rows = selectors.aid_worklist(request.user)
+    if not rows:
+        return None
+    return render_to_string(
+        "backoffice/protection/aid_card.html",
+        {"rows": rows[:5], "count": len(rows), "late": sum(1 for r in rows if r.time_left.late)},
+        request=request,
+    )
+
+
+@home_cards.register("safety-steps", order=16)
+def safety_steps_card(request):
+    if not policy.has_perm(request.user, "protection.manage_checklist"):
+        return None
+    count, steps = selectors.open_steps_for(request.user)
+    if not count:
+        return None
+    return render_to_string(
+        "backoffice/protection/steps_card.html", {"steps": steps, "count": count}, request=request
+    )
+
+
+# --- the protected track ----------------------------------------------------------------------------
+
+
+def report(request, pk: int):
+    household = selectors.household_for(request.user, pk, "protection.report_violence")
+    form = ViolenceReportForm(request.POST or None, parents=selectors.parents_of(household))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_violence_report(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Violences enregistrées : le dossier est restreint aux agents affectés, le parcours passe en "
+                "parcours protégé (délais raccourcis) et la liste de mise en sécurité est ouverte.",
+            )
+            return redirect(reverse("backoffice:household-detail", args=[household.pk]) + "#titre-protection")
+    return render(request, "backoffice/protection/report.html", {"form": form, "household": household})
+
+
+def track(request, pk: int):
+    household = selectors.household_for(request.user, pk, "protection.view")
+    data = selectors.track_for(request.user, household, audited=True)
+    _with_time_left(household, data.aids)
+    user = request.user
+    return render(
+        request,
+        "backoffice/protection/track.html",
+        {
+            "household": household,
+            "track": data,
+            "can_report": policy.can(user, "protection.report_violence", household),
+            "can_check": policy.can(user, "protection.manage_checklist", household),
+            "can_refer": policy.can(user, "protection.refer", household),
+            "can_register_aid": policy.can(user, "protection.register_aid", household),
+            "can_protect": policy.can(user, "households.protect_address", household),
+            "can_edit": policy.can(user, "households.edit", household),
+        },
+    )
+
+
+def safety_step_edit(request, pk: int):
+    step = selectors.safety_step_for(request.user, pk)
+    household = step.person.household
+    form = SafetyStepForm(
+        request.POST or None,
+        step=step,
+        initial={
+            "status": step.status,
+            "done_on": step.done_on or calendar.local_date(household.department),
+            "note": step.note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_safety_step(actor=request.user, step=step, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Étape de mise en sécurité enregistrée.")
+            return redirect("backoffice:protection-track", pk=household.pk)
+    return render(
+        request,
+        "backoffice/protection/step.html",
+        {"form": form, "step": step, "household": household, "person": step.person},
+    )
+
+
+# --- referrals -------------------------------------------------------------------------------------
+
+
+def referral_create(request, pk: int):
+    household = selectors.household_for(request.user, pk, "protection.refer")
+    persons = selectors.persons_at_risk(household)
+    if not persons.exists():
+        messages.info(request, "Aucune personne de ce foyer n'est suivie au titre de la protection.")
+        return redirect("backoffice:protection-track", pk=household.pk)
+    form = ReferralForm(
+        request.POST or None,
+        persons=persons,
+        partners=selectors.partners_for_referral(request.user, household),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refer(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Orientation enregistrée.")
+            return redirect("backoffice:protection-track", pk=household.pk)
+    return _form_page(
+        request,
+        form,
+        title="Orienter vers un partenaire",
+        household=household,
+        intro=(
+            "Transmettre les coordonnées de la personne demande son accord explicite, recueilli sans "
+            "la présence d'un tiers. Sans accord, remettez-lui les coordonnées du partenaire."
+        ),
+    )
+
+
+def referral_edit(request, pk: int):
+    referral = selectors.referral_for(request.user, pk)
+    household = referral.person.household
+    form = ReferralFollowUpForm(
+        request.POST or None,
+        initial={
+            "status": referral.status,
+            "status_note": referral.status_note,
+            "follow_up_on": referral.follow_up_on,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_referral(actor=request.user, referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Suivi de l'orientation enregistré.")
+            return redirect("backoffice:protection-track", pk=household.pk)
+    return render(
+        request,
+        "backoffice/protection/referral.html",
+        {"form": form, "referral": referral, "household": household},
+    )
+
+
+def referral_sheet(request, pk: int):
+    referral = selectors.referral_for(request.user, pk, audited=False)
+    try:
+        pdf = documents.referral_sheet(actor=request.user, referral=referral)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("backoffice:referral-edit", pk=referral.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="fiche-de-liaison-{referral.pk}.pdf"'
+    return response
+
+
+# --- partner directory -----------------------------------------------------------------------------
+
+
+def partner_list(request):
+    partners = selectors.partners_visible_to(request.user)
+    if not policy.has_perm(request.user, "protection.manage_partners"):
+        partners = partners.filter(is_active=True)
+    return render(
+        request,
+        "backoffice/protection/partner_list.html",
+        {
+            "partners": list(partners),
+            "can_manage": policy.has_perm(request.user, "protection.manage_partners"),
+            "kinds": Partner.Kind,
+        },
+    )
+
+
+def partner_create(request):
+    form = PartnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_partner(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Partenaire ajouté à l'annuaire.")
+            return redirect("backoffice:partner-list")
+    return _form_page(request, form, title="Nouveau partenaire", cancel=reverse("backoffice:partner-list"))
+
+
+def partner_edit(request, pk: int):
+    partner = selectors.partner_for(request.user, pk)
+    form = PartnerForm(request.POST or None, instance=partner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_partner(actor=request.user, partner=partner, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Partenaire modifié.")
+            return redirect("backoffice:partner-list")
+    partner.refresh_from_db()
+    return _form_page(
+        request,
+        form,
+        title=f"Modifier le partenaire {partner.name}",
+        cancel=reverse("backoffice:partner-list"),
+    )
+
+
+# --- emergency aid (AUU) ---------------------------------------------------------------------------
+
+
+def aid_create(request, pk: int):
+    household = selectors.household_for(request.user, pk, "protection.register_aid")
+    officers = selectors.benefits_officers(household)
+    today = calendar.local_date(household.department)
+    initial = {
+        "received_on": today,
+        "is_allocataire": household.is_allocataire,
+        "officer": request.user.pk if Role.BENEFITS_OFFICER in request.user.roles else None,
+    }
+    at_risk = list(selectors.persons_at_risk(household))
+    if at_risk:
+        initial["person"] = at_risk[0].pk
+    form = AidRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        persons=selectors.parents_of(household),
+        officers=officers,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            aid = services.register_aid_request(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if aid.status == EmergencyAid.Status.REFUSED:
+                messages.warning(
+                    request, f"Demande {aid.reference} enregistrée et refusée : {aid.refusal_reason}"
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Demande {aid.reference} enregistrée : à payer au plus tard le {rules.french_date(aid.due_on)}.",
+                )
+            return redirect("backoffice:aid-detail", pk=aid.pk)
+    intro = (
+        "Justificatifs recevables : ordonnance de protection, dépôt de plainte, signalement au procureur de "
+        "la République, datant de moins de 12 mois. Une main courante n'est pas un justificatif."
+    )
+    if not at_risk:
+        intro += (
+            " Aucune violence n'est encore enregistrée pour ce foyer : la demande l'enregistrera "
+            "(déclarée par la personne), ce qui restreint le dossier et passe le parcours en parcours protégé."
+        )
+    return _form_page(
+        request,
+        form,
+        title="Nouvelle demande d'aide universelle d'urgence",
+        household=household,
+        intro=intro,
+        multipart=True,
+    )
+
+
+def aid_worklist(request):
+    mine = request.GET.get("les-miennes") == "1"
+    rows = selectors.aid_worklist(request.user, mine_only=mine)
+    return render(
+        request,
+        "backoffice/protection/aid_worklist.html",
+        {"rows": rows, "mine": mine, "late": sum(1 for r in rows if r.time_left.late)},
+    )
+
+
+def aid_detail(request, pk: int):
+    aid = selectors.aid_for(request.user, pk)
+    user = request.user
+    today = calendar.local_date(aid.household.department)
+    return render(
+        request,
+        "backoffice/protection/aid_detail.html",
+        {
+            "aid": aid,
+            "household": aid.household,
+            "proofs": list(aid.proofs.all()),
+            "time_left": rules.time_left(aid.household.department, aid.due_on, today)
+            if aid.is_open
+            else None,
+            "paid_late": bool(aid.paid_on and aid.paid_on > aid.due_on),
+            "can_process": policy.can(user, "protection.process_aid", aid),
+            "can_upload": policy.can(user, "protection.register_aid", aid)
+            and aid.status != EmergencyAid.Status.REFUSED,
+            "can_download": policy.can(user, "protection.download_proof", aid),
+            "proof_expiry": rules.proof_expiry(aid.proof_date),
+        },
+    )
+
+
+def _aid_action(
+    request,
+    pk: int,
+    *,
+    allowed,
+    form_class,
+    initial,
+    action,
+    title,
+    intro="",
+    submit="Enregistrer",
+    success="",
+):
+    aid = selectors.aid_for(request.user, pk, "protection.process_aid", audited=False)
+    if not allowed(aid):
+        messages.info(
+            request,
+            f"Cette action n'est pas possible : la demande est « {aid.get_status_display().lower()} ».",
+        )
+        return redirect("backoffice:aid-detail", pk=aid.pk)
+    form = form_class(request.POST or None, initial=initial(aid))
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(aid, form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            aid.refresh_from_db()
+            if aid.status == EmergencyAid.Status.REFUSED and success != "refused":
+                messages.warning(request, f"Demande refusée : {aid.refusal_reason}")
+            else:
+                messages.success(request, success if success != "refused" else "Refus enregistré.")
+            return redirect("backoffice:aid-detail", pk=aid.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"{title} — {aid.reference}",
+        household=aid.household,
+        intro=intro,
+        submit=submit,
+        cancel=reverse("backoffice:aid-detail", args=[aid.pk]),
+        aside=render_to_string(
+            "backoffice/protection/_aid_summary.html",
+            {"aid": aid, "ceilings": selectors.ceilings_in_force(aid.received_on)},
+            request=request,
+        ),
+    )
+
+
+def aid_decide(request, pk: int):
+    def initial(aid):
+        return {
+            "children_count": aid.household.members.filter(role="child").count(),
+            "decided_on": calendar.local_date(aid.household.department),
+        }
+
+    return _aid_action(
+        request,
+        pk,
+        allowed=lambda aid: aid.status == EmergencyAid.Status.RECEIVED,
+        form_class=AidDecisionForm,
+        initial=initial,
+        action=lambda aid, data: services.decide_aid(actor=request.user, aid=aid, **data),
+        title="Décision d'attribution",
+        intro=(
+            "La forme de l'aide découle des ressources : jusqu'au plafond inclus, aide non remboursable ; "
+            "au-delà, prêt sans intérêt. Le barème appliqué est celui en vigueur à la date de la demande."
+        ),
+        submit="Attribuer l'aide",
+        success="Aide attribuée : la personne en est informée par un message neutre.",
+    )
+
+
+def aid_refuse(request, pk: int):
+    return _aid_action(
+        request,
+        pk,
+        allowed=lambda aid: aid.is_open,
+        form_class=AidRefusalForm,
+        initial=lambda aid: {},
+        action=lambda aid, data: services.refuse_aid(actor=request.user, aid=aid, **data),
+        title="Refuser la demande",
+        submit="Refuser la demande",
+        success="refused",
+    )
+
+
+def aid_pay(request, pk: int):
+    return _aid_action(
+        request,
+        pk,
+        allowed=lambda aid: aid.status == EmergencyAid.Status.GRANTED,
+        form_class=AidPaymentForm,
+        initial=lambda aid: {"paid_on": calendar.local_date(aid.household.department)},
+        action=lambda aid, data: services.record_payment(actor=request.user, aid=aid, **data),
+        title="Enregistrer le paiement",
+        submit="Enregistrer le paiement",
+        success="Paiement enregistré.",
+    )
+
+
+def aid_proceedings(request, pk: int):
+    return _aid_action(
+        request,
+        pk,
+        allowed=lambda aid: (
+            aid.is_loan and aid.status in (EmergencyAid.Status.GRANTED, EmergencyAid.Status.PAID)
+        ),
+        form_class=ProceedingsForm,
+        initial=lambda aid: {
+            "proceedings": aid.proceedings,
+            "on": calendar.local_date(aid.household.department),
+        },
+        action=lambda aid, data: services.record_proceedings(actor=request.user, aid=aid, **data),
+        title="Procédure pénale (prêt)",
+        intro=(
+            "Tant qu'une procédure pénale est en cours, le remboursement du prêt ne peut pas être demandé à la "
+            "victime. En cas de condamnation de l'auteur, le remboursement est demandé à l'auteur (CASF L.214-12)."
+        ),
+        success="Procédure mise à jour.",
+    )
+
+
+def aid_repayment(request, pk: int):
+    return _aid_action(
+        request,
+        pk,
+        allowed=lambda aid: aid.is_loan and aid.status == EmergencyAid.Status.PAID,
+        form_class=RepaymentForm,
+        initial=lambda aid: {"claimed_on": calendar.local_date(aid.household.department)},
+        action=lambda aid, data: services.claim_repayment(actor=request.user, aid=aid, **data),
+        title="Demander le remboursement du prêt",
+        intro="Impossible tant qu'une procédure pénale est en cours, ou si l'auteur a été condamné.",
+        success="Demande de remboursement enregistrée.",
+    )
+
+
+def aid_proof_upload(request, pk: int):
+    aid = selectors.aid_for(request.user, pk, "protection.register_aid", audited=False)
+    form = ProofUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_proof(actor=request.user, aid=aid, upload=form.cleaned_data["proof_file"])
+        except ValidationError as error:
+            form.add_error("proof_file", error)
+        else:
+            messages.success(request, "Justificatif enregistré (métadonnées supprimées).")
+            return redirect("backoffice:aid-detail", pk=aid.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Ajouter un justificatif — {aid.reference}",
+        household=aid.household,
+        cancel=reverse("backoffice:aid-detail", args=[aid.pk]),
+        multipart=True,
+    )
+
+
+def aid_proof(request, pk: int):
+    proof, content = selectors.proof_for_download(request.user, pk)
+    response = HttpResponse(content, content_type=proof.content_type)
+    response["Content-Disposition"] = f'attachment; filename="justificatif-{proof.pk}.{proof.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def aid_ceilings(request):
+    return render(
+        request,
+        "backoffice/protection/ceilings.html",
+        {
+            "scales": selectors.ceiling_scales(request.user),
+            "can_manage": policy.has_perm(request.user, "protection.manage_ceilings"),
+        },
+    )
+
+
+def aid_ceiling_create(request):
+    form = CeilingScaleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_ceiling_scale(
+                actor=request.user,
+                valid_from=data["valid_from"],
+                amounts={n: data[f"amount_{n}"] for n in range(4)},
+                source=data["source"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Nouveau barème enregistré.")
+            return redirect("backoffice:aid-ceilings")
+    return _form_page(
+        request,
+        form,
+        title="Nouveau barème de plafonds",
+        intro="Le barème s'applique aux demandes reçues à partir de sa date d'entrée en vigueur ; les anciens restent en vigueur pour les demandes antérieures.",
+        cancel=reverse("backoffice:aid-ceilings"),
+    )

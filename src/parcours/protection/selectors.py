@@ -1,0 +1,265 @@
+"""Reads of the protection module. Every function takes the acting user; the policy decides.
+
+Violence data lives in restricted households: `policy.scope` shows them to their assigned staff
+only, and a record of another department (or of a file the user is not assigned to) answers 404.
+Opening a protected track, an AUU file or a proof is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from parcours.core import audit, calendar, policy
+from parcours.core.models import User
+from parcours.core.roles import Role
+from parcours.households.models import Household, Person
+from parcours.protection import rules
+from parcours.protection.models import (
+    EmergencyAid,
+    Partner,
+    ProofDocument,
+    Referral,
+    ResourceCeiling,
+    SafetyStep,
+    ViolenceReport,
+)
+
+
+@dataclass
+class PersonTrack:
+    """The protected track of one person at risk: her reports, checklist, referrals and aids."""
+
+    person: Person
+    reports: list[ViolenceReport] = field(default_factory=list)
+    steps: list[SafetyStep] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+    aids: list[EmergencyAid] = field(default_factory=list)
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for s in self.steps if not s.is_open)
+
+
+@dataclass
+class HouseholdTrack:
+    household: Household
+    persons: list[PersonTrack]
+
+    @property
+    def reported(self) -> bool:
+        return bool(self.persons)
+
+    @property
+    def aids(self) -> list[EmergencyAid]:
+        return [aid for track in self.persons for aid in track.aids]
+
+
+def track_for(actor, household: Household, *, audited: bool = False) -> HouseholdTrack:
+    """The protected track of a household the actor has already opened (the caller checked the scope)."""
+    policy.require(actor, "protection.view", household)
+    reports = list(
+        ViolenceReport.objects.filter(household=household)
+        .select_related("person", "reported_by")
+        .order_by("reported_at")
+    )
+    persons: dict[int, PersonTrack] = {}
+    for report in reports:
+        persons.setdefault(report.person_id, PersonTrack(report.person)).reports.append(report)
+    if persons:
+        for step in SafetyStep.objects.filter(person_id__in=persons).select_related("updated_by"):
+            persons[step.person_id].steps.append(step)
+        for referral in Referral.objects.filter(person_id__in=persons).select_related("partner"):
+            persons[referral.person_id].referrals.append(referral)
+        for aid in EmergencyAid.objects.filter(household=household).order_by("-received_on", "-id"):
+            if aid.person_id in persons:
+                persons[aid.person_id].aids.append(aid)
+    if audited:
+        audit.record(actor, "protection.track.viewed", household)
+    return HouseholdTrack(household, list(persons.values()))
+
+
+def household_for(actor, pk: int, permission: str) -> Household:
+    """A household in the actor's scope for a protection permission (404 otherwise), not audited."""
+    from parcours.households import selectors as household_selectors
+
+    return household_selectors.household_for(actor, pk, permission=permission, audited=False)
+
+
+def parents_of(household: Household) -> QuerySet[Person]:
+    return household.members.filter(role=Person.Role.PARENT).select_related("protected_address")
+
+
+def persons_at_risk(household: Household) -> QuerySet[Person]:
+    return parents_of(household).filter(violence_reports__isnull=False).distinct()
+
+
+# --- safety checklist -----------------------------------------------------------------------------
+
+
+def safety_step_for(actor, pk: int, permission: str = "protection.manage_checklist") -> SafetyStep:
+    return get_object_or_404(
+        policy.scope(
+            actor,
+            SafetyStep.objects.select_related("person__household__department", "person__protected_address"),
+            permission,
+        ),
+        pk=pk,
+    )
+
+
+# --- partners and referrals -----------------------------------------------------------------------
+
+
+def partners_visible_to(actor, permission: str = "protection.view_partners") -> QuerySet[Partner]:
+    """The actor's department's directory (partners are not personal data: no household scope)."""
+    if not policy.can(actor, permission) or actor.department_code is None:
+        return Partner.objects.none()
+    return Partner.objects.filter(department__code=actor.department_code).select_related("department")
+
+
+def partner_for(actor, pk: int, permission: str = "protection.manage_partners") -> Partner:
+    policy.require(actor, permission)
+    return get_object_or_404(partners_visible_to(actor, permission), pk=pk)
+
+
+def partners_for_referral(actor, household: Household) -> QuerySet[Partner]:
+    policy.require(actor, "protection.refer", household)
+    return Partner.objects.filter(department=household.department, is_active=True).order_by("kind", "name")
+
+
+def referral_for(actor, pk: int, permission: str = "protection.refer", *, audited: bool = True) -> Referral:
+    referral = get_object_or_404(
+        policy.scope(
+            actor,
+            Referral.objects.select_related(
+                "person__household__department", "person__protected_address", "partner", "consent"
+            ),
+            permission,
+        ),
+        pk=pk,
+    )
+    if audited:
+        audit.record(actor, "protection.referral.viewed", referral)
+    return referral
+
+
+# --- emergency aid --------------------------------------------------------------------------------
+
+
+def aids_visible_to(actor, permission: str = "protection.view_aid") -> QuerySet[EmergencyAid]:
+    return policy.scope(
+        actor,
+        EmergencyAid.objects.select_related("household__department", "person", "officer"),
+        permission,
+    )
+
+
+def aid_for(actor, pk: int, permission: str = "protection.view_aid", *, audited: bool = True) -> EmergencyAid:
+    aid = get_object_or_404(
+        aids_visible_to(actor, permission).prefetch_related(
+            Prefetch("proofs", queryset=ProofDocument.objects.select_related("uploaded_by"))
+        ),
+        pk=pk,
+    )
+    if audited:
+        audit.record(actor, "protection.emergency_aid.viewed", aid)
+    return aid
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    aid: EmergencyAid
+    time_left: rules.TimeLeft
+
+
+def aid_worklist(actor, *, mine_only: bool = False) -> list[WorklistRow]:
+    """Open AUU files (received or granted, not paid) by time left, the late ones first."""
+    qs = aids_visible_to(actor, "protection.process_aid").filter(status__in=EmergencyAid.OPEN_STATUSES)
+    if mine_only:
+        qs = qs.filter(officer=actor)
+    rows = []
+    today = {}
+    for aid in qs.order_by("due_on", "received_on", "id"):
+        department = aid.household.department
+        if department.code not in today:
+            today[department.code] = calendar.local_date(department)
+        rows.append(WorklistRow(aid, rules.time_left(department, aid.due_on, today[department.code])))
+    return rows
+
+
+def open_aid_count(actor) -> int:
+    return (
+        aids_visible_to(actor, "protection.process_aid").filter(status__in=EmergencyAid.OPEN_STATUSES).count()
+    )
+
+
+def late_aid_count(actor) -> int:
+    if actor.department is None:
+        return 0
+    today = calendar.local_date(actor.department)
+    return (
+        aids_visible_to(actor, "protection.process_aid")
+        .filter(status__in=EmergencyAid.OPEN_STATUSES, due_on__lt=today)
+        .count()
+    )
+
+
+def proof_for_download(actor, pk: int) -> tuple[ProofDocument, bytes]:
+    """The proof's content, for authorised staff only; every download is audited."""
+    proof = get_object_or_404(
+        policy.scope(
+            actor,
+            ProofDocument.objects.select_related("aid__household__department"),
+            "protection.download_proof",
+        ),
+        pk=pk,
+    )
+    try:
+        with proof.file.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit.record(actor, "protection.proof.downloaded", proof)
+    return proof, content
+
+
+def benefits_officers(household: Household) -> QuerySet[User]:
+    """Who may be put in charge of an AUU file of this household."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            organisation__department=household.department,
+            organisation__kind="caf",
+            role_rows__role=Role.BENEFITS_OFFICER,
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def ceilings_in_force(on) -> list[ResourceCeiling]:
+    """The four lines of the scale in force on that day (none before the first scale)."""
+    return [c for c in (rules.ceiling_for(on, n) for n in range(ResourceCeiling.MAX_CHILDREN + 1)) if c]
+
+
+def ceiling_scales(actor) -> list[tuple[object, list[ResourceCeiling]]]:
+    policy.require(actor, "protection.view_ceilings")
+    scales: dict = {}
+    for row in ResourceCeiling.objects.order_by("-valid_from", "children"):
+        scales.setdefault(row.valid_from, []).append(row)
+    return list(scales.items())
+
+
+# --- home cards -----------------------------------------------------------------------------------
+
+
+def open_steps_for(actor, *, limit: int = 5) -> tuple[int, list[SafetyStep]]:
+    """Safety steps still to do in the households the actor may open (assigned, for restricted ones)."""
+    qs = policy.scope(
+        actor, SafetyStep.objects.filter(status=SafetyStep.Status.TODO), "protection.manage_checklist"
+    ).select_related("person__household__department")
+    return qs.count(), list(qs.order_by("opened_at", "person_id", "position")[:limit])

@@ -1,0 +1,35 @@
+"""Every write of the protection module (violence reports, checklist, partners, referrals, AUU).
+
+Keyword-only arguments, the actor first; each function checks the policy, keeps the invariants,
+writes its audit entries (references and reasons, never the free texts) and queues its messages in
+one transaction.
+"""
+
+from parcours.protection.services.aid import (
+    add_proof,
+    claim_repayment,
+    create_ceiling_scale,
+    decide_aid,
+    record_payment,
+    record_proceedings,
+    refuse_aid,
+    register_aid_request,
+)
+from parcours.protection.services.referrals import refer, save_partner, update_referral
+from parcours.protection.services.track import record_violence_report, update_safety_step
+
+__all__ = [
+    "add_proof",
+    "claim_repayment",
+    "create_ceiling_scale",
+    "decide_aid",
+    "record_payment",
+    "record_proceedings",
+    "record_violence_report",
+    "refer",
+    "refuse_aid",
+    "register_aid_request",
+    "save_partner",
+    "update_referral",
+    "update_safety_step",
+]
