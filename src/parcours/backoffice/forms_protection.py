@@ -10,6 +10,27 @@ from parcours.protection.models import EmergencyAid, Partner, Referral, SafetySt
 from parcours.protection.services.referrals import PARTNER_FIELDS
 
 
+class EuroField(forms.DecimalField):
+    """An amount as staff type it: "2 074,63", "2074.63" or "2074,63 €"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            for char in (" ", "\u00a0", "\u202f", "€"):
+                value = value.replace(char, "")
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        return str(value).replace(".", ",") if value not in (None, "") else value
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.full_name
@@ -158,21 +179,13 @@ class ProofUploadForm(StyledForm):
 
 
 class AidDecisionForm(StyledForm):
-    monthly_resources = forms.DecimalField(
+    monthly_resources = EuroField(
         label="Ressources mensuelles du demandeur (€)",
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
-        localize=True,
         help_text="Selon le système de prestations. Jusqu'au plafond inclus : aide non remboursable ; au-delà : prêt sans intérêt.",
     )
     children_count = forms.IntegerField(label="Enfants à charge", min_value=0, max_value=20)
-    amount = forms.DecimalField(
+    amount = EuroField(
         label="Montant de l'aide (€)",
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
-        localize=True,
         help_text="Montant calculé par le système de prestations.",
     )
     decided_on = forms.DateField(label="Date de la décision", widget=DateInput())
@@ -205,14 +218,8 @@ class RepaymentForm(StyledForm):
 
 class CeilingScaleForm(StyledForm):
     valid_from = forms.DateField(label="En vigueur à partir du", widget=DateInput())
-    amount_0 = forms.DecimalField(
-        label="Personne seule (€ par mois)", min_value=0, decimal_places=2, localize=True
-    )
-    amount_1 = forms.DecimalField(label="1 enfant (€ par mois)", min_value=0, decimal_places=2, localize=True)
-    amount_2 = forms.DecimalField(
-        label="2 enfants (€ par mois)", min_value=0, decimal_places=2, localize=True
-    )
-    amount_3 = forms.DecimalField(
-        label="3 enfants ou plus (€ par mois)", min_value=0, decimal_places=2, localize=True
-    )
+    amount_0 = EuroField(label="Personne seule (€ par mois)")
+    amount_1 = EuroField(label="1 enfant (€ par mois)")
+    amount_2 = EuroField(label="2 enfants (€ par mois)")
+    amount_3 = EuroField(label="3 enfants ou plus (€ par mois)")
     source = forms.CharField(label="Texte de référence", max_length=200)

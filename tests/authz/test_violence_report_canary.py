@@ -1,0 +1,208 @@
+"""The second canary: the existence of a violence report.
+
+A unique marker is written, through the real services, in the free texts of a protected track (the
+report's note, a checklist note, a referral's need and follow-up) of the declarant of every household
+of the access world — own department, restricted, other department — by the staff assigned to it.
+
+1. No principal who is not assigned to the file (every role, anonymous) finds the marker on any page
+   of the project; the assigned social worker does (positive control).
+2. The other parent — the person the protected track is kept from — receives every registered
+   message, on every channel, after the report: none carries the marker, the violence vocabulary,
+   the channels of the person at risk or her correspondence address, and none switches to the neutral
+   wording (which would itself tell him that something happened).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+
+from parcours.households import services as household_services
+from parcours.households.models import ContactChannel, Person
+from parcours.notifications import outbox, safety, templates
+from parcours.notifications.backends import letters
+from parcours.notifications.models import Message
+from parcours.protection import services
+from parcours.protection.models import Partner, Referral, SafetyStep
+from tests import factories
+from tests.authz.registry import VARIANTS
+from tests.authz.test_protected_address_canary import _force_reauth, _urls
+from tests.authz.world import OTHER, OWN, PRINCIPALS, World
+from tests.notifications.factories import pdf_text
+
+REPORT_CANARY = "CANARY-signalement-4b1d"
+
+
+def _leaks(content) -> bool:
+    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
+    return REPORT_CANARY in text or REPORT_CANARY.encode().hex() in text
+
+
+def seed_reports(world: World) -> None:
+    for variant in VARIANTS:
+        household = world.household(variant)
+        actor = world.other_department_user if variant == "other" else world.assignee
+        code = OTHER if variant == "other" else OWN
+        mother = household.members.get(role=Person.Role.PARENT, is_declarant=True)
+        services.record_violence_report(
+            actor=actor,
+            household=household,
+            person=mother,
+            source="police",
+            note=f"{REPORT_CANARY} note du signalement",
+        )
+        step = SafetyStep.objects.get(person=mother, kind=SafetyStep.Kind.ONLINE_ACCOUNT)
+        services.update_safety_step(
+            actor=actor,
+            step=step,
+            status=SafetyStep.Status.NOT_APPLICABLE,
+            note=f"{REPORT_CANARY} pas de compte",
+        )
+        partner = world.memo(
+            ("report-canary-partner", code),
+            lambda code=code: services.save_partner(
+                actor=factories.make_user("local_pilot", code),
+                name=f"Association d'aide aux victimes {code}",
+                kind=Partner.Kind.FRANCE_VICTIMES,
+            ),
+        )
+        referral = services.refer(
+            actor=actor, person=mother, partner=partner, mode=Referral.Mode.TRANSMISSION,
+            need=f"{REPORT_CANARY} besoin", consent_given=True,
+        )  # fmt: skip
+        services.update_referral(
+            actor=actor,
+            referral=referral,
+            status=Referral.Status.IN_PROGRESS,
+            status_note=f"{REPORT_CANARY} suivi",
+        )
+
+
+@pytest.fixture
+def report_world(db):
+    world = World()  # the principals are assigned to nothing
+    seed_reports(world)
+    return world
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_no_page_tells_staff_who_are_not_assigned_that_a_report_exists(principal, report_world):
+    client = report_world.client(principal)
+    if principal != "anonymous":
+        _force_reauth(client)
+    found, pages = [], 0
+    for name, access, url in _urls(report_world):
+        for method in [m for m in ("GET", "POST") if m in access.methods]:
+            with transaction.atomic():
+                response = (
+                    client.post(url, {"reason": "Vérification"}) if method == "POST" else client.get(url)
+                )
+                transaction.set_rollback(True)
+            pages += 1
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            if _leaks(body):
+                found.append(f"{method} {url} ({name})")
+    assert pages > 50
+    assert found == [], f"Le signalement apparaît pour {principal} dans : {found}"
+
+
+def test_the_assigned_social_worker_does_see_the_report_so_the_marker_can_be_seen(report_world, client_for):
+    """Positive control: the marker is stored and the test sees it where it belongs."""
+    from django.urls import reverse
+
+    client = client_for(report_world.assignee)
+    response = client.get(
+        reverse("backoffice:protection-track", kwargs={"pk": report_world.household("own").pk})
+    )
+    assert response.status_code == 200 and _leaks(response.content)
+
+
+# --- what the other parent receives ---------------------------------------------------------------
+
+
+def _other_parent_outputs(world: World) -> list[tuple[str, str | bytes, Message]]:
+    produced = []
+    queued: list[Message] = []
+    for variant in VARIANTS:
+        household = world.household(variant)
+        father = household.members.get(role=Person.Role.PARENT, is_declarant=False)
+        for kind, value in (("email", f"pere.{father.pk}@exemple.fr"), ("sms", "0698765432"), ("postal", "")):
+            ContactChannel.objects.get_or_create(
+                person=father, kind=kind, defaults={"value": value, "is_safe": True}
+            )
+        for template in templates.all_templates():
+            for channel in template.available_channels:
+                queued.append(
+                    outbox.enqueue(
+                        actor=None,
+                        template=template.key,
+                        key=f"other-parent.{template.key}.{channel}.{father.pk}",
+                        person=father,
+                        channel=channel,
+                        context=dict(template.example_context),
+                    )  # fmt: skip
+                )
+    outbox.deliver_due()
+    references = {}
+    for message in Message.objects.filter(pk__in=[m.pk for m in queued]):
+        references[message.reference] = message
+        label = f"{message.template} {message.channel} [{message.household.reference}]"
+        produced.append((f"message {label}", message.subject + "\n" + message.body, message))
+        if message.letter_path:
+            produced.append((f"courrier PDF {label}", pdf_text(letters.read(message.letter_path)), message))
+    for email in mail.outbox:
+        message = references.get(email.extra_headers.get("X-Parcours-Reference"))
+        if message is not None:
+            produced.append((f"e-mail « {email.subject} »", str(email.message()), message))
+    for path in Path(settings.PARCOURS_SMS_FILE_PATH).glob("*.json"):
+        record = json.loads(path.read_text())
+        if record["reference"] in references:
+            produced.append((f"SMS {path.name}", record["text"], references[record["reference"]]))
+    return produced
+
+
+def test_what_the_other_parent_receives_never_reveals_the_report(report_world):
+    # The mother's address is protected too: her correspondence (elected) address is hers alone.
+    world = report_world
+    for variant in VARIANTS:
+        mother = world.parent(variant)
+        actor = world.other_department_user if variant == "other" else world.assignee
+        household_services.protect_address(
+            actor=actor, person=mother, reason="Mise à l'abri", elected_kind="association",
+            elected_name="Maison des femmes", elected_line="4 allée des Glycines", elected_postal_code="92000",
+            elected_city="Nanterre",
+        )  # fmt: skip
+        ContactChannel.objects.create(person=mother, kind="sms", value="0677889900", is_safe=True)
+    with time_machine.travel(datetime(2026, 6, 10, 10, 0, tzinfo=UTC), tick=False):
+        produced = _other_parent_outputs(world)
+    sent = {m.pk for _, _, m in produced if m.status == Message.Status.SENT}
+    assert len(sent) >= 3 * len(templates.all_templates())  # control: most messages did reach him
+    assert any(label.startswith("courrier PDF") for label, _, _ in produced)
+
+    her_values = set()
+    for variant in VARIANTS:
+        mother = world.parent(variant)
+        her_values |= {c.value for c in mother.contacts.all() if c.value}
+    problems = []
+    for label, content, message in produced:
+        text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+        if _leaks(text):
+            problems.append(f"{label} : marqueur du signalement")
+        if message.status == Message.Status.SENT:
+            if safety.violence_term(text):
+                problems.append(f"{label} : vocabulaire des violences ({safety.violence_term(text)})")
+            if message.protected_wording:
+                problems.append(f"{label} : formulation neutre (le changement trahirait le signalement)")
+            for value in her_values:
+                if value in text:
+                    problems.append(f"{label} : canal de la personne protégée ({value})")
+            if "Glycines" in text or "Maison des femmes" in text:
+                problems.append(f"{label} : adresse élue de la personne protégée")
+    assert problems == []
