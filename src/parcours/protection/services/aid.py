@@ -61,17 +61,36 @@ def _hand_over(actor, household: Household, officer: User) -> None:
         )
 
 
-def _previous_attributions(person: Person, *, exclude: EmergencyAid | None = None) -> list[date]:
-    """Attribution decisions of the same person: the same record, or the same person in another
-    file of the department (same name and birth date)."""
-    same = Q(person=person)
+def _same_person(person: Person, prefix: str = "") -> Q:
+    """The same person: this record, or the same person in another file of the department (same
+    name and birth date)."""
+    same = Q(**{f"{prefix}pk": person.pk})
     if person.birth_date:
         same |= Q(
-            person__search_name=person.search_name,
-            person__birth_date=person.birth_date,
-            household__department_id=person.household.department_id,
+            **{
+                f"{prefix}search_name": person.search_name,
+                f"{prefix}birth_date": person.birth_date,
+                f"{prefix}household__department_id": person.household.department_id,
+            }
         )
-    qs = EmergencyAid.objects.filter(same, status__in=(EmergencyAid.Status.GRANTED, EmergencyAid.Status.PAID))
+    return same
+
+
+def _lock_person(person: Person) -> None:
+    """Serialise the requests and decisions of one person (all her records, in one order: no deadlock)."""
+    list(
+        Person.objects.select_for_update()
+        .filter(_same_person(person))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _previous_attributions(person: Person, *, exclude: EmergencyAid | None = None) -> list[date]:
+    """Attribution decisions of the same person (see `_same_person`)."""
+    qs = EmergencyAid.objects.filter(
+        _same_person(person, "person__"), status__in=(EmergencyAid.Status.GRANTED, EmergencyAid.Status.PAID)
+    )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return list(qs.exclude(decided_on=None).values_list("decided_on", flat=True))
@@ -131,8 +150,8 @@ def register_aid_request(
         )
     officer = _officer(actor, household, officer)
     clean = uploads.clean_proof(proof_file) if proof_file is not None else None
-    # Serialise requests of one person: two desks registering the same request at once give one file.
-    Person.objects.select_for_update().filter(pk=person.pk).first()
+    # Two desks registering the same request at once give one file.
+    _lock_person(person)
     pending = EmergencyAid.objects.filter(person=person, status=EmergencyAid.Status.RECEIVED).first()
     if pending is not None:
         raise ValidationError(
@@ -254,7 +273,7 @@ def decide_aid(
             f"Aucun barème de plafonds n'est en vigueur le {rules.french_date(aid.received_on)} : "
             "le pilote national doit l'enregistrer."
         )
-    Person.objects.select_for_update().filter(pk=aid.person_id).first()
+    _lock_person(aid.person)
     problem = rules.renewal_problem(_previous_attributions(aid.person, exclude=aid), aid.received_on)
     if problem:
         return _refuse(actor, aid, problem)
