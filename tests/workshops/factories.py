@@ -63,7 +63,9 @@ def workshop(
     return Workshop.objects.select_related("department", "venue").get(pk=w.pk)
 
 
-def public_registration(workshop: Workshop, *, first_name: str = "Camille", email: str | None = None, party_size: int = 1):
+def public_registration(
+    workshop: Workshop, *, first_name: str = "Camille", email: str | None = None, party_size: int = 1
+):
     email = email or f"parent{next(_n)}@exemple.fr"
     return services.register(
         actor=PUBLIC,
