@@ -10,6 +10,13 @@ from parcours.core.roles import Role
 from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
 
 
+def clean_postal_code(value: str) -> str:
+    value = (value or "").strip()
+    if not (len(value) == 5 and value.isdigit()):
+        raise forms.ValidationError("Le code postal compte 5 chiffres.")
+    return value
+
+
 class LoginForm(StyledForm):
     email = forms.EmailField(
         label="Adresse e-mail professionnelle",
@@ -89,10 +96,7 @@ class AddressForm(StyledModelForm):
         fields = ["line", "complement", "postal_code", "city"]
 
     def clean_postal_code(self):
-        value = self.cleaned_data["postal_code"].strip()
-        if not (len(value) == 5 and value.isdigit()):
-            raise forms.ValidationError("Le code postal compte 5 chiffres.")
-        return value
+        return clean_postal_code(self.cleaned_data["postal_code"])
 
 
 class ProtectAddressForm(StyledModelForm):
@@ -110,10 +114,7 @@ class ProtectAddressForm(StyledModelForm):
         }
 
     def clean_elected_postal_code(self):
-        value = self.cleaned_data["elected_postal_code"].strip()
-        if not (len(value) == 5 and value.isdigit()):
-            raise forms.ValidationError("Le code postal compte 5 chiffres.")
-        return value
+        return clean_postal_code(self.cleaned_data["elected_postal_code"])
 
 
 class RevealForm(StyledForm):

@@ -1,24 +1,13 @@
-"""Cards on the staff home page, registered by modules (my tasks, late steps, indicators…)."""
+"""Cards on the staff home page, registered by modules (my tasks, late steps, indicators…).
 
-from __future__ import annotations
+`@home_cards.register("my-tasks", order=10)` on a function (request) -> HTML string or None.
+"""
 
-from collections.abc import Callable
+from parcours.core.registry import OrderedRegistry
 
-CARDS: dict[str, tuple[int, Callable]] = {}
-
-
-def register(key: str, order: int = 100):
-    def decorator(func):
-        CARDS[key] = (order, func)
-        return func
-
-    return decorator
+_cards = OrderedRegistry()
+register = _cards.register
 
 
 def render_all(request) -> list[str]:
-    rendered = []
-    for _, (_, func) in sorted(CARDS.items(), key=lambda kv: kv[1][0]):
-        html = func(request)
-        if html:
-            rendered.append(html)
-    return rendered
+    return [html for _, html in _cards.render_all(request)]

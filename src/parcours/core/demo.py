@@ -7,31 +7,20 @@ public password and a public second factor.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from parcours.core.registry import OrderedRegistry
+
 DEMO_DOMAIN = "demo.parcours.fr"
 
 
-@dataclass(frozen=True)
-class Seeder:
-    name: str
-    order: int
-    func: Callable
-
-
-SEEDERS: dict[str, Seeder] = {}
+SEEDERS = OrderedRegistry()
 
 
 def register(name: str, order: int):
-    def decorator(func):
-        SEEDERS[name] = Seeder(name, order, func)
-        return func
-
-    return decorator
+    return SEEDERS.register(name, order)
 
 
 def require_demo_mode() -> None:

@@ -108,36 +108,3 @@ class AccessPolicyMiddleware:
             response["HX-Redirect"] = login_url
             return response
         return redirect_to_login(request.get_full_path(), login_url)
-
-
-class DatabaseUnavailableMiddleware:
-    """When the database is down (restart, failover) answer 503 cleanly; the next request reconnects."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-        from django.shortcuts import render
-
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        logger.warning("Base de données indisponible : %s", type(exception).__name__)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": "Service momentanément indisponible."}, status=503)
-        else:
-            response = render(
-                request,
-                "error.html",
-                {
-                    "status": 503,
-                    "title": "Service momentanément indisponible",
-                    "text": "Réessayez dans quelques instants.",
-                },
-                status=503,
-            )
-        response["Retry-After"] = "30"
-        return response

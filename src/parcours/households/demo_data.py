@@ -75,7 +75,6 @@ def make_household(
     surnames = SURNAMES.get(code, SURNAMES["default"])
     household = Household.objects.create(department=department, file_number=file_number)
     mother_name, father_name = rng.choice(surnames), rng.choice(surnames)
-    postal_code, city = rng.choice(CITIES[code])
     mother = Person.objects.create(
         household=household, role=Person.Role.PARENT, first_name=rng.choice(FEMALE), last_name=mother_name,
         birth_date=_birth(rng, 22, 50), is_declarant=True,
@@ -85,6 +84,8 @@ def make_household(
         birth_date=_birth(rng, 23, 55),
     )  # fmt: skip
     for parent in (mother, father):
+        # Separated: each parent has an address of their own, often in the same department.
+        postal_code, city = rng.choice(CITIES[code])
         Address.objects.create(
             person=parent,
             line=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
@@ -128,6 +129,13 @@ def protect(rng, person: Person, actor: User | None) -> None:
     address.delete()
 
 
+def unique_file_number(rng, department: Department) -> str:
+    while True:
+        candidate = f"{rng.randint(1000000, 9999999)}"
+        if not Household.objects.filter(department=department, file_number=candidate).exists():
+            return candidate
+
+
 @demo.register("Foyers", order=10)
 def seed_households(*, rng, scale, stdout):
     total = protected = 0
@@ -135,7 +143,7 @@ def seed_households(*, rng, scale, stdout):
         department = Department.objects.get(code=code)
         social_worker = User.objects.get(email=demo.demo_email("social_worker", code))
         for index in range(max(1, int(HOUSEHOLDS_PER_DEPARTMENT[code] * scale))):
-            household = make_household(rng, department, f"{rng.randint(1000000, 9999999)}")
+            household = make_household(rng, department, unique_file_number(rng, department))
             total += 1
             # About one family in six: a protected address and a file restricted to its assigned staff.
             if index % 6 == 3:

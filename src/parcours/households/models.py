@@ -121,7 +121,7 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["role", "birth_date", "last_name", "first_name"]
+        ordering = ["-role", "-is_declarant", "birth_date", "last_name", "first_name"]
         verbose_name = "personne"
         indexes = [models.Index(fields=["household", "role"], name="person_household_role_idx")]
 

@@ -78,20 +78,51 @@ def search_households(actor, query: str) -> QuerySet[Household]:
     )
 
 
-def person_for(actor, pk: int, permission: str = "households.view") -> Person:
+def person_for(actor, pk: int, permission: str = "households.view", *, audited: bool = True) -> Person:
+    """One person of a household in the actor's scope (404 otherwise); the read is audited."""
     person = get_object_or_404(
         policy.scope(actor, Person.objects.select_related("household__department"), permission), pk=pk
     )
+    if audited:
+        audit.record(actor, "households.person.viewed", person)
     return person
 
 
-def contact_for(actor, pk: int, permission: str = "households.edit") -> ContactChannel:
-    return get_object_or_404(
+def contact_for(
+    actor, pk: int, permission: str = "households.edit", *, audited: bool = True
+) -> ContactChannel:
+    contact = get_object_or_404(
         policy.scope(
             actor, ContactChannel.objects.select_related("person__household__department"), permission
         ),
         pk=pk,
     )
+    if audited:
+        audit.record(actor, "households.contact.viewed", contact)
+    return contact
+
+
+def national_counts(actor) -> list[dict]:
+    """Households per department, for the national pilot: aggregates only, small counts hidden."""
+    from django.conf import settings
+    from django.db.models import Count
+
+    policy.require(actor, "evaluation.view_national")
+    threshold = settings.PARCOURS_STATISTICAL_SECRECY_THRESHOLD
+    rows = (
+        Household.objects.values("department__code", "department__name")
+        .annotate(total=Count("id"), restricted=Count("id", filter=Q(restricted=True)))
+        .order_by("department__code")
+    )
+    return [
+        {
+            "code": r["department__code"],
+            "name": r["department__name"],
+            "total": r["total"] if r["total"] >= threshold else None,
+            "restricted": r["restricted"] if r["restricted"] >= threshold else None,
+        }
+        for r in rows
+    ]
 
 
 def assignment_for(actor, pk: int) -> HouseholdAssignment:

@@ -1,22 +1,13 @@
-"""Sections of the public home page, registered by modules (e.g. the workshops list)."""
+"""Sections of the public home page, registered by modules (e.g. the workshops list).
 
-from collections.abc import Callable
+`@home_sections.register("workshops", order=10)` on a function (request) -> HTML string or None.
+"""
 
-SECTIONS: dict[str, tuple[int, Callable]] = {}
+from parcours.core.registry import OrderedRegistry
 
-
-def register(key: str, order: int = 100):
-    def decorator(func):
-        SECTIONS[key] = (order, func)
-        return func
-
-    return decorator
+_sections = OrderedRegistry()
+register = _sections.register
 
 
 def render_all(request) -> list[str]:
-    out = []
-    for _, (_, func) in sorted(SECTIONS.items(), key=lambda kv: kv[1][0]):
-        html = func(request)
-        if html:
-            out.append(html)
-    return out
+    return [html for _, html in _sections.render_all(request)]

@@ -82,8 +82,7 @@ def _complete_login(request, user: User, device: TOTPDevice):
 def lockout_response(request, response=None, credentials=None, *args, **kwargs):
     """django-axes: the throttled answer is the sign-in page itself, the same for every e-mail."""
     form = LoginForm(initial={"email": (credentials or {}).get("email", "")})
-    form.add_error(None, THROTTLED)
-    return render(request, "backoffice/auth/login.html", {"form": form}, status=429)
+    return render(request, "backoffice/auth/login.html", {"form": form, "throttled": THROTTLED}, status=429)
 
 
 @sensitive_post_parameters("password")

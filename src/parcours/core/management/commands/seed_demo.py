@@ -30,11 +30,11 @@ class Command(BaseCommand):
             self.stdout.write("Données de démonstration déjà chargées.")
         else:
             rng = random.Random(seed)
-            for seeder in sorted(demo.SEEDERS.values(), key=lambda s: s.order):
+            for seeder in demo.SEEDERS.entries():
                 started = time.monotonic()
                 with transaction.atomic():
                     summary = seeder.func(rng=rng, scale=scale, stdout=self.stdout)
-                self.stdout.write(f"  {seeder.name} : {summary or 'ok'} ({time.monotonic() - started:.1f} s)")
+                self.stdout.write(f"  {seeder.key} : {summary or 'ok'} ({time.monotonic() - started:.1f} s)")
         self.print_accounts()
 
     def print_accounts(self):
