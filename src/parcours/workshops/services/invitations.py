@@ -154,7 +154,9 @@ def answer_invitation(
 ) -> RegistrationOutcome:
     _holder(actor, invitation)
     invitation = (
-        Invitation.objects.select_for_update().select_related("person__household").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("person__household")
+        .get(pk=invitation.pk)
     )
     if not invitation.is_open():
         raise ValidationError("Cette invitation n'est plus valable : contactez votre Caf.")

@@ -35,7 +35,7 @@ class RegistrationOutcome:
 
 
 def lock_workshop(pk: int) -> Workshop:
-    return Workshop.objects.select_for_update().select_related("department", "venue").get(pk=pk)
+    return Workshop.objects.select_for_update(of=("self",)).select_related("department", "venue").get(pk=pk)
 
 
 def _take_seats(workshop: Workshop, count: int) -> None:
@@ -352,13 +352,18 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     return RegistrationOutcome(new, created=True, shown_status=status)
 
 
-@transaction.atomic
 def accept_offer(*, actor, registration: Registration) -> Registration:
     require_registration(actor, "workshops.register", registration)
+    # A lapsed offer is recorded as lapsed (and passed on) even though accepting it then fails.
+    with transaction.atomic():
+        expire_offers(workshop=lock_workshop(registration.workshop_id))
+    return _accept(actor, registration)
+
+
+@transaction.atomic
+def _accept(actor, registration: Registration) -> Registration:
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
-    expire_offers(workshop=workshop, now=now)
-    registration.refresh_from_db()
     if registration.status != Status.OFFERED:
         raise ValidationError("Cette proposition de place n'est plus valable.")
     registration.status = Status.CONFIRMED
