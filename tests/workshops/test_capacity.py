@@ -158,9 +158,11 @@ def test_an_expired_offer_can_no_longer_be_accepted(db):
     waiting = wf.public_registration(workshop)
     services.cancel_registration(actor=LinkHolder(registration=holder), registration=holder)
     waiting.refresh_from_db()
-    with time_machine.travel(waiting.offer_expires_at + timedelta(seconds=1)):
-        with pytest.raises(ValidationError, match="plus valable"):
-            services.accept_offer(actor=LinkHolder(registration=waiting), registration=waiting)
+    with (
+        time_machine.travel(waiting.offer_expires_at + timedelta(seconds=1)),
+        pytest.raises(ValidationError, match="plus valable"),
+    ):
+        services.accept_offer(actor=LinkHolder(registration=waiting), registration=waiting)
     waiting.refresh_from_db()
     assert waiting.status == Status.OFFER_EXPIRED
     assert seats(workshop) == 0
@@ -203,11 +205,11 @@ def test_a_link_holder_may_only_act_on_her_own_registration(db):
 def test_a_registration_cannot_be_cancelled_once_the_session_started(db):
     workshop = wf.workshop(days=2)
     registration = wf.public_registration(workshop)
-    with time_machine.travel(workshop.starts_at + timedelta(minutes=5)):
-        with pytest.raises(ValidationError, match="commencé"):
-            services.cancel_registration(
-                actor=LinkHolder(registration=registration), registration=registration
-            )
+    with (
+        time_machine.travel(workshop.starts_at + timedelta(minutes=5)),
+        pytest.raises(ValidationError, match="commencé"),
+    ):
+        services.cancel_registration(actor=LinkHolder(registration=registration), registration=registration)
 
 
 def test_moving_to_another_session_frees_the_old_seat_for_the_next_person(db):
