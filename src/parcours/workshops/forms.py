@@ -32,10 +32,9 @@ def party_choices(workshop=None):
 class HoneypotField(forms.CharField):
     """A field people never see nor reach with the keyboard; robots fill it in."""
 
-    template_name = "workshops/forms/honeypot.html"
-
     def __init__(self, **kwargs):
         super().__init__(
+            template_name="workshops/forms/honeypot.html",
             required=False,
             label="Ne remplissez pas ce champ",
             widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),

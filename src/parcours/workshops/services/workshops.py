@@ -466,6 +466,7 @@ def join_room(*, actor, workshop: Workshop | None = None, registration: Registra
             raise ValidationError("La salle ouvre 30 minutes avant le début de la séance et ferme à la fin.")
     else:
         require_workshop(actor, "workshops.attendance", workshop)
+    workshop = Workshop.objects.select_related("department").get(pk=workshop.pk)
     if workshop.status != Workshop.Status.PUBLISHED or workshop.format not in ONLINE_FORMATS:
         raise ValidationError("Cette séance n'a pas de salle en ligne ouverte.")
     if workshop.room_kind == RoomKind.MANUAL and workshop.room_url:
@@ -502,6 +503,7 @@ def fill_attendance_from_room(*, actor, workshop: Workshop) -> int:
     """Mark present the registered participants the video server sees in the room (getMeetingInfo)."""
     if actor is not None:
         require_workshop(actor, "workshops.attendance", workshop)
+    workshop = Workshop.objects.select_related("department").get(pk=workshop.pk)
     if workshop.room_kind != RoomKind.BBB:
         raise ValidationError("La présence ne se relève automatiquement que pour une salle BigBlueButton.")
     client = bbb_client(workshop.department)
