@@ -223,3 +223,16 @@ def test_the_offer_page_accepts_a_freed_seat(db, client):
 @pytest.mark.parametrize("name", ["portal:workshop-index", "portal:quick-exit-help"])
 def test_the_quick_exit_help_is_linked_from_every_public_page(db, client, name):
     assert "Sortie rapide : mode d'emploi" in client.get(reverse(name)).content.decode()
+
+
+def test_pages_show_the_time_of_la_reunion_not_of_paris(db, client):
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=15)
+    workshop = wf.workshop("974", format="webinar", starts_at=wf.local("974", day, 18))
+    listing = client.get(reverse("portal:workshop-department", kwargs={"code": "974"})).content.decode()
+    detail = client.get(
+        reverse("portal:workshop-detail", kwargs={"code": "974", "pk": workshop.pk})
+    ).content.decode()
+    assert "18h00" in listing and "15h00" not in listing and "14h00" not in listing
+    assert "de 18h00 à 20h00" in detail

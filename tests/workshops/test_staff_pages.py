@@ -29,7 +29,10 @@ def test_a_session_created_in_la_reunion_is_stored_at_reunion_time(db, make_user
     workshop = Workshop.objects.get()
     assert response.status_code == 302
     assert workshop.local_start().strftime("%H:%M") == "18:00"
-    assert workshop.starts_at.utcoffset() == timedelta(0) or workshop.starts_at.astimezone(timezone.UTC).hour == 14
+    assert (
+        workshop.starts_at.utcoffset() == timedelta(0)
+        or workshop.starts_at.astimezone(timezone.UTC).hour == 14
+    )
     assert workshop.local_deadline().date() == day - timedelta(days=1)
     assert workshop.status == "published"
     assert AuditEntry.objects.filter(action="workshops.workshop.created", department="974").exists()
@@ -51,7 +54,11 @@ def test_the_workshop_page_shows_first_names_but_no_contact(db, make_user, clien
     social_worker = make_user("social_worker", "92")
     workshop = wf.workshop()
     wf.public_registration(workshop, first_name="Océane", email="oceane.secret@exemple.fr")
-    html = client_for(social_worker).get(reverse("backoffice:workshop-detail", kwargs={"pk": workshop.pk})).content.decode()
+    html = (
+        client_for(social_worker)
+        .get(reverse("backoffice:workshop-detail", kwargs={"pk": workshop.pk}))
+        .content.decode()
+    )
     assert "Océane" in html and "oceane.secret" not in html
 
 
@@ -77,7 +84,9 @@ def test_a_restricted_household_registration_opens_only_for_assigned_staff(db, m
     url = reverse("backoffice:registration-detail", kwargs={"pk": registration.pk})
     assert client_for(assigned).get(url).status_code == 200
     assert client_for(other).get(url).status_code == 404
-    roster = client_for(other).get(reverse("backoffice:workshop-detail", kwargs={"pk": registration.workshop_id}))
+    roster = client_for(other).get(
+        reverse("backoffice:workshop-detail", kwargs={"pk": registration.workshop_id})
+    )
     assert url not in roster.content.decode()
 
 
@@ -124,23 +133,28 @@ def test_attendance_then_closing_through_the_pages(db, make_user, client_for):
     assert response.status_code == 302
     workshop.refresh_from_db()
     assert workshop.status == "held"
-    assert dict(workshop.registrations.values_list("first_name", "attendance")) == {"Awa": "present", "Léa": "excused"}
+    assert dict(workshop.registrations.values_list("first_name", "attendance")) == {
+        "Awa": "present",
+        "Léa": "excused",
+    }
 
 
 def test_the_csv_export_neutralises_formulas(db, make_user, client_for):
     workshop = wf.workshop()
-    wf.public_registration(workshop, first_name="=HYPERLINK(\"http://x\")")
+    wf.public_registration(workshop, first_name='=HYPERLINK("http://x")')
     wf.public_registration(workshop, first_name="@SUM(1)")
     wf.public_registration(workshop, first_name="-2+3")
-    content = client_for(make_user("local_pilot", "92")).get(
-        reverse("backoffice:workshop-export", kwargs={"pk": workshop.pk})
-    ).content.decode("utf-8-sig")
+    content = (
+        client_for(make_user("local_pilot", "92"))
+        .get(reverse("backoffice:workshop-export", kwargs={"pk": workshop.pk}))
+        .content.decode("utf-8-sig")
+    )
     import csv
     import io
 
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[0][:2] == ["N°", "Prénom"]
-    assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'@SUM(1)", "'-2+3"]
+    assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://x")', "'@SUM(1)", "'-2+3"]
     assert exports.safe_cell("+33 6") == "'+33 6" and exports.safe_cell("Nadia") == "Nadia"
 
 

@@ -51,7 +51,7 @@ class RegistrantForm(StyledForm):
     contact_kind = forms.ChoiceField(
         label="Comment recevoir la confirmation et les rappels ?",
         choices=Registration.Channel.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         initial=Registration.Channel.EMAIL,
     )
     email = forms.EmailField(
@@ -137,7 +137,7 @@ class InvitationAnswerForm(StyledForm):
         label="Choisissez une séance",
         queryset=Workshop.objects.none(),
         empty_label=None,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     party_size = forms.TypedChoiceField(label="Nombre de personnes", coerce=int, choices=party_choices())
     accessibility_needs = RegistrantForm.base_fields["accessibility_needs"]
@@ -200,7 +200,10 @@ class WorkshopForm(StyledModelForm):
         help_text="Par défaut, la veille de la séance.",
     )
     languages = forms.MultipleChoiceField(
-        label="Langues", choices=LANGUAGES, widget=forms.CheckboxSelectMultiple, initial=["fr"]
+        label="Langues",
+        choices=LANGUAGES,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        initial=["fr"],
     )
     publish = forms.BooleanField(label="Publier tout de suite sur la page publique", required=False)
     room_url = forms.URLField(
@@ -291,7 +294,7 @@ class AttendanceForm(StyledForm):
                 label=f"{registration.first_name} ({registration.party_size} pers.)",
                 choices=choices,
                 required=False,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 initial=registration.attendance or None,
             )
 
@@ -305,7 +308,10 @@ class AttendanceForm(StyledForm):
 
 class SeriesForm(StyledModelForm):
     languages = forms.MultipleChoiceField(
-        label="Langues", choices=LANGUAGES, widget=forms.CheckboxSelectMultiple, initial=["fr"]
+        label="Langues",
+        choices=LANGUAGES,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        initial=["fr"],
     )
     publish = forms.BooleanField(label="Publier les séances tout de suite", required=False)
 

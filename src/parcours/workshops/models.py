@@ -289,6 +289,20 @@ class Workshop(models.Model):
     def local_deadline(self):
         return timezone.localtime(self.registration_deadline, self.tzinfo)
 
+    # For templates: the wall-clock time in the department, naive, because Django's `date` filter
+    # would convert an aware value to the server's time zone (18:00 in 974 would read 15:00).
+    @property
+    def start_local(self):
+        return timezone.make_naive(self.starts_at, self.tzinfo)
+
+    @property
+    def end_local(self):
+        return timezone.make_naive(self.ends_at, self.tzinfo)
+
+    @property
+    def deadline_local(self):
+        return timezone.make_naive(self.registration_deadline, self.tzinfo)
+
     @property
     def timezone_label(self) -> str:
         return "heure de Paris" if self.department.timezone == "Europe/Paris" else "heure locale"

@@ -614,14 +614,17 @@ def comparison(request):
         "start": date(today.year - 1, today.month, 1),
         "end": today,
     }
-    form = ComparisonForm(request.GET or None, departments=departments, initial=initial)
+    # Missing parameters take their defaults: the page shows the last twelve months at once.
+    data = {
+        "department": request.GET.get("department")
+        or (initial["department"].pk if initial["department"] else ""),
+        "start": request.GET.get("start") or initial["start"].isoformat(),
+        "end": request.GET.get("end") or initial["end"].isoformat(),
+    }
+    form = ComparisonForm(data, departments=departments)
     result = None
-    params = initial
-    if request.GET and form.is_valid():
+    if form.is_valid():
         params = form.cleaned_data
-    elif request.GET:
-        params = None
-    if params and params.get("department") is not None:
         result = selectors.comparison(
             request.user, department=params["department"], start=params["start"], end=params["end"]
         )

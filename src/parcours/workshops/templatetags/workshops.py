@@ -17,3 +17,14 @@ def score(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value):.1f}".replace(".", ",")
+
+
+@register.filter
+def local(value, where):
+    """An aware datetime as the wall-clock time of a department (a Department, or anything with one)."""
+    from django.utils import timezone
+
+    if not value:
+        return value
+    department = getattr(where, "department", where)
+    return timezone.make_naive(value, department.tzinfo)
