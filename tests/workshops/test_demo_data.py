@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from io import StringIO
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from parcours.core.models import User
 from parcours.workshops import selectors
@@ -13,7 +14,7 @@ def test_demo_sessions_give_reunion_webinars_and_a_comparison_with_results(db, s
     settings.DEBUG = True
     settings.DEMO_MODE = True
     call_command("seed_demo", stdout=StringIO())
-    upcoming = Workshop.objects.filter(status="published", starts_at__gt=date.today())
+    upcoming = Workshop.objects.filter(status="published", starts_at__gt=timezone.now())
     assert set(upcoming.values_list("department__code", flat=True)) == {"92", "974", "27", "86", "47"}
     webinars_974 = upcoming.filter(department__code="974", format="webinar")
     assert webinars_974.exists()
