@@ -138,7 +138,11 @@ def registered(request, code: str, pk: int, outcome: str):
     return render(
         request,
         "portal/workshops/registered.html",
-        {"workshop": workshop, "confirmed": OUTCOMES[outcome] == Registration.Status.CONFIRMED},
+        {
+            "workshop": workshop,
+            "confirmed": OUTCOMES[outcome] == Registration.Status.CONFIRMED,
+            "offer_hours": settings.PARCOURS_WORKSHOP_OFFER_HOURS,
+        },
     )
 
 
