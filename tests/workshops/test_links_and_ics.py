@@ -140,3 +140,21 @@ def test_the_calendar_page_downloads_the_ics(db, client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert b"TZID=Indian/Reunion" in response.content
+
+
+def test_the_ics_of_a_parent_of_a_restricted_household_does_not_name_the_topic(db, make_user, client):
+    from parcours.households.models import HouseholdAssignment
+
+    social_worker = make_user("social_worker", "92")
+    household, mother, _ = wf.household_with_parents("92", restricted=True)
+    HouseholdAssignment.objects.create(household=household, user=social_worker)
+    registration = services.register(
+        actor=social_worker, workshop=wf.workshop("92"), person=mother
+    ).registration
+    assert ics.needs_neutral_wording(registration)
+    response = client.get(
+        reverse("portal:registration-calendar", kwargs={"token": links.registration_token(registration)})
+    )
+    text = response.content.decode()
+    assert "SUMMARY:Rendez-vous Caf" in text
+    assert "paration" not in text  # neither « séparation » nor any other word of the topic

@@ -323,6 +323,7 @@ def calendar(request, token: str):
     content = ics.registration_calendar(
         registration,
         manage_url=links.absolute(reverse("portal:registration-manage", kwargs={"token": token})),
+        neutral=ics.needs_neutral_wording(registration),
     )
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="seance-caf.ics"'

@@ -16,7 +16,15 @@ from icalendar import Calendar, Event, Timezone
 
 from parcours.workshops.models import Format, Registration
 
-PRODID = "-//Caf//Parcours - Parents après la séparation//FR"
+PRODID = "-//Caf//Parcours//FR"  # neutral: the calendar file itself must not name the topic
+
+
+def needs_neutral_wording(registration: Registration) -> bool:
+    """A parent of a restricted household, or with a protected address: nothing may name the topic."""
+    person = registration.person
+    if person is None:
+        return False
+    return bool(person.household.restricted or person.is_address_protected)
 
 
 @lru_cache(maxsize=16)
@@ -30,7 +38,11 @@ def _vtimezone(tzid: str, year: int) -> bytes:
     return component.to_ical()
 
 
-def registration_calendar(registration: Registration, *, manage_url: str = "", join_url: str = "") -> bytes:
+def registration_calendar(
+    registration: Registration, *, manage_url: str = "", join_url: str = "", neutral: bool = False
+) -> bytes:
+    """The ICS of a registration. `neutral` (the person is on the protected track): the event says
+    "Rendez-vous Caf" and nothing about its topic, as every message to that person does."""
     workshop = registration.workshop
     department = workshop.department
     calendar = Calendar()
@@ -47,7 +59,7 @@ def registration_calendar(registration: Registration, *, manage_url: str = "", j
     event.add("dtstamp", timezone.now())
     event.add("dtstart", workshop.local_start())
     event.add("dtend", workshop.local_end())
-    event.add("summary", f"{workshop.title} (Caf)")
+    event.add("summary", "Rendez-vous Caf" if neutral else f"{workshop.title} (Caf)")
     if workshop.format == Format.WEBINAR:
         location = "En ligne (lien de connexion dans votre espace d'inscription)"
     elif workshop.venue_id:
@@ -57,10 +69,10 @@ def registration_calendar(registration: Registration, *, manage_url: str = "", j
     else:
         location = "Lieu communiqué par la Caf"
     event.add("location", location)
+    hours, minutes = divmod(workshop.duration_minutes, 60)
+    duration = f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
     lines = [
-        f"Séance d'information de la Caf, {workshop.duration_minutes // 60} h {workshop.duration_minutes % 60:02d}"
-        if workshop.duration_minutes % 60
-        else f"Séance d'information de la Caf, {workshop.duration_minutes // 60} h",
+        "Rendez-vous d'information de la Caf" if neutral else f"Séance d'information de la Caf, {duration}",
         f"Nombre de personnes : {registration.party_size}",
     ]
     if join_url and workshop.is_online:
@@ -78,7 +90,9 @@ def registration_calendar(registration: Registration, *, manage_url: str = "", j
 
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"{workshop.title} dans 2 heures")
+        alarm.add(
+            "description", "Rendez-vous Caf dans 2 heures" if neutral else f"{workshop.title} dans 2 heures"
+        )
         alarm.add("trigger", alarm_at)
         event.add_component(alarm)
     calendar.add_component(event)
