@@ -43,14 +43,16 @@ run: install
 test: install browser
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+LINT_DIRS := src tests $(wildcard bench)
+
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 	DEBUG=1 $(BIN)/parcours makemigrations --check --dry-run -v 1
 
 fmt: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix $(LINT_DIRS)
+	$(BIN)/ruff format $(LINT_DIRS)
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -14,6 +14,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("PARCOURS_STATIC_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage")
 os.environ.setdefault("PARCOURS_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("PARCOURS_SMS_BACKEND", "parcours.notifications.backends.sms.FileBackend")
 os.environ.setdefault("PARCOURS_DATA_DIR", tempfile.mkdtemp(prefix="parcours-tests-"))
 os.environ["DEBUG"] = "0"
 os.environ["PARCOURS_DEMO"] = "0"

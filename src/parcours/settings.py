@@ -326,3 +326,36 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
 }
+# --- notifications: outbox, worker, e-mail / SMS / letter transports ----------------------------
+# The demo writes each e-mail to its own .eml file in var/mailbox/ (unless EMAIL_BACKEND is set).
+if DEMO_MODE and not env_str("EMAIL_BACKEND", ""):
+    EMAIL_BACKEND = "parcours.notifications.backends.email.MailboxBackend"
+# SMS: the file backend in development and demo (var/sms/); in production Brevo when its key is set,
+# otherwise none (SMS is then never chosen, and a message forced on SMS fails visibly).
+PARCOURS_BREVO_API_KEY = env_str("PARCOURS_BREVO_API_KEY", "")
+PARCOURS_BREVO_SMS_URL = env_str("PARCOURS_BREVO_SMS_URL", "https://api.brevo.com/v3/transactionalSMS/send")
+PARCOURS_SMS_BACKEND = env_str(
+    "PARCOURS_SMS_BACKEND",
+    "parcours.notifications.backends.sms.FileBackend"
+    if DEBUG
+    else (
+        "parcours.notifications.backends.sms.BrevoBackend"
+        if PARCOURS_BREVO_API_KEY
+        else "parcours.notifications.backends.sms.DisabledBackend"
+    ),
+)
+PARCOURS_SMS_FILE_PATH = Path(env_str("PARCOURS_SMS_FILE_PATH", str(DATA_DIR / "sms")))
+PARCOURS_SMS_SENDER = env_str("PARCOURS_SMS_SENDER", "Caf")
+PARCOURS_SMS_TIMEOUT = env_int("PARCOURS_SMS_TIMEOUT", 10)
+PARCOURS_SMS_MAX_LENGTH = env_int("PARCOURS_SMS_MAX_LENGTH", 480)
+# Letters (PDF) are stored here, outside the web root, for printing.
+PARCOURS_LETTERS_DIR = Path(env_str("PARCOURS_LETTERS_DIR", str(PRIVATE_MEDIA_ROOT / "letters")))
+# Worker: retries with exponential backoff (base × 2^(n-1)), lease of a claimed message.
+PARCOURS_OUTBOX_MAX_ATTEMPTS = env_int("PARCOURS_OUTBOX_MAX_ATTEMPTS", 6)
+PARCOURS_OUTBOX_BACKOFF_SECONDS = env_int("PARCOURS_OUTBOX_BACKOFF_SECONDS", 60)
+PARCOURS_OUTBOX_LEASE_SECONDS = env_int("PARCOURS_OUTBOX_LEASE_SECONDS", 120)
+# Neutral wording on the protected track, and the Caf's phone number given in neutral messages.
+PARCOURS_NEUTRAL_SUBJECT = env_str("PARCOURS_NEUTRAL_SUBJECT", "Message de votre Caf")
+PARCOURS_CAF_PHONE = env_str("PARCOURS_CAF_PHONE", "3230")
+# WeasyPrint reports every rendering step at INFO: keep the worker's log readable.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})

@@ -240,3 +240,31 @@ def test_reading_a_person_form_is_audited(client_for, social_worker, household):
     person = household.members.get()
     client_for(social_worker).get(reverse("backoffice:person-edit", kwargs={"pk": person.pk}))
     assert AuditEntry.objects.filter(action="households.person.viewed", object_id=str(person.pk)).exists()
+
+
+def test_editing_through_the_forms_saves_and_audits_the_change(client_for, social_worker, household):
+    client = client_for(social_worker)
+    person = household.members.get()
+    contact = factories.ContactFactory(person=person, kind="email", value="avant@exemple.fr", is_safe=False)
+    response = client.post(
+        reverse("backoffice:contact-edit", kwargs={"pk": contact.pk}),
+        {"kind": "email", "value": "apres@exemple.fr", "is_safe": "on"},
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.value == "apres@exemple.fr" and contact.is_safe
+    client.post(
+        reverse("backoffice:person-edit", kwargs={"pk": person.pk}),
+        {"role": "parent", "first_name": "Hélène", "last_name": "Durand", "is_declarant": "on"},
+    )
+    person.refresh_from_db()
+    assert person.last_name == "Durand"
+    client.post(reverse("backoffice:household-edit", kwargs={"pk": household.pk}), {"file_number": "7654321"})
+    household.refresh_from_db()
+    assert household.file_number == "7654321" and not household.is_allocataire
+    changes = AuditEntry.objects.filter(action__endswith=".changed").values_list("action", flat=True)
+    assert set(changes) == {
+        "households.contact.changed",
+        "households.person.changed",
+        "households.household.changed",
+    }

@@ -1,3 +1,13 @@
 """Staff URLs of the notifications module (namespace backoffice)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from parcours.backoffice.views import notifications
+
+urlpatterns: list = [
+    path("messages/", notifications.outbox, name="outbox"),
+    path("messages/<int:pk>/", notifications.message_detail, name="message-detail"),
+    path("messages/<int:pk>/renvoyer/", notifications.message_retry, name="message-retry"),
+    path("messages/<int:pk>/annuler/", notifications.message_cancel, name="message-cancel"),
+    path("messages/<int:pk>/courrier.pdf", notifications.message_letter, name="message-letter"),
+]

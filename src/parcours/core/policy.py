@@ -53,8 +53,10 @@ RULES: dict[str, frozenset[str]] = {
     #
     #
     # --- notifications: outbox, message status ------------------------------------------------
-    #
-    #
+    "notifications.view": CASEWORK,  # a household's messages (restricted ones: assigned staff)
+    "notifications.manage": CASEWORK,  # send a failed/refused message again, cancel a pending one
+    "notifications.download_letter": CASEWORK,  # the PDF of a letter, for printing (audited)
+    "notifications.view_outbox": frozenset({LOCAL_PILOT}),  # the department's outbox: statuses, no content
     #
     # --- protection: violence reports, safety checklist, referrals, emergency aid (AUU) ----------
     #
@@ -151,8 +153,11 @@ URLS: dict[str, Access] = {
     #
     #
     # --- notifications --------------------------------------------------------------------------
-    #
-    #
+    "backoffice:outbox": Access("notifications.view_outbox"),
+    "backoffice:message-detail": Access("notifications.view", obj="message"),
+    "backoffice:message-retry": Access("notifications.manage", obj="message", methods=("POST",)),
+    "backoffice:message-cancel": Access("notifications.manage", obj="message", methods=("GET", "POST")),
+    "backoffice:message-letter": Access("notifications.download_letter", obj="message"),
     #
     # --- protection -----------------------------------------------------------------------------
     #

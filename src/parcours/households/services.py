@@ -30,11 +30,15 @@ ELECTED_FIELDS = ("elected_kind", "elected_name", "elected_line", "elected_posta
 
 
 def _changed(instance, values: dict) -> list[str]:
-    changed = []
+    """Apply `values` and name the fields that differ from what is stored.
+
+    Compared with the database, not with the instance: a bound ModelForm has already copied the
+    new values onto the instance it was given.
+    """
+    stored = type(instance).objects.filter(pk=instance.pk).values(*values).first() or {}
+    changed = [field for field, value in values.items() if stored.get(field) != value]
     for field, value in values.items():
-        if getattr(instance, field) != value:
-            setattr(instance, field, value)
-            changed.append(field)
+        setattr(instance, field, value)
     return changed
 
 

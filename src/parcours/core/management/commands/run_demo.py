@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -9,14 +10,18 @@ from parcours.core import demo
 
 
 class Command(BaseCommand):
-    help = "Sert l'application de démonstration et lance à côté le worker des tâches de fond."
+    help = "Sert l'application de démonstration et lance à côté le worker (messages et tâches de fond)."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args, addr, **options):
         demo.require_demo_mode()
-        worker = subprocess.Popen([sys.executable, "-m", "parcours", "db_worker", "--queue-name", "*"])  # noqa: S603
+        # `parcours worker` sends the outbox (e-mails in var/mailbox/, SMS in var/sms/, letters) and runs the
+        # database task queue, like db_worker did.
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "parcours", "worker", "--parent-pid", str(os.getpid())]
+        )
         self.stdout.write(self.style.SUCCESS(f"Parcours : http://{addr}/ (agents : http://{addr}/gestion/)"))
         try:
             call_command("runserver", addr, use_reloader=False)

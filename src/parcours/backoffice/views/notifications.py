@@ -1,0 +1,126 @@
+"""Staff pages of the outbox: a message's page (status, history, content, retry, cancel, letter PDF),
+the department's outbox for the local pilot, and the "Messages" panel of the household page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+
+from parcours.backoffice import home_cards, household_panels, navigation
+from parcours.core import policy
+from parcours.core.forms import StyledForm
+from parcours.notifications import selectors, services
+from parcours.notifications.models import Message
+
+navigation.register(
+    navigation.NavItem(
+        "Messages",
+        "backoffice:outbox",
+        "notifications.view_outbox",
+        order=70,
+        count=lambda user: selectors.failed_count(user) or None,
+    )
+)
+
+
+@household_panels.register("messages", order=60)
+def household_messages_panel(request, household):
+    if not policy.can(request.user, "notifications.view", household):
+        return None
+    items = list(selectors.messages_for_household(request.user, household)[:20])
+    return render_to_string(
+        "backoffice/notifications/household_panel.html",
+        {"items": items, "household": household},
+        request=request,
+    )
+
+
+@home_cards.register("messages-to-review", order=40)
+def messages_to_review_card(request):
+    if not policy.has_perm(request.user, "notifications.view"):
+        return None
+    to_review = selectors.messages_to_review(request.user)
+    items = list(to_review[:5])
+    if not items:
+        return None
+    return render_to_string(
+        "backoffice/notifications/review_card.html",
+        {"items": items, "count": to_review.count()},
+        request=request,
+    )
+
+
+class OutboxFilterForm(StyledForm):
+    status = forms.ChoiceField(
+        label="Statut", required=False, choices=[("", "Tous")] + list(Message.Status.choices)
+    )
+    channel = forms.ChoiceField(
+        label="Canal", required=False, choices=[("", "Tous")] + list(Message.Channel.choices)
+    )
+
+
+class CancelForm(StyledForm):
+    reason = forms.CharField(label="Motif de l'annulation", max_length=300)
+
+
+def outbox(request):
+    form = OutboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.department_outbox(
+        request.user, status=filters.get("status", ""), channel=filters.get("channel", "")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/notifications/outbox.html", {"form": form, "page": page})
+
+
+def message_detail(request, pk: int):
+    message = selectors.message_for(request.user, pk)
+    context = {
+        "message": message,
+        "events": list(message.events.all()),
+        "attachments": list(message.attachments.all()),
+        "can_manage": policy.can(request.user, "notifications.manage", message),
+        "can_download": bool(message.letter_path)
+        and policy.can(request.user, "notifications.download_letter", message),
+        "retryable": message.status in services.RETRYABLE,
+    }
+    return render(request, "backoffice/notifications/message.html", context)
+
+
+def message_retry(request, pk: int):
+    message = selectors.message_for(request.user, pk, permission="notifications.manage", audited=False)
+    try:
+        services.retry_message(actor=request.user, message=message)
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(
+            request, "Le message est remis en file : les règles de sécurité seront vérifiées à nouveau."
+        )
+    return redirect("backoffice:message-detail", pk=message.pk)
+
+
+def message_cancel(request, pk: int):
+    message = selectors.message_for(request.user, pk, permission="notifications.manage", audited=False)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_message(actor=request.user, message=message, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            flash.success(request, "Message annulé.")
+            return redirect("backoffice:message-detail", pk=message.pk)
+    return render(request, "backoffice/notifications/cancel.html", {"form": form, "message": message})
+
+
+def message_letter(request, pk: int):
+    message, content = selectors.letter_for(request.user, pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="courrier-{message.pk}.pdf"'
+    return response

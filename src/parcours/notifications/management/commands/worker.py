@@ -1,0 +1,115 @@
+"""`parcours worker`: sends the outbox and runs the background tasks queued in the database.
+
+One process does both, in turns: the due messages (claim, chokepoint, hand-over, outcome), then the
+ready django-tasks tasks (imports, exports… of the other modules, database backend). SIGTERM or
+Ctrl+C finishes the message or task in hand, then stops; SIGKILL loses and duplicates nothing
+(see notifications/delivery.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+from django.utils.crypto import get_random_string
+
+from parcours.notifications import delivery
+
+logger = logging.getLogger("parcours.notifications")
+
+
+class Command(BaseCommand):
+    help = "Envoie les messages de la file (e-mail, SMS, courrier) et exécute les tâches de fond."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="pause quand rien n'est dû (secondes)"
+        )
+        parser.add_argument("--batch-size", type=int, default=50, help="messages traités entre deux tours")
+        parser.add_argument(
+            "--until-empty", action="store_true", help="s'arrêter quand plus rien n'est dû (tests, cron)"
+        )
+        parser.add_argument("--no-tasks", action="store_true", help="n'exécuter que la file des messages")
+        parser.add_argument(
+            "--worker-id", default="", help="identifiant unique du worker (par défaut : aléatoire)"
+        )
+        parser.add_argument(
+            "--parent-pid", type=int, default=0, help="s'arrêter quand ce processus disparaît (make run)"
+        )
+
+    def handle(self, *args, interval, batch_size, until_empty, no_tasks, worker_id, parent_pid, **options):
+        self.running = True
+        worker_id = worker_id or f"worker-{get_random_string(12)}"
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        verbose = options["verbosity"] >= 1
+        if verbose:
+            self.stdout.write(
+                f"Worker {worker_id} démarré (messages{'' if no_tasks else ' et tâches de fond'})."
+            )
+        totals = delivery.Report()
+        # The database task worker announces every batch at INFO: only its warnings and errors here.
+        logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
+        while self.running:
+            if parent_pid and os.getppid() != parent_pid:
+                break  # the demo server died (even through os._exit): do not outlive it
+            if not connection.in_atomic_block:
+                close_old_connections()  # a restarted database is reconnected to, as requests do
+            report = delivery.run_once(
+                worker_id=worker_id, limit=batch_size, should_stop=lambda: not self.running
+            )
+            for name in ("sent", "failed", "refused", "dropped", "held", "retried", "recovered"):
+                setattr(totals, name, getattr(totals, name) + getattr(report, name))
+            tasks = 0 if no_tasks else self.run_tasks(batch_size)
+            busy = report.handled or report.recovered or tasks
+            if verbose and (report.handled or report.recovered):
+                self.stdout.write(
+                    f"envoyés {report.sent}, retenus {report.held}, nouvel essai {report.retried}, "
+                    f"échecs {report.failed}, refusés {report.refused}, abandonnés {report.dropped}, "
+                    f"repris {report.recovered}"
+                )
+            if not busy:
+                if until_empty:
+                    break
+                time.sleep(interval)
+        if verbose:
+            self.stdout.write(
+                f"Worker {worker_id} arrêté : {totals.sent} envoyés, {totals.failed} échecs, {totals.refused} refusés."
+            )
+
+    def _stop(self, signum, frame):
+        if not self.running:
+            raise SystemExit(1)
+        self.running = False
+
+    def run_tasks(self, limit: int) -> int:
+        """Run up to `limit` ready tasks of the database task backend (what `db_worker` would run)."""
+        try:
+            from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+            from django_tasks_db.backend import DatabaseBackend
+            from django_tasks_db.management.commands.db_worker import Worker
+        except ImportError:  # pragma: no cover - both are dependencies of the project
+            return 0
+        from django_tasks_db.models import DBTaskResult
+
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        if not isinstance(backend, DatabaseBackend):
+            return 0
+        if not DBTaskResult.objects.ready().filter(backend_name=backend.alias).exists():
+            return 0
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name=backend.alias,
+            startup_delay=False,
+            max_tasks=limit,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        worker.run()
+        return worker._run_tasks

@@ -1,0 +1,85 @@
+"""Reads of messages for staff. A message is seen by whoever may see its household (restricted ones:
+the assigned staff only); a message without household (public registration) by the department's staff.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from parcours.core import audit, policy
+from parcours.households.models import Household
+from parcours.notifications.models import Message
+
+
+def messages_visible_to(actor, permission: str = "notifications.view") -> QuerySet[Message]:
+    if not policy.can(actor, permission) or actor.department_code is None:
+        return Message.objects.none()
+    households = policy.scope(actor, Household.objects.all(), permission)
+    return Message.objects.filter(
+        Q(household__in=households.values("pk"))
+        | Q(household__isnull=True, department__code=actor.department_code)
+    ).select_related("household__department", "person", "department")
+
+
+def messages_for_household(actor, household: Household) -> QuerySet[Message]:
+    """The household's messages, newest first (the caller has already opened the household)."""
+    return messages_visible_to(actor).filter(household=household).order_by("-created_at", "-id")
+
+
+def message_for(actor, pk: int, *, permission: str = "notifications.view", audited: bool = True) -> Message:
+    policy.require(actor, permission)
+    message = messages_visible_to(actor, permission).filter(pk=pk).first()
+    if message is None:
+        raise Http404
+    if audited:
+        audit.record(actor, "notifications.message.viewed", message)
+    return message
+
+
+def letter_for(actor, pk: int) -> tuple[Message, bytes]:
+    """The PDF of a letter, for printing; every download is audited."""
+    from parcours.notifications.backends import letters
+
+    message = message_for(actor, pk, permission="notifications.download_letter", audited=False)
+    if not message.letter_path:
+        raise Http404
+    try:
+        content = letters.read(message.letter_path)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit.record(actor, "notifications.letter.downloaded", message)
+    return message, content
+
+
+def department_outbox(actor, *, status: str = "", channel: str = "") -> QuerySet[Message]:
+    """The department's outbox for the local pilot: status and reasons, no content, no recipient."""
+    if not policy.can(actor, "notifications.view_outbox") or actor.department_code is None:
+        return Message.objects.none()
+    qs = Message.objects.filter(
+        Q(household__department__code=actor.department_code)
+        | Q(household__isnull=True, department__code=actor.department_code)
+    ).select_related("household__department")
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.order_by("-updated_at", "-id")
+
+
+def failed_count(actor) -> int:
+    return department_outbox(actor, status=Message.Status.FAILED).count()
+
+
+def messages_to_review(actor, *, days: int = 30) -> QuerySet[Message]:
+    """Failed or refused messages of the last days in what the actor may see: someone has to act."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    return (
+        messages_visible_to(actor)
+        .filter(status__in=(Message.Status.FAILED, Message.Status.REFUSED), updated_at__gte=since)
+        .order_by("-updated_at", "-id")
+    )
