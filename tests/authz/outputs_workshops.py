@@ -68,3 +68,28 @@ def invitation_sessions(world, principal):
     invitation = invitation_of(world, "restricted")
     sessions = services.invitations.sessions_for(invitation)
     yield "séances proposées par l'invitation", " ".join(str(s) for s in sessions)
+
+
+@output
+def workshop_messages(world, principal):
+    """The real messages of the module (not only the templates' examples): confirmation with its ICS,
+    reminders made due, an invitation, to the parents of the restricted household and to the public."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.core import mail
+
+    from parcours.notifications import outbox
+
+    if principal != "anonymous":
+        return  # the same messages whoever looks: produced once
+    registration_of(world, "restricted")
+    registration_of(world, "own")
+    services.invite_household(actor=world.assignee, household=world.household("restricted"))
+    with time_machine.travel(workshop_of(world, "own").starts_at - timedelta(hours=2)):
+        outbox.deliver_due()
+    assert mail.outbox, "aucun message produit"
+    for message in mail.outbox:
+        yield f"e-mail « {message.subject} »", message.subject + "\n" + message.body
+        for filename, content, _ in message.attachments:
+            yield f"pièce jointe {filename}", content
