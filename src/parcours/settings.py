@@ -292,6 +292,40 @@ LOGGING = {
     },
 }
 
+# --- workshops: Parents après la séparation -------------------------------------------------------
+# Reminders before a session (days, comma-separated), a waiting-list offer's validity (hours),
+# private links' lifetime, invitations' validity and their single reminder, the survey window.
+PARCOURS_WORKSHOP_REMINDER_DAYS = sorted(
+    {int(d) for d in env_list("PARCOURS_WORKSHOP_REMINDER_DAYS", ["7", "1"])}, reverse=True
+)
+PARCOURS_WORKSHOP_OFFER_HOURS = env_int("PARCOURS_WORKSHOP_OFFER_HOURS", 48)
+PARCOURS_WORKSHOP_LINK_DAYS = env_int("PARCOURS_WORKSHOP_LINK_DAYS", 90)
+PARCOURS_WORKSHOP_INVITATION_DAYS = env_int("PARCOURS_WORKSHOP_INVITATION_DAYS", 21)
+PARCOURS_WORKSHOP_INVITATION_REMINDER_DAYS = env_int("PARCOURS_WORKSHOP_INVITATION_REMINDER_DAYS", 3)
+PARCOURS_WORKSHOP_SURVEY_DAYS = env_int("PARCOURS_WORKSHOP_SURVEY_DAYS", 14)
+PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS = env_int("PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS", 5)
+PARCOURS_WORKSHOP_MAX_PARTY = env_int("PARCOURS_WORKSHOP_MAX_PARTY", 4)
+# The webinar room opens this many minutes before the start.
+PARCOURS_WORKSHOP_JOIN_OPENS_MINUTES = env_int("PARCOURS_WORKSHOP_JOIN_OPENS_MINUTES", 30)
+PARCOURS_WORKSHOP_BBB_TIMEOUT = env_int("PARCOURS_WORKSHOP_BBB_TIMEOUT", 5)
+# Public forms: attempts per IP address per hour, and messages per contact (e-mail, phone) per day,
+# so that nobody floods someone else's phone with confirmations.
+PARCOURS_WORKSHOP_RATE_PER_IP_HOUR = env_int("PARCOURS_WORKSHOP_RATE_PER_IP_HOUR", 20)
+PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY = env_int("PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY", 5)
+PARCOURS_BEHIND_PROXY = env_bool("PARCOURS_BEHIND_PROXY", False)
+# Where the quick-exit button and Shift × 3 lead (a neutral site).
+PARCOURS_QUICK_EXIT_URL = env_str("PARCOURS_QUICK_EXIT_URL", "https://www.meteofrance.com/")
+# Rate-limit counters live in a cache shared by every server process: the database by default
+# (its table is created by the workshops migrations), Memcached or Redis if configured.
+PARCOURS_RATELIMIT_CACHE = "ratelimit"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": env_str("PARCOURS_RATELIMIT_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+        "LOCATION": env_str("PARCOURS_RATELIMIT_CACHE_LOCATION", "parcours_ratelimit_cache"),
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
 # --- notifications: outbox, worker, e-mail / SMS / letter transports ----------------------------
 # The demo writes each e-mail to its own .eml file in var/mailbox/ (unless EMAIL_BACKEND is set).
 if DEMO_MODE and not env_str("EMAIL_BACKEND", ""):

@@ -72,8 +72,16 @@ RULES: dict[str, frozenset[str]] = {
     "protection.view_ceilings": frozenset({BO, LOCAL_PILOT, NATIONAL_PILOT}),  # the dated scale
     "protection.manage_ceilings": frozenset({NATIONAL_PILOT}),  # a new dated scale (national)
     # --- workshops: Parents après la séparation --------------------------------------------------
-    #
-    #
+    # Sessions are organised by the local pilot and social workers, who also facilitate them with
+    # partners (juriste, médiateur); front-desk staff register parents; pilots compare formats.
+    "workshops.view": frozenset({SW, SA, BO, LOCAL_PILOT, PARTNER}),
+    "workshops.manage": frozenset({SW, LOCAL_PILOT}),
+    "workshops.register": CASEWORK,
+    "workshops.invite": frozenset({SW, SA}),
+    "workshops.attendance": frozenset({SW, LOCAL_PILOT, PARTNER}),
+    "workshops.export": frozenset({SW, LOCAL_PILOT}),
+    "workshops.configure": frozenset({LOCAL_PILOT}),
+    "workshops.compare": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
     #
 }
 
@@ -187,9 +195,77 @@ URLS: dict[str, Access] = {
     "backoffice:aid-ceilings": Access("protection.view_ceilings"),
     "backoffice:aid-ceiling-create": Access("protection.manage_ceilings", methods=("GET", "POST")),
     # --- workshops (staff pages, public pages, signed links) -------------------------------------
-    #
-    #
-    #
+    "backoffice:workshop-list": Access("workshops.view"),
+    "backoffice:workshop-create": Access("workshops.manage", methods=("GET", "POST")),
+    "backoffice:workshop-detail": Access("workshops.view", obj="workshop", restricted="reference"),
+    "backoffice:workshop-edit": Access(
+        "workshops.manage", obj="workshop", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:workshop-publish": Access(
+        "workshops.manage", obj="workshop", restricted="reference", methods=("POST",)
+    ),
+    "backoffice:workshop-cancel": Access(
+        "workshops.manage", obj="workshop", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:workshop-facilitators": Access(
+        "workshops.manage", obj="workshop", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:workshop-room": Access(
+        "workshops.manage", obj="workshop", restricted="reference", methods=("POST",)
+    ),
+    "backoffice:workshop-room-join": Access(
+        "workshops.attendance", obj="workshop", restricted="reference", methods=("POST",)
+    ),
+    "backoffice:workshop-room-attendance": Access(
+        "workshops.attendance", obj="workshop", restricted="reference", methods=("POST",)
+    ),
+    "backoffice:workshop-attendance": Access(
+        "workshops.attendance", obj="workshop", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:workshop-close": Access(
+        "workshops.attendance", obj="workshop", restricted="reference", methods=("POST",)
+    ),
+    "backoffice:workshop-sheet": Access("workshops.attendance", obj="workshop", restricted="reference"),
+    "backoffice:workshop-export": Access("workshops.export", obj="workshop", restricted="reference"),
+    "backoffice:workshop-register": Access(
+        "workshops.register", obj="workshop", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:registration-detail": Access("workshops.register", obj="registration"),
+    "backoffice:registration-cancel": Access("workshops.register", obj="registration", methods=("POST",)),
+    "backoffice:registration-move": Access("workshops.register", obj="registration", methods=("GET", "POST")),
+    "backoffice:person-workshop-register": Access(
+        "workshops.register", obj="person", methods=("GET", "POST")
+    ),
+    "backoffice:household-invite": Access("workshops.invite", obj="household", methods=("POST",)),
+    "backoffice:invitation-list": Access("workshops.invite", methods=("GET", "POST")),
+    "backoffice:invitation-cancel": Access("workshops.invite", obj="invitation", methods=("POST",)),
+    "backoffice:series-create": Access("workshops.manage", methods=("GET", "POST")),
+    "backoffice:series-detail": Access("workshops.view", obj="series", restricted="reference"),
+    "backoffice:series-publish": Access(
+        "workshops.manage", obj="series", restricted="reference", methods=("POST",)
+    ),
+    "backoffice:venue-list": Access("workshops.manage"),
+    "backoffice:venue-create": Access("workshops.manage", methods=("GET", "POST")),
+    "backoffice:venue-edit": Access(
+        "workshops.manage", obj="venue", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:webinar-server": Access("workshops.configure", methods=("GET", "POST")),
+    "backoffice:workshop-comparison": Access("workshops.compare"),
+    # public pages: anyone; the private links are authorised by their signed token
+    "portal:workshop-index": Access(PUBLIC),
+    "portal:workshop-department": Access(PUBLIC),
+    "portal:workshop-detail": Access(PUBLIC),
+    "portal:workshop-register": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:workshop-registered": Access(PUBLIC),
+    "portal:registration-manage": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:registration-cancel": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:registration-move": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:registration-offer": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:registration-calendar": Access(PUBLIC),
+    "portal:registration-join": Access(PUBLIC),
+    "portal:invitation": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:invitation-decline": Access(PUBLIC, methods=("GET", "POST")),
+    "portal:survey": Access(PUBLIC, methods=("GET", "POST")),
 }
 
 

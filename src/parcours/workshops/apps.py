@@ -5,3 +5,8 @@ class WorkshopsConfig(AppConfig):
     name = "parcours.workshops"
     label = "workshops"
     verbose_name = "Parents après la séparation"
+
+    def ready(self) -> None:
+        # The household timeline is a domain registry; the staff and public pages register their
+        # own pieces (menu, household panel, home card, public home section) from their URL modules.
+        from parcours.workshops import timeline  # noqa: F401

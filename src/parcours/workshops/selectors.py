@@ -1,0 +1,372 @@
+"""Reads of the workshops module. Staff reads take the acting user and go through the policy;
+public reads return only published sessions and never who is registered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from parcours.core import audit, policy
+from parcours.core.models import Department
+from parcours.households.models import HouseholdAssignment
+from parcours.workshops import stats
+from parcours.workshops.access import partner_only, require_workshop
+from parcours.workshops.models import (
+    Facilitation,
+    Format,
+    Invitation,
+    Registration,
+    SurveyResponse,
+    Venue,
+    WebinarServer,
+    Workshop,
+    WorkshopSeries,
+)
+
+# --- staff ------------------------------------------------------------------------------------------
+
+
+def workshops_visible_to(actor, permission: str = "workshops.view") -> QuerySet[Workshop]:
+    qs = policy.scope(
+        actor,
+        Workshop.objects.select_related("department", "venue"),
+        permission,
+        household_path="",
+        restricted="reference",
+    )
+    if partner_only(actor):
+        qs = qs.filter(facilitations__user=actor)
+    return qs
+
+
+def workshop_list(
+    actor, *, period: str = "upcoming", format: str = "", status: str = ""
+) -> QuerySet[Workshop]:
+    now = timezone.now()
+    qs = workshops_visible_to(actor)
+    if period == "past":
+        qs = qs.filter(starts_at__lt=now).order_by("-starts_at")
+    else:
+        # Sessions under way today stay in the upcoming list until the day is over.
+        qs = qs.filter(starts_at__gte=now - timedelta(hours=8)).order_by("starts_at")
+    if format:
+        qs = qs.filter(format=format)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(
+        waiting=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITING)),
+    )
+
+
+def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop:
+    workshop = get_object_or_404(workshops_visible_to(actor, permission), pk=pk)
+    require_workshop(actor, permission, workshop)
+    return workshop
+
+
+def registrations_visible_to(actor, permission: str = "workshops.register") -> QuerySet[Registration]:
+    """Department scope; a registration from a restricted household is seen by its assigned staff only."""
+    qs = policy.scope(
+        actor,
+        Registration.objects.select_related("workshop__department", "workshop__venue", "household"),
+        permission,
+        household_path="workshop",
+        restricted="reference",
+    )
+    assigned = HouseholdAssignment.objects.filter(user=actor).values("household_id")
+    return qs.filter(Q(household__isnull=True) | Q(household__restricted=False) | Q(household__in=assigned))
+
+
+def registration_for(actor, pk: int, permission: str = "workshops.register") -> Registration:
+    registration = get_object_or_404(registrations_visible_to(actor, permission), pk=pk)
+    policy.require(actor, permission, registration)
+    if registration.household_id:
+        audit.record(actor, "workshops.registration.viewed", registration)
+    return registration
+
+
+def roster(workshop: Workshop) -> list[Registration]:
+    """The session's participants for its staff (first names, numbers, needs, attendance: no contact)."""
+    return list(
+        workshop.registrations.exclude(
+            status__in=[
+                Registration.Status.CANCELLED,
+                Registration.Status.OFFER_DECLINED,
+                Registration.Status.OFFER_EXPIRED,
+            ]
+        ).order_by("status", "waitlisted_at", "created_at", "pk")
+    )
+
+
+def workshop_counts(workshop: Workshop) -> dict:
+    rows = workshop.registrations.values("status").annotate(n=Count("pk"), people=Sum("party_size"))
+    counts = {row["status"]: row for row in rows}
+    present = workshop.registrations.filter(
+        status=Registration.Status.CONFIRMED, attendance=Registration.Attendance.PRESENT
+    ).count()
+    return {
+        "confirmed": counts.get(Registration.Status.CONFIRMED, {}).get("n", 0),
+        "waiting": counts.get(Registration.Status.WAITING, {}).get("n", 0),
+        "offered": counts.get(Registration.Status.OFFERED, {}).get("n", 0),
+        "present": present,
+    }
+
+
+def facilitations(workshop: Workshop) -> list[Facilitation]:
+    return list(workshop.facilitations.select_related("user__organisation"))
+
+
+def facilitator_candidates(workshop_or_department):
+    from parcours.workshops.services.workshops import _facilitator_choices
+
+    department = getattr(workshop_or_department, "department", workshop_or_department)
+    return sorted(_facilitator_choices(department), key=lambda u: (u.last_name, u.first_name))
+
+
+def venues_for(actor) -> QuerySet[Venue]:
+    return policy.scope(
+        actor,
+        Venue.objects.select_related("department"),
+        "workshops.manage",
+        household_path="",
+        restricted="reference",
+    )
+
+
+def venue_for(actor, pk: int) -> Venue:
+    return get_object_or_404(venues_for(actor), pk=pk)
+
+
+def series_for(actor, pk: int) -> WorkshopSeries:
+    return get_object_or_404(
+        policy.scope(
+            actor, WorkshopSeries.objects.select_related("department", "venue"), "workshops.view",
+            household_path="", restricted="reference",
+        ),
+        pk=pk,
+    )  # fmt: skip
+
+
+def webinar_server_for(actor) -> WebinarServer | None:
+    policy.require(actor, "workshops.configure")
+    return WebinarServer.objects.filter(department=actor.department).first()
+
+
+def invitations_visible_to(actor) -> QuerySet[Invitation]:
+    return policy.scope(
+        actor, Invitation.objects.select_related("household__department", "person", "registration__workshop"),
+        "workshops.invite",
+    )  # fmt: skip
+
+
+def invitation_for(actor, pk: int) -> Invitation:
+    return get_object_or_404(invitations_visible_to(actor), pk=pk)
+
+
+def household_activity(actor, household) -> dict:
+    """Invitations and registrations of a household's members, for its page (already authorised)."""
+    registrations = list(
+        Registration.objects.filter(household=household)
+        .select_related("workshop__department", "workshop__venue", "person")
+        .order_by("-created_at")
+    )
+    invitations = list(
+        Invitation.objects.filter(household=household)
+        .select_related("person", "registration")
+        .order_by("-sent_at")
+    )
+    return {"registrations": registrations, "invitations": invitations}
+
+
+def person_registrable(actor, pk: int):
+    from parcours.households.models import Person
+
+    person = get_object_or_404(
+        policy.scope(actor, Person.objects.select_related("household__department"), "workshops.register"),
+        pk=pk,
+    )
+    if person.role != Person.Role.PARENT:
+        raise Http404
+    return person
+
+
+def open_workshops(department, *, exclude_pk: int | None = None) -> QuerySet[Workshop]:
+    now = timezone.now()
+    qs = Workshop.objects.filter(
+        department=department, status=Workshop.Status.PUBLISHED, starts_at__gt=now
+    ).select_related("department", "venue")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("starts_at")
+
+
+# --- public -----------------------------------------------------------------------------------------
+
+
+def public_departments() -> list[dict]:
+    """Departments with upcoming published sessions, and how many."""
+    now = timezone.now()
+    rows = (
+        Workshop.objects.filter(status=Workshop.Status.PUBLISHED, starts_at__gt=now)
+        .values("department__code", "department__name")
+        .annotate(n=Count("pk"), online=Count("pk", filter=Q(format=Format.WEBINAR)))
+        .order_by("department__code")
+    )
+    return [
+        {"code": r["department__code"], "name": r["department__name"], "count": r["n"], "online": r["online"]}
+        for r in rows
+    ]
+
+
+def public_department(code: str) -> Department:
+    return get_object_or_404(Department, code=code)
+
+
+def public_workshops(department: Department, *, format: str = "") -> QuerySet[Workshop]:
+    qs = open_workshops(department)
+    if format:
+        qs = qs.filter(format=format)
+    return qs
+
+
+def public_workshop(code: str, pk: int) -> Workshop:
+    """A published (or cancelled, to say so) session of the department; drafts do not exist publicly."""
+    return get_object_or_404(
+        Workshop.objects.select_related("department", "venue"),
+        pk=pk,
+        department__code=code,
+        status__in=[Workshop.Status.PUBLISHED, Workshop.Status.CANCELLED, Workshop.Status.HELD],
+    )
+
+
+# --- comparison of formats --------------------------------------------------------------------------
+
+
+@dataclass
+class FormatRow:
+    format: str
+    label: str
+    workshops: int = 0
+    registered: int = 0
+    present: int = 0
+    turnout: stats.Interval | None = None
+    answers: int = 0
+    satisfaction: stats.Interval | None = None
+    question_means: dict = field(default_factory=dict)
+    shown: bool = False
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    department: Department
+    start: date
+    end: date
+    invited: int
+    invited_registered: int
+    invited_present: int
+    invitation_rate: stats.Interval | None
+    invitation_turnout: stats.Interval | None
+    rows: list[FormatRow]
+    threshold: int
+
+
+def comparison_departments(actor) -> QuerySet[Department]:
+    policy.require(actor, "workshops.compare")
+    if actor.department_code:
+        return Department.objects.filter(code=actor.department_code)
+    from parcours.core.data.departments import PILOT_DEPARTMENTS
+
+    return Department.objects.filter(code__in=PILOT_DEPARTMENTS)
+
+
+def _bounds(department: Department, start: date, end: date) -> tuple[datetime, datetime]:
+    tz = department.tzinfo
+    return datetime.combine(start, time(0), tzinfo=tz), datetime.combine(end, time(23, 59, 59), tzinfo=tz)
+
+
+def comparison(actor, *, department: Department, start: date, end: date) -> Comparison:
+    """Invited → registered → attended, and satisfaction, by format; aggregates only.
+
+    Rates carry Wilson 95 % intervals; mean satisfaction (mean of the 5 answers, 1 to 5) a Student t
+    interval. Survey results of a format are shown only from PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
+    answers, and only for surveys already closed (no answer can still come in and be singled out).
+    """
+    if department not in comparison_departments(actor):
+        raise Http404
+    low, high = _bounds(department, start, end)
+    held = Workshop.objects.filter(
+        department=department, status=Workshop.Status.HELD, starts_at__range=(low, high)
+    )
+    confirmed = Registration.objects.filter(workshop__in=held, status=Registration.Status.CONFIRMED)
+    rows = []
+    for value, label in Format.choices:
+        row = FormatRow(value, label)
+        subset = confirmed.filter(workshop__format=value)
+        row.workshops = held.filter(format=value).count()
+        row.registered = subset.count()
+        row.present = subset.filter(attendance=Registration.Attendance.PRESENT).count()
+        row.turnout = stats.wilson(row.present, row.registered)
+        rows.append(row)
+    threshold = settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
+    closed_before = timezone.localdate() - timedelta(days=settings.PARCOURS_WORKSHOP_SURVEY_DAYS)
+    responses = SurveyResponse.objects.filter(
+        department_code=department.code,
+        session_month__gte=start.replace(day=1),
+        session_month__lte=end,
+        session_month__lt=closed_before.replace(day=1),
+    )
+    by_format = defaultdict(list)
+    for response in responses:
+        by_format[response.format].append(response)
+    for row in rows:
+        answers = by_format.get(row.format, [])
+        row.answers = len(answers)
+        row.shown = row.answers >= threshold
+        if row.shown:
+            row.satisfaction = stats.mean_interval([a.score for a in answers])
+            row.question_means = {
+                q: sum(getattr(a, q) for a in answers) / len(answers) for q in SurveyResponse.QUESTIONS
+            }
+            # Sorted, not in arrival order: the order of comments must say nothing about who wrote them.
+            row.comments = sorted(a.comment for a in answers if a.comment.strip())
+    invitations = Invitation.objects.filter(household__department=department, sent_at__range=(low, high))
+    invited = invitations.count()
+    invited_registered = invitations.filter(registration__isnull=False).count()
+    invited_present = invitations.filter(
+        registration__status=Registration.Status.CONFIRMED,
+        registration__attendance=Registration.Attendance.PRESENT,
+    ).count()
+    return Comparison(
+        department=department,
+        start=start,
+        end=end,
+        invited=invited,
+        invited_registered=invited_registered,
+        invited_present=invited_present,
+        invitation_rate=stats.wilson(invited_registered, invited),
+        invitation_turnout=stats.wilson(invited_present, invited_registered),
+        rows=rows,
+        threshold=threshold,
+    )
+
+
+def upcoming_for_home(actor, limit: int = 5) -> list[Workshop]:
+    return list(
+        workshops_visible_to(actor)
+        .filter(starts_at__gte=timezone.now(), status__in=[Workshop.Status.PUBLISHED, Workshop.Status.DRAFT])
+        .order_by("starts_at")[:limit]
+    )
+
+
+def prefetch_roster(qs):
+    return qs.prefetch_related(
+        Prefetch("registrations", queryset=Registration.objects.order_by("created_at"))
+    )

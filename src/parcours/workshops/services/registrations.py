@@ -1,0 +1,423 @@
+"""Registrations: capacity, waiting list, offers of a freed seat, changes and cancellations.
+
+Every change of seats happens with the workshop's row locked (`select_for_update`; SQLite
+serialises write transactions, which are IMMEDIATE), and `seats_taken` is bounded by a database
+constraint. A freed seat goes to the head of the waiting list as a time-limited offer; a
+registration is offered a seat at most once (waiting → offered, never back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from parcours.core import audit, policy
+from parcours.workshops import integrations, messaging, tasks
+from parcours.workshops.access import LinkHolder, is_staff, require_registration, require_workshop
+from parcours.workshops.models import Registration, Workshop
+
+Status = Registration.Status
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    registration: Registration
+    created: bool
+    # What the page may say: "confirmed" or "waiting" (for a repeated public request, what a new
+    # one would have got, so that the page never tells whether someone is already registered).
+    shown_status: str
+
+
+def lock_workshop(pk: int) -> Workshop:
+    return Workshop.objects.select_for_update(of=("self",)).select_related("department", "venue").get(pk=pk)
+
+
+def _take_seats(workshop: Workshop, count: int) -> None:
+    Workshop.objects.filter(pk=workshop.pk).update(seats_taken=F("seats_taken") + count)
+    workshop.refresh_from_db(fields=["seats_taken"])
+
+
+def _release_seats(workshop: Workshop, count: int) -> None:
+    Workshop.objects.filter(pk=workshop.pk).update(seats_taken=F("seats_taken") - count)
+    workshop.refresh_from_db(fields=["seats_taken"])
+
+
+def _queue(workshop: Workshop):
+    return workshop.registrations.filter(status=Status.WAITING).order_by("waitlisted_at", "pk")
+
+
+def _normalise_contact(kind: str, value: str) -> str:
+    value = (value or "").strip()
+    return value.lower() if kind == Registration.Channel.EMAIL else value
+
+
+def _check_party(workshop: Workshop, party_size: int) -> None:
+    maximum = min(settings.PARCOURS_WORKSHOP_MAX_PARTY, workshop.capacity)
+    if not 1 <= party_size <= maximum:
+        raise ValidationError(
+            {"party_size": f"Le nombre de personnes va de 1 à {maximum} pour cette séance."}
+        )
+
+
+def _check_open(workshop: Workshop, *, staff: bool, now) -> None:
+    if workshop.status != Workshop.Status.PUBLISHED:
+        raise ValidationError("Cette séance n'est pas ouverte aux inscriptions.")
+    if now >= workshop.starts_at:
+        raise ValidationError("Cette séance a déjà commencé ou est passée.")
+    # Staff may still register someone after the public deadline, until the start.
+    if not staff and now >= workshop.registration_deadline:
+        raise ValidationError("Les inscriptions à cette séance sont closes.")
+
+
+def check_not_with_other_parent(workshop: Workshop, person, *, exclude_pk: int | None = None) -> None:
+    """Violence reported: never both parents of the household in the same session."""
+    if person is None or not integrations.violence_reported(person.household):
+        return
+    others = workshop.registrations.filter(
+        household_id=person.household_id, status__in=Registration.ACTIVE
+    ).exclude(person_id=person.pk)
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise ValidationError(
+            "Un autre parent du foyer est inscrit à cette séance ; les deux parents ne peuvent pas "
+            "participer à la même séance. Proposez une autre séance (un webinaire de préférence)."
+        )
+
+
+def _would_be(workshop: Workshop, party_size: int) -> str:
+    if workshop.seats_left >= party_size and not _queue(workshop).exists():
+        return Status.CONFIRMED
+    return Status.WAITING
+
+
+def _authorize_new(actor, workshop: Workshop, person, invitation) -> bool:
+    """True for staff. Public and link holders need no right, but only for what their link allows."""
+    if is_staff(actor):
+        require_workshop(actor, "workshops.register", workshop)
+        if person is not None:
+            policy.require(actor, "workshops.register", person)
+        return True
+    if person is not None and not (
+        isinstance(actor, LinkHolder) and invitation is not None and actor.invitation == invitation
+    ):
+        raise ValidationError("Inscription impossible.")
+    return False
+
+
+@transaction.atomic
+def register(
+    *,
+    actor,
+    workshop: Workshop,
+    first_name: str = "",
+    party_size: int = 1,
+    accessibility_needs: str = "",
+    contact_kind: str = "",
+    contact_value: str = "",
+    person=None,
+    invitation=None,
+) -> RegistrationOutcome:
+    """Register someone: a confirmed seat if there is room and nobody waits, else the waiting list.
+
+    `person` (a household member) for staff and invitations: messages then go to that person's
+    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`).
+    """
+    staff = _authorize_new(actor, workshop, person, invitation)
+    now = timezone.now()
+    workshop = lock_workshop(workshop.pk)
+    expire_offers(workshop=workshop, now=now)
+    _check_open(workshop, staff=staff, now=now)
+    _check_party(workshop, party_size)
+    if person is not None:
+        first_name = first_name or person.first_name
+        contact_kind, contact_value = "", ""
+        if workshop.registrations.filter(person=person, status__in=Registration.ACTIVE).exists():
+            raise ValidationError("Cette personne est déjà inscrite à cette séance.")
+        check_not_with_other_parent(workshop, person)
+    else:
+        if contact_kind not in Registration.Channel.values or not (contact_value or "").strip():
+            raise ValidationError("Indiquez une adresse e-mail ou un numéro de mobile pour la confirmation.")
+        contact_value = _normalise_contact(contact_kind, contact_value)
+        existing = workshop.registrations.filter(
+            contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
+        ).first()
+        if existing is not None:
+            # Never tell the page who is registered: the owner of the contact gets a message instead.
+            shown = _would_be(workshop, party_size)
+            messaging.already_registered(existing, actor=actor)
+            audit.record(actor, "workshops.registration.repeated", existing)
+            return RegistrationOutcome(existing, created=False, shown_status=shown)
+    first_name = (first_name or "").strip()
+    if not first_name:
+        raise ValidationError({"first_name": "Indiquez votre prénom."})
+    status = _would_be(workshop, party_size)
+    source = (
+        Registration.Source.INVITATION
+        if invitation is not None
+        else (Registration.Source.STAFF if staff else Registration.Source.PUBLIC)
+    )
+    registration = Registration.objects.create(
+        workshop=workshop,
+        status=status,
+        source=source,
+        first_name=first_name[:80],
+        contact_kind=contact_kind,
+        contact_value=contact_value,
+        person=person,
+        household=person.household if person is not None else None,
+        party_size=party_size,
+        accessibility_needs=(accessibility_needs or "").strip()[:500],
+        created_by=actor if staff else None,
+        created_at=now,
+        confirmed_at=now if status == Status.CONFIRMED else None,
+        waitlisted_at=now if status == Status.WAITING else None,
+    )
+    if status == Status.CONFIRMED:
+        _take_seats(workshop, party_size)
+    audit.record(
+        actor,
+        "workshops.registration.created",
+        registration,
+        data={"status": status, "source": source, "party_size": party_size},
+    )
+    if status == Status.CONFIRMED:
+        messaging.registration_confirmed(registration, actor=actor)
+    else:
+        messaging.registration_waitlisted(registration, actor=actor)
+    return RegistrationOutcome(registration, created=True, shown_status=status)
+
+
+def _lock_registration(registration: Registration) -> tuple[Workshop, Registration]:
+    workshop = lock_workshop(registration.workshop_id)
+    fresh = Registration.objects.select_related("workshop__department").get(pk=registration.pk)
+    fresh.workshop = workshop
+    return workshop, fresh
+
+
+def _promote(workshop: Workshop, now, *, actor=None) -> list[Registration]:
+    """Offer freed seats to the head of the waiting list, in order, while the head's party fits."""
+    offered = []
+    if workshop.status != Workshop.Status.PUBLISHED or now >= workshop.starts_at:
+        return offered
+    while True:
+        head = _queue(workshop).first()
+        if head is None or head.party_size > workshop.seats_left:
+            return offered
+        head.status = Status.OFFERED
+        head.offered_at = now
+        head.offer_expires_at = min(
+            now + timedelta(hours=settings.PARCOURS_WORKSHOP_OFFER_HOURS), workshop.starts_at
+        )
+        head.save(update_fields=["status", "offered_at", "offer_expires_at"])
+        _take_seats(workshop, head.party_size)
+        head.workshop = workshop
+        audit.record(
+            actor, "workshops.registration.offered", head, data={"until": head.offer_expires_at.isoformat()}
+        )
+        messaging.offer_made(head, actor=actor)
+        tasks.schedule_offer_expiry(head)
+        offered.append(head)
+
+
+def _end(registration: Registration, workshop: Workshop, status: str, *, now, reason: str = "") -> None:
+    held = registration.holds_seats
+    registration.status = status
+    registration.cancelled_at = now
+    registration.cancel_reason = reason[:300]
+    registration.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    if held:
+        _release_seats(workshop, registration.party_size)
+
+
+@transaction.atomic
+def cancel_registration(*, actor, registration: Registration, reason: str = "") -> Registration:
+    """Cancel a registration or a place on the waiting list; a held seat is offered on at once."""
+    require_registration(actor, "workshops.register", registration)
+    now = timezone.now()
+    workshop, registration = _lock_registration(registration)
+    if not registration.is_active:
+        raise ValidationError("Cette inscription est déjà annulée.")
+    if now >= workshop.starts_at:
+        raise ValidationError("La séance a commencé : l'inscription ne peut plus être annulée.")
+    _end(registration, workshop, Status.CANCELLED, now=now, reason=reason or "Annulée")
+    audit.record(
+        actor,
+        "workshops.registration.cancelled",
+        registration,
+        reason=reason,
+        data={"by_link": isinstance(actor, LinkHolder)},
+    )
+    messaging.registration_cancelled(registration, actor=actor)
+    _promote(workshop, now, actor=actor)
+    return registration
+
+
+@transaction.atomic
+def update_registration(
+    *, actor, registration: Registration, party_size: int, accessibility_needs: str
+) -> Registration:
+    """Change the number of people or the accessibility needs; more people need free seats."""
+    require_registration(actor, "workshops.register", registration)
+    now = timezone.now()
+    workshop, registration = _lock_registration(registration)
+    if not registration.is_active or now >= workshop.starts_at:
+        raise ValidationError("Cette inscription ne peut plus être modifiée.")
+    _check_party(workshop, party_size)
+    delta = party_size - registration.party_size
+    if registration.holds_seats and delta > 0 and workshop.seats_left < delta:
+        raise ValidationError(
+            {
+                "party_size": f"Il ne reste que {workshop.seats_left} place(s) : impossible d'ajouter {delta} personne(s)."
+            }
+        )
+    changed = []
+    if delta:
+        registration.party_size = party_size
+        changed.append("party_size")
+        if registration.holds_seats:
+            (_take_seats if delta > 0 else _release_seats)(workshop, abs(delta))
+    needs = (accessibility_needs or "").strip()[:500]
+    if needs != registration.accessibility_needs:
+        registration.accessibility_needs = needs
+        changed.append("accessibility_needs")
+    if changed:
+        registration.save(update_fields=changed)
+        audit.record(actor, "workshops.registration.changed", registration, data={"fields": changed})
+        if registration.status == Status.CONFIRMED:
+            messaging.registration_changed(registration, actor=actor)
+        if delta < 0:
+            _promote(workshop, now, actor=actor)
+    return registration
+
+
+@transaction.atomic
+def move_registration(*, actor, registration: Registration, target: Workshop) -> RegistrationOutcome:
+    """Move to another session: the old place is released (and offered on), a new one is taken."""
+    require_registration(actor, "workshops.register", registration)
+    if target.pk == registration.workshop_id:
+        raise ValidationError("Choisissez une autre séance.")
+    if target.department_id != registration.workshop.department_id:
+        raise ValidationError("La nouvelle séance doit être organisée par la même Caf.")
+    now = timezone.now()
+    # Lock both sessions in a fixed order: two moves in opposite directions cannot deadlock.
+    first, second = sorted([registration.workshop_id, target.pk])
+    lock_workshop(first)
+    lock_workshop(second)
+    workshop, registration = _lock_registration(registration)
+    if not registration.is_active or now >= workshop.starts_at:
+        raise ValidationError("Cette inscription ne peut plus être modifiée.")
+    target = lock_workshop(target.pk)
+    staff = is_staff(actor)
+    _check_open(target, staff=staff, now=now)
+    _check_party(target, registration.party_size)
+    check_not_with_other_parent(target, registration.person)
+    status = _would_be(target, registration.party_size)
+    new = Registration.objects.create(
+        workshop=target,
+        status=status,
+        source=registration.source,
+        first_name=registration.first_name,
+        contact_kind=registration.contact_kind,
+        contact_value=registration.contact_value,
+        person=registration.person,
+        household=registration.household,
+        party_size=registration.party_size,
+        accessibility_needs=registration.accessibility_needs,
+        created_by=actor if staff else None,
+        created_at=now,
+        confirmed_at=now if status == Status.CONFIRMED else None,
+        waitlisted_at=now if status == Status.WAITING else None,
+    )
+    if status == Status.CONFIRMED:
+        _take_seats(target, new.party_size)
+    if hasattr(registration, "invitation"):
+        invitation = registration.invitation
+        invitation.registration = new
+        invitation.save(update_fields=["registration"])
+    _end(registration, workshop, Status.CANCELLED, now=now, reason=f"Remplacée par l'inscription n° {new.pk}")
+    audit.record(actor, "workshops.registration.moved", new, data={"from": registration.pk, "status": status})
+    messaging.registration_cancelled(registration, actor=actor, replaced=True)
+    if status == Status.CONFIRMED:
+        messaging.registration_confirmed(new, actor=actor)
+    else:
+        messaging.registration_waitlisted(new, actor=actor)
+    _promote(workshop, now, actor=actor)
+    return RegistrationOutcome(new, created=True, shown_status=status)
+
+
+def accept_offer(*, actor, registration: Registration) -> Registration:
+    require_registration(actor, "workshops.register", registration)
+    # A lapsed offer is recorded as lapsed (and passed on) even though accepting it then fails.
+    with transaction.atomic():
+        expire_offers(workshop=lock_workshop(registration.workshop_id))
+    return _accept(actor, registration)
+
+
+@transaction.atomic
+def _accept(actor, registration: Registration) -> Registration:
+    now = timezone.now()
+    workshop, registration = _lock_registration(registration)
+    if registration.status != Status.OFFERED:
+        raise ValidationError("Cette proposition de place n'est plus valable.")
+    registration.status = Status.CONFIRMED
+    registration.confirmed_at = now
+    registration.save(update_fields=["status", "confirmed_at"])
+    audit.record(actor, "workshops.registration.offer_accepted", registration)
+    messaging.registration_confirmed(registration, actor=actor)
+    return registration
+
+
+@transaction.atomic
+def decline_offer(*, actor, registration: Registration) -> Registration:
+    require_registration(actor, "workshops.register", registration)
+    now = timezone.now()
+    workshop, registration = _lock_registration(registration)
+    if registration.status != Status.OFFERED:
+        raise ValidationError("Cette proposition de place n'est plus valable.")
+    _end(registration, workshop, Status.OFFER_DECLINED, now=now, reason="Place proposée refusée")
+    audit.record(actor, "workshops.registration.offer_declined", registration)
+    _promote(workshop, now, actor=actor)
+    return registration
+
+
+def expire_offers(*, workshop: Workshop | None = None, now=None) -> int:
+    """Offers not taken in time lapse; their seats go to the next person waiting. Returns how many lapsed.
+
+    With `workshop`, the caller holds its lock; without, each workshop with lapsed offers is locked in turn.
+    """
+    now = now or timezone.now()
+    if workshop is None:
+        count = 0
+        ids = (
+            Registration.objects.filter(status=Status.OFFERED, offer_expires_at__lte=now)
+            .values_list("workshop_id", flat=True)
+            .distinct()
+        )
+        for workshop_id in list(ids):
+            with transaction.atomic():
+                count += expire_offers(workshop=lock_workshop(workshop_id), now=now)
+        return count
+    lapsed = list(
+        workshop.registrations.filter(status=Status.OFFERED, offer_expires_at__lte=now).order_by(
+            "offered_at", "pk"
+        )
+    )
+    for registration in lapsed:
+        _end(
+            registration,
+            workshop,
+            Status.OFFER_EXPIRED,
+            now=now,
+            reason="Place proposée non confirmée à temps",
+        )
+        audit.record(None, "workshops.registration.offer_expired", registration)
+    if lapsed:
+        _promote(workshop, now)
+    return len(lapsed)
