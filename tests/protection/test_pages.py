@@ -301,3 +301,31 @@ def test_the_scale_is_shown_and_only_the_national_pilot_adds_one(client_for, off
     from parcours.protection import rules
 
     assert str(rules.ceiling_for(date(2026, 4, 1), 2).monthly_amount) == "3780.50"
+
+
+def test_a_refusal_through_its_page_is_explained_on_the_file(officer_with_files):
+    _, client, late, _, _ = officer_with_files
+    response = client.post(
+        url("aid-refuse", late.pk), {"reason": "Demande retirée par la personne"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Demande refusée : Demande retirée par la personne" in page
+    assert "Refus" in page and "Décider" not in page
+    late.refresh_from_db()
+    assert late.status == "refused"
+
+
+def test_the_loan_pages_refuse_to_claim_from_the_victim_while_proceedings_pend(officer_with_files):
+    officer, client, _, soon, _ = officer_with_files
+    from parcours.protection import services
+
+    services.decide_aid(actor=officer, aid=soon, monthly_resources="9000", children_count=0, amount="700")
+    services.record_payment(actor=officer, aid=soon, paid_on=date(2026, 3, 4))
+    detail = client.get(url("aid-detail", soon.pk)).content.decode()
+    assert "Procédure pénale en cours" in detail and "ne peut pas être demandé à la victime" in detail
+    response = client.post(url("aid-repayment", soon.pk), {"claimed_on": "2026-03-04"})
+    assert response.status_code == 200 and "procédure pénale est en cours" in response.content.decode()
+    response = client.post(
+        url("aid-proceedings", soon.pk), {"proceedings": "conviction", "on": "2026-03-04"}, follow=True
+    )
+    assert "700,00 € demandés à l'auteur le 4 mars 2026" in response.content.decode()

@@ -455,10 +455,11 @@ def _aid_action(
             _apply_errors(form, error)
         else:
             aid.refresh_from_db()
-            if aid.status == EmergencyAid.Status.REFUSED and success != "refused":
+            if aid.status == EmergencyAid.Status.REFUSED:
+                # An explicit refusal, or a decision that the 12-month rule turned into one.
                 messages.warning(request, f"Demande refusée : {aid.refusal_reason}")
             else:
-                messages.success(request, success if success != "refused" else "Refus enregistré.")
+                messages.success(request, success)
             return redirect("backoffice:aid-detail", pk=aid.pk)
     return _form_page(
         request,
@@ -510,7 +511,6 @@ def aid_refuse(request, pk: int):
         action=lambda aid, data: services.refuse_aid(actor=request.user, aid=aid, **data),
         title="Refuser la demande",
         submit="Refuser la demande",
-        success="refused",
     )
 
 

@@ -226,10 +226,10 @@ def _decimal(value, field: str, label: str) -> Decimal:
     return amount
 
 
-def _locked(aid: EmergencyAid) -> EmergencyAid:
-    fresh = EmergencyAid.objects.select_for_update().get(pk=aid.pk)
+def _lock(aid: EmergencyAid) -> None:
+    """Lock the file's row and read it again: two officers acting at once act one after the other."""
+    EmergencyAid.objects.select_for_update().filter(pk=aid.pk).values_list("pk", flat=True).first()
     aid.refresh_from_db()
-    return fresh
 
 
 @transaction.atomic
@@ -246,7 +246,7 @@ def decide_aid(
     day of receipt for that number of children, an interest-free loan above it. The amount comes from
     the benefit system, entered by the benefits officer."""
     policy.require(actor, "protection.process_aid", aid)
-    _locked(aid)
+    _lock(aid)
     if aid.status != EmergencyAid.Status.RECEIVED:
         raise ValidationError(f"Cette demande est déjà « {aid.get_status_display().lower()} ».")
     resources = _decimal(monthly_resources, "monthly_resources", "Ressources")
@@ -318,7 +318,7 @@ def decide_aid(
 def refuse_aid(*, actor, aid: EmergencyAid, reason: str) -> EmergencyAid:
     """Refuse a request not yet paid (forged proof, request withdrawn…), with the reason."""
     policy.require(actor, "protection.process_aid", aid)
-    _locked(aid)
+    _lock(aid)
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Motivez le refus (10 caractères au moins)."})
@@ -330,7 +330,7 @@ def refuse_aid(*, actor, aid: EmergencyAid, reason: str) -> EmergencyAid:
 @transaction.atomic
 def record_payment(*, actor, aid: EmergencyAid, paid_on: date, reference: str = "") -> EmergencyAid:
     policy.require(actor, "protection.process_aid", aid)
-    _locked(aid)
+    _lock(aid)
     if aid.status != EmergencyAid.Status.GRANTED:
         raise ValidationError("Seule une aide accordée peut être payée.")
     today = calendar.local_date(aid.household.department)
@@ -366,7 +366,7 @@ def record_proceedings(*, actor, aid: EmergencyAid, proceedings: str, on: date) 
     """Follow the criminal proceedings of a loan. A conviction (or a composition pénale, a classement
     sous condition) records the recovery of the loan from the perpetrator (CASF L.214-12)."""
     policy.require(actor, "protection.process_aid", aid)
-    _locked(aid)
+    _lock(aid)
     if not aid.is_loan or aid.status not in (EmergencyAid.Status.GRANTED, EmergencyAid.Status.PAID):
         raise ValidationError("Le suivi de la procédure ne concerne qu'une aide accordée sous forme de prêt.")
     if proceedings not in EmergencyAid.Proceedings.values:
@@ -406,7 +406,7 @@ def claim_repayment(*, actor, aid: EmergencyAid, claimed_on: date) -> EmergencyA
     """Ask the beneficiary to repay her loan: never while criminal proceedings are pending, never when
     the perpetrator was convicted (he repays)."""
     policy.require(actor, "protection.process_aid", aid)
-    _locked(aid)
+    _lock(aid)
     if not aid.is_loan or aid.status != EmergencyAid.Status.PAID:
         raise ValidationError("Seul un prêt déjà versé peut faire l'objet d'une demande de remboursement.")
     if aid.proceedings == EmergencyAid.Proceedings.PENDING:
