@@ -329,3 +329,39 @@ def test_the_loan_pages_refuse_to_claim_from_the_victim_while_proceedings_pend(o
         url("aid-proceedings", soon.pk), {"proceedings": "conviction", "on": "2026-03-04"}, follow=True
     )
     assert "700,00 € demandés à l'auteur le 4 mars 2026" in response.content.decode()
+
+
+def test_the_social_workers_home_lists_the_safety_steps_still_to_do(worker):
+    user, client = worker
+    household, _, _, _ = protected_family("92", assignee=user)
+    home = client.get(url("home")).content.decode()
+    assert "Mise en sécurité : étapes à faire" in home and f"Dossier {household.reference}" in home
+    colleague_home = factories.make_user("social_worker", "92")
+    from tests.conftest import sign_in
+
+    assert (
+        f"Dossier {household.reference}"
+        not in sign_in(client.__class__(), colleague_home).get(url("home")).content.decode()
+    )
+
+
+def test_the_timeline_tells_the_protected_track_to_assigned_staff_only(worker):
+    from parcours.households import timeline
+    from parcours.protection import services
+
+    user, _ = worker
+    officer = factories.make_user("benefits_officer", "92")
+    household, mother, _, _ = family("92")
+    services.record_violence_report(
+        actor=user, household=household, person=mother, source="police", note="NE-PAS-AFFICHER"
+    )
+    services.register_aid_request(
+        actor=user, household=household, person=mother, received_on=date(2026, 3, 4), proof_kind="main_courante",
+        proof_date=date(2026, 3, 1), officer=officer,
+    )  # fmt: skip
+    titles = [e.title for e in timeline.entries_for(user, household) if e.kind == "protection"]
+    assert any(t.startswith("Violences signalées (signalées par la police") for t in titles)
+    assert any(t.endswith(": refusée") for t in titles)
+    assert not any("NE-PAS-AFFICHER" in f"{e.title}{e.detail}" for e in timeline.entries_for(user, household))
+    stranger = factories.make_user("social_worker", "974")
+    assert [e for e in timeline.entries_for(stranger, household) if e.kind == "protection"] == []
