@@ -364,3 +364,14 @@ LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"le
 # Proof documents of the AUU: size limit (MB); they are stored with the default storage, i.e. under
 # PRIVATE_MEDIA_ROOT, outside the web root, and served only through an audited staff view.
 PARCOURS_PROOF_MAX_MB = env_int("PARCOURS_PROOF_MAX_MB", 10)
+
+# --- pathways (parcours séparation) ---------------------------------------------------------------
+# A step can be closed as "family unreachable" after this many unsuccessful contact attempts.
+PATHWAYS_UNREACHABLE_AFTER = env_int("PARCOURS_UNREACHABLE_AFTER", 3)
+# Uploaded files of separation events: size limit; an import silent for this long may be restarted.
+PATHWAYS_IMPORT_MAX_BYTES = env_int("PARCOURS_IMPORT_MAX_MB", 50) * 1024 * 1024
+PATHWAYS_IMPORT_STALE_MINUTES = env_int("PARCOURS_IMPORT_STALE_MINUTES", 15)
+# Events per request on POST /api/v1/separation-events.
+PATHWAYS_API_MAX_BATCH = env_int("PARCOURS_API_MAX_BATCH", 1000)
+# Step 1 (information on the offer) is sent for declarations of the last N days only (not for old ones).
+PATHWAYS_INFORMATION_MAX_AGE_DAYS = env_int("PARCOURS_INFORMATION_MAX_AGE_DAYS", 7)

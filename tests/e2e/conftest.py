@@ -79,6 +79,7 @@ def sign_in(page, user, password: str = factories.PASSWORD) -> None:
 
 def axe_violations(page) -> list[dict]:
     """axe-core 4.14 run in the page (evaluate is not subject to the page's CSP)."""
+    page.wait_for_load_state("load")
     page.evaluate(AXE_JS)
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"

@@ -2,6 +2,7 @@
 protected deadlines), registers an emergency-aid request with a photo of the proof, and the file
 appears in the benefits officer's worklist, who decides it. axe-core finds nothing on the way."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from parcours.protection.models import EmergencyAid, ProofDocument, ViolenceRepo
 from tests import factories
 from tests.e2e.conftest import axe_violations, sign_in
 from tests.notifications.factories import family
+from tests.pathways.factories import open_pathway
 from tests.protection.factories import ensure_ceilings, partner, png_bytes
 
 
@@ -27,9 +29,17 @@ def test_violence_recorded_then_an_aid_request_reaches_the_benefits_officer(page
     household, mother, _, _ = family("92")
     partner("92", name="CIDFF des Hauts-de-Seine")
     today = household.department.local_today()
+    pathway = open_pathway(
+        department="92", file_number=household.file_number, declarant_last_name="Hoarau",
+        declarant_first_name="Nadia", children_count=1, declared_on=today - timedelta(days=1),
+    )  # fmt: skip
 
     sign_in(page, social_worker)
     page.goto(f"/gestion/foyers/{household.pk}/")
+    rights_row = page.get_by_role("row", name=re.compile("Rendez-vous des droits"))
+    rights_before = rights_row.inner_text()
+    expect(page.get_by_role("row", name=re.compile("médiation familiale", re.I))).to_have_count(1)
+    expect(page.get_by_text("délai protégé")).to_have_count(0)
     panel = page.get_by_role("region", name="Protection")
     expect(panel).to_contain_text("Ne posez jamais la question frontalement")
     panel.get_by_role("link", name="Signaler des violences").click()
@@ -45,6 +55,13 @@ def test_violence_recorded_then_an_aid_request_reaches_the_benefits_officer(page
     expect(panel).to_contain_text("Nadia HOARAU : parcours protégé depuis le")
     expect(panel).to_contain_text("0/5 étapes traitées")
     expect(page.get_by_text("Accès restreint aux agents affectés").first).to_be_visible()
+    # The pathway switched on screen: protected deadlines, earlier rights appointment, no mediation.
+    expect(page.get_by_text("violences signalées : parcours protégé", exact=True)).to_be_visible()
+    expect(rights_row).to_contain_text("délai protégé")
+    assert rights_row.inner_text() != rights_before
+    expect(page.get_by_role("row", name=re.compile("médiation familiale", re.I))).to_contain_text("Retirée")
+    pathway.refresh_from_db()
+    assert pathway.violence_reported
     _no_violations(page)
     assert ViolenceReport.objects.get().reported_by == social_worker
 

@@ -50,6 +50,7 @@ def test_a_newcomer_registers_to_a_reunion_webinar_with_the_keyboard_and_cancels
     expect(page.get_by_text("de 18h00 à 20h00")).to_be_visible()
     _assert_accessible(page, "page de la séance")
     page.get_by_role("link", name="S'inscrire à cette séance").click()
+    expect(page).to_have_url(re.compile(r"/inscription/$"))
     _assert_accessible(page, "formulaire d'inscription")
 
     # Keyboard only: focus the first field, then Tab / type / Space / arrows / Enter.
@@ -84,6 +85,7 @@ def test_a_newcomer_registers_to_a_reunion_webinar_with_the_keyboard_and_cancels
     expect(page.get_by_text("Inscription confirmée")).to_be_visible()
     _assert_accessible(page, "mon inscription")
     page.get_by_role("link", name="Annuler mon inscription").click()
+    expect(page.get_by_role("button", name="Oui, annuler mon inscription")).to_be_visible()
     _assert_accessible(page, "annulation")
     page.get_by_role("button", name="Oui, annuler mon inscription").click()
     expect(page.get_by_role("status")).to_contain_text("Annulée")
@@ -132,6 +134,8 @@ def test_every_other_public_page_has_no_axe_violation(page, neutral_site, make_u
     _assert_accessible(page, "formulaire en erreur")
     page.goto("/enquete/ticket-e2e/")
     page.get_by_role("button", name="Envoyer ma réponse").click()
+    # Wait for the answer page: axe on a page still navigating finds no document.
+    expect(page.get_by_role("alert")).to_be_visible()
     _assert_accessible(page, "enquête en erreur")
 
 

@@ -29,6 +29,7 @@ def test_social_worker_records_attendance_and_the_pages_are_accessible(page, mak
     expect(page.get_by_role("heading", name="Participants")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Présences et clôture").click()
+    expect(page.get_by_role("button", name="Enregistrer les présences")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("group", name="Awa (1 pers.)").get_by_label("Présent(e)").check()
     page.get_by_role("group", name="Léa (1 pers.)").get_by_label("Absent(e) excusé(e)").check()

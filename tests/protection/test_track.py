@@ -200,3 +200,44 @@ def test_staff_of_another_department_cannot_tick_a_step(on_track):
             status=S.DONE,
             done_on=date.today(),
         )
+
+
+def test_recording_violence_switches_the_pathway_to_the_protected_deadlines():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from parcours.core import calendar
+    from parcours.pathways.models import PathwayStep
+    from tests.pathways.factories import open_pathway
+
+    paris = ZoneInfo("Europe/Paris")
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=paris), tick=False):
+        pathway = open_pathway(children_count=2, declared_on=date(2026, 3, 2))
+    household = pathway.household
+    rights = pathway.steps.get(kind="rights_appointment")
+    assert calendar.local_date(household.department, rights.due_at) == date(2026, 3, 16)  # 10 working days
+    reported_at = datetime(2026, 3, 3, 14, 0, tzinfo=paris)
+    with time_machine.travel(reported_at, tick=False):
+        report = services.record_violence_report(
+            actor=factories.make_user("social_worker", "92"), household=household, source="person"
+        )
+    assert report.pathway_switched is True
+    pathway.refresh_from_db()
+    rights.refresh_from_db()
+    assert pathway.violence_reported
+    # 5 working days from the day the Caf learned of it, earlier than the ordinary deadline.
+    assert calendar.local_date(household.department, rights.due_at) == date(2026, 3, 10)
+    contact = pathway.steps.get(kind="social_worker_contact")
+    assert contact.due_at <= reported_at + timedelta(hours=72)
+    assert pathway.steps.get(kind="mediation_offer").status == PathwayStep.Status.WITHDRAWN
+
+
+def test_a_household_without_pathway_in_progress_is_still_protected():
+    actor = factories.make_user("social_worker", "92")
+    household, mother, _, _ = family("92")
+    report = services.record_violence_report(
+        actor=actor, household=household, person=mother, source="partner"
+    )
+    assert report.pathway_switched is False
+    household.refresh_from_db()
+    assert household.restricted

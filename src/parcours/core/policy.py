@@ -30,6 +30,8 @@ PUBLIC = "public"  # anyone, signed in or not (public pages, health check)
 SIGN_IN = "sign_in"  # the sign-in steps themselves: reachable before the second factor
 SIGNED_IN = "signed_in"  # any staff member who passed both factors
 API_TOKEN = "api_token"  # an organisation's API token, checked by the API's authentication
+# The role an API token acts with (pathways): it is no staff role, so no account ever holds it.
+API_CLIENT = "api_client"
 
 RULES: dict[str, frozenset[str]] = {
     # --- households (foundation) ---
@@ -49,8 +51,14 @@ RULES: dict[str, frozenset[str]] = {
     "evaluation.view_national": frozenset({NATIONAL_PILOT}),
     #
     # --- pathways: separation events, templates, steps, worklists -----------------------------
-    #
-    #
+    "pathways.record_separation": CASEWORK,  # the staff form
+    "pathways.view": CASEWORK,  # worklists, steps, household timeline
+    "pathways.work_steps": CASEWORK,  # contact attempts, outcomes, (re)assignment
+    "pathways.update_situation": CASEWORK,  # violence reported, children count corrected
+    "pathways.import": frozenset({SA, BO, LOCAL_PILOT}),  # files of events, own department
+    "pathways.manage_templates": frozenset({LOCAL_PILOT}),  # the department's variant
+    "pathways.manage_national_template": frozenset({NATIONAL_PILOT}),
+    "pathways.api_submit": frozenset({API_CLIENT}),  # an organisation's API token
     #
     # --- notifications: outbox, message status ------------------------------------------------
     "notifications.view": CASEWORK,  # a household's messages (restricted ones: assigned staff)
@@ -158,8 +166,31 @@ URLS: dict[str, Access] = {
     "api:openapi": Access(PUBLIC),
     #
     # --- pathways -------------------------------------------------------------------------------
-    #
-    #
+    "backoffice:pathway-record": Access("pathways.record_separation", methods=("GET", "POST")),
+    "backoffice:worklist-mine": Access("pathways.view"),
+    "backoffice:worklist-team": Access("pathways.view"),
+    "backoffice:worklist-late": Access("pathways.view"),
+    "backoffice:worklist-week": Access("pathways.view"),
+    "backoffice:step-detail": Access("pathways.view", obj="step"),
+    "backoffice:step-attempt": Access("pathways.work_steps", obj="step", methods=("POST",)),
+    "backoffice:step-complete": Access("pathways.work_steps", obj="step", methods=("POST",)),
+    "backoffice:step-assign": Access("pathways.work_steps", obj="step", methods=("POST",)),
+    "backoffice:pathway-situation": Access(
+        "pathways.update_situation", obj="pathway", methods=("GET", "POST")
+    ),
+    "backoffice:household-timeline": Access("pathways.view", obj="household"),
+    "backoffice:import-list": Access("pathways.import", methods=("GET", "POST")),
+    "backoffice:import-sample": Access("pathways.import"),
+    "backoffice:import-detail": Access("pathways.import", obj="import_job"),
+    "backoffice:import-progress": Access("pathways.import", obj="import_job"),
+    "backoffice:import-report": Access("pathways.import", obj="import_job"),
+    "backoffice:import-restart": Access("pathways.import", obj="import_job", methods=("POST",)),
+    "backoffice:template-list": Access("pathways.manage_templates"),
+    "backoffice:template-detail": Access("pathways.manage_templates", obj="template"),
+    "backoffice:template-edit": Access("pathways.manage_templates", methods=("GET", "POST")),
+    "backoffice:template-use-national": Access("pathways.manage_templates", methods=("POST",)),
+    "backoffice:template-national": Access("pathways.manage_national_template", methods=("GET", "POST")),
+    "api:separation-events": Access(API_TOKEN, methods=("POST",)),
     #
     # --- notifications --------------------------------------------------------------------------
     "backoffice:outbox": Access("notifications.view_outbox"),

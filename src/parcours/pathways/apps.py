@@ -5,3 +5,24 @@ class PathwaysConfig(AppConfig):
     name = "parcours.pathways"
     label = "pathways"
     verbose_name = "Parcours séparation"
+
+    def ready(self) -> None:
+        from parcours.households import timeline
+        from parcours.pathways import selectors
+
+        # Events, steps, contact attempts and situation changes on the household timeline.
+        timeline.register("pathways")(selectors.timeline_entries)
+        # Step 1 is done when the outbox has sent the information.
+        from parcours.notifications.signals import message_finished
+
+        message_finished.connect(_message_finished, dispatch_uid="pathways.information_offer")
+
+
+def _message_finished(sender, message, status, **kwargs):
+    if not (message.key.startswith("pathways.pathway.") and message.key.endswith(".information_offer")):
+        return
+    from parcours.notifications.models import Message
+    from parcours.pathways.services.information import information_sent
+
+    if status == Message.Status.SENT:
+        information_sent(message)

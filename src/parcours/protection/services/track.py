@@ -11,6 +11,7 @@ from django.utils import timezone
 from parcours.core import audit, calendar, policy
 from parcours.households import services as household_services
 from parcours.households.models import ContactChannel, Household, Person
+from parcours.pathways.services import update_situation
 from parcours.protection.models import Referral, SafetyStep, ViolenceReport
 
 SWITCH_REASON = "Violences signalées : parcours protégé"
@@ -26,12 +27,8 @@ def _parent_of(household: Household, person: Person | None) -> Person:
     return person
 
 
-def _switch_pathway(actor, household: Household) -> bool | None:
-    """Put the household's pathway in progress on the protected deadlines (pathways module)."""
-    try:
-        from parcours.pathways.services import update_situation
-    except ImportError:  # the pathways module is not installed in this deployment
-        return None
+def _switch_pathway(actor, household: Household) -> bool:
+    """Put the household's pathway in progress on the protected deadlines (False: no pathway in progress)."""
     pathway = update_situation(actor=actor, household=household, reason=SWITCH_REASON, violence_reported=True)
     return pathway is not None
 

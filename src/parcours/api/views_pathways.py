@@ -1,0 +1,143 @@
+"""POST /api/v1/separation-events: one event or a batch, from a Caf's benefit system."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from parcours.api.auth import ApiTokenAuthentication, ApiTokenThrottle
+from parcours.api.serializers_pathways import (
+    ApiErrorSerializer,
+    SeparationEventBatchSerializer,
+    SeparationEventSerializer,
+    SeparationEventsResultSerializer,
+)
+from parcours.pathways import imports
+from parcours.pathways.models import SeparationEvent
+from parcours.pathways.services import jobs, record_separations
+
+EXAMPLE = {
+    "external_id": "SEP-2026-000123", "department": "92", "file_number": "1234567", "declared_on": "2026-03-03",
+    "declarant_last_name": "Martin", "declarant_first_name": "Camille", "children_count": 2,
+    "shared_home": "non", "violence_reported": "non", "phone": "06 12 34 56 78",
+}  # fmt: skip
+
+
+def max_batch() -> int:
+    return getattr(settings, "PATHWAYS_API_MAX_BATCH", 1000)
+
+
+class SeparationEventsView(APIView):
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ApiTokenThrottle]
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:
+            raise exceptions.NotAuthenticated("Authentification requise : « Authorization: Bearer <jeton> ».")
+        raise exceptions.PermissionDenied(message or "Accès refusé.")
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(wait, detail=f"Trop de requêtes : réessayez dans {int(wait or 1)} s.")
+
+    @extend_schema(
+        operation_id="separation_events_create",
+        summary="Déclarer une ou plusieurs séparations",
+        description=(
+            "Ouvre le parcours séparation de chaque déclaration. Idempotent : une déclaration déjà reçue "
+            "(même `external_id` dans le département) est signalée `already_imported` et ne change rien. "
+            "Tout ou rien : si un événement est invalide, rien n'est écrit et la réponse liste chaque erreur. "
+            "Le jeton n'accepte que les déclarations du département de sa Caf (sinon 403). "
+            f"Au plus {1000} événements par requête."
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="SeparationEventPayload",
+            serializers=[
+                SeparationEventSerializer,
+                SeparationEventSerializer(many=True),
+                SeparationEventBatchSerializer,
+            ],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            201: OpenApiResponse(
+                SeparationEventsResultSerializer, description="Au moins un parcours ouvert."
+            ),
+            200: OpenApiResponse(
+                SeparationEventsResultSerializer, description="Toutes les déclarations étaient déjà reçues."
+            ),
+            400: OpenApiResponse(ApiErrorSerializer, description="Requête invalide : rien n'a été écrit."),
+            401: OpenApiResponse(ApiErrorSerializer, description="Jeton absent, invalide ou révoqué."),
+            403: OpenApiResponse(
+                ApiErrorSerializer, description="Déclaration d'un autre département : rien n'a été écrit."
+            ),
+            429: OpenApiResponse(ApiErrorSerializer, description="Trop de requêtes pour ce jeton."),
+        },
+        examples=[OpenApiExample("Une déclaration", value=EXAMPLE, request_only=True)],
+        tags=["Parcours séparation"],
+    )
+    def post(self, request):
+        principal = request.user
+        try:
+            payload = request.data
+        except exceptions.ParseError:
+            return _error(400, "Le corps de la requête n'est pas du JSON valide.")
+        count = (
+            len(payload)
+            if isinstance(payload, list)
+            else len(payload.get("events", []))
+            if isinstance(payload, dict) and isinstance(payload.get("events"), list)
+            else 1
+        )
+        if count == 0:
+            return _error(400, "Aucune déclaration dans la requête.")
+        if count > max_batch():
+            return _error(400, f"{count} déclarations : {max_batch()} au plus par requête.")
+        checker = imports.RecordChecker(
+            jobs.caf_departments(), today=timezone.localdate(), own_department=principal.department_code
+        )
+        try:
+            parsed = imports.check_records(payload, checker)
+        except imports.FileUnreadable as exc:
+            return _error(400, str(exc))
+        foreign = [e for e in parsed.errors if e.field == "department" and "n'est pas le vôtre" in e.message]
+        if foreign:
+            return _error(
+                403, "Ce jeton ne déclare que pour le département de sa Caf : rien n'a été écrit.", foreign
+            )
+        if parsed.errors:
+            return _error(400, f"{len(parsed.errors)} erreur(s) : rien n'a été écrit.", parsed.errors)
+        try:
+            report = record_separations(
+                actor=principal, events=parsed.rows, source=SeparationEvent.Source.API
+            )
+        except PermissionDenied:
+            return _error(403, "Ce jeton ne peut pas déclarer de séparation.")
+        body = {
+            "created": report.created,
+            "already_imported": report.existing,
+            "results": [
+                {
+                    "line": r.line,
+                    "external_id": r.external_id,
+                    "status": "created" if r.created else "already_imported",
+                    "pathway": r.pathway_id,
+                }  # fmt: skip
+                for r in report.results
+            ],
+        }
+        return Response(body, status=status.HTTP_201_CREATED if report.created else status.HTTP_200_OK)
+
+
+def _error(code: int, detail: str, errors=()) -> Response:
+    body = {"detail": detail}
+    if errors:
+        body["errors"] = [e.as_dict() for e in errors]
+    return Response(body, status=code)

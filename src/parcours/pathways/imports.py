@@ -1,0 +1,508 @@
+"""Reading and checking separation events from a file (CSV or JSON) or an API payload.
+
+Everything here is pure: bytes or dicts in, `EventInput`s and `LineError`s out. Nothing is
+written until every line is known to be good (see services.record_separations).
+
+CSV: a header is required; `;` or `,` is detected; UTF-8 (with or without BOM) or
+Windows-1252, as spreadsheets in French offices produce. JSON: a list of objects, or
+{"events": [...]}.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from parcours.core.phones import is_mobile, normalize_french_phone
+
+COLUMNS = (
+    "external_id",
+    "department",
+    "file_number",
+    "declared_on",
+    "separated_on",
+    "declarant_last_name",
+    "declarant_first_name",
+    "declarant_birth_date",
+    "other_parent_last_name",
+    "other_parent_first_name",
+    "children_count",
+    "youngest_child_birth_date",
+    "shared_home",
+    "violence_reported",
+    "email",
+    "phone",
+    "address_line",
+    "postal_code",
+    "city",
+)
+REQUIRED = ("external_id", "department", "file_number", "declared_on", "declarant_last_name",
+            "declarant_first_name", "children_count")  # fmt: skip
+TRUE_WORDS = {"oui", "true", "1", "vrai", "o", "yes"}
+FALSE_WORDS = {"non", "false", "0", "faux", "n", "no", ""}
+MAX_CHILDREN = 20
+NAME_MAX = 80
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    field: str
+    message: str
+    unit: str = "ligne"
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.line} : {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "field": self.field, "message": str(self)}
+
+
+@dataclass(slots=True)
+class EventInput:
+    """One checked separation event, ready to be written."""
+
+    line: int
+    external_id: str
+    department: str
+    file_number: str
+    declared_on: date
+    declarant_last_name: str
+    declarant_first_name: str
+    children_count: int
+    separated_on: date | None = None
+    declarant_birth_date: date | None = None
+    other_parent_last_name: str = ""
+    other_parent_first_name: str = ""
+    youngest_child_birth_date: date | None = None
+    shared_home: bool = False
+    violence_reported: bool = False
+    email: str = ""
+    phone: str = ""
+    phone_is_mobile: bool = False
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+    is_allocataire: bool = True
+    # Set by the demo data only (a year of past declarations); files and the API arrive now.
+    received_at: datetime | None = None
+
+
+@dataclass
+class ParsedFile:
+    rows: list[EventInput] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    total: int = 0
+
+
+class FileUnreadable(Exception):
+    """The file cannot be read at all (encoding, JSON syntax, no header)."""
+
+
+# --- values ---------------------------------------------------------------------------------
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FILE_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,20}$")
+_EXTERNAL_ID = re.compile(r"^[\w.:/-]{1,64}$")
+_POSTAL_CODE = re.compile(r"^\d{5}$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_NATIONAL = re.compile(r"^0\d{9}$")
+
+
+def parse_date(value: str) -> date | None:
+    """YYYY-MM-DD or DD/MM/YYYY; None when not a real date."""
+    try:
+        if _ISO.match(value):
+            return date.fromisoformat(value)
+        match = _DMY.match(value)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_bool(value: str) -> bool | None:
+    lowered = value.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    return None
+
+
+# Validity and type of a French number depend only on its first digits (numbering plan blocks:
+# "0" and five more, checked on the whole plan), so one `phonenumbers` parse per prefix is
+# enough: a 100,000-line import then costs a few thousand parses instead of 100,000 (a test
+# compares both ways on every prefix).
+_PHONE_PREFIXES: dict[str, tuple[str, bool] | None] = {}
+
+
+def normalize_phone(raw: str) -> tuple[str, bool] | None:
+    """(E.164 number, is mobile) of a French number, overseas included; None when invalid."""
+    digits = _PHONE_SEPARATORS.sub("", raw)
+    if _NATIONAL.match(digits):
+        key = digits[:6]
+        if key not in _PHONE_PREFIXES:
+            full = normalize_french_phone(digits)
+            _PHONE_PREFIXES[key] = (full[: len(full) - 9], is_mobile(full)) if full else None
+        known = _PHONE_PREFIXES[key]
+        return (known[0] + digits[1:], known[1]) if known else None
+    full = normalize_french_phone(raw)
+    return (full, is_mobile(full)) if full else None
+
+
+# --- one record -----------------------------------------------------------------------------
+
+
+class RecordChecker:
+    """Checks records one by one.
+
+    `known_departments` are the departments whose Caf uses Parcours; `own_department`, when
+    set, is the only one the sender may declare for (a Caf's agent or API token).
+    """
+
+    def __init__(
+        self,
+        known_departments: Iterable[str],
+        *,
+        today: date,
+        own_department: str | None = None,
+        unit: str = "ligne",
+    ):
+        self.known_departments = set(known_departments)
+        self.own_department = own_department
+        self.today = today
+        self.unit = unit
+        # A 100,000-line file repeats departments, towns, first names and dates: one object each.
+        self._shared: dict[str, str] = {}
+        self._dates: dict[str, date | None] = {}
+
+    def share(self, value: str) -> str:
+        return self._shared.setdefault(value, value)
+
+    def check(self, line: int, raw: dict[str, str]) -> tuple[EventInput | None, list[LineError]]:
+        errors: list[LineError] = []
+        unit = self.unit
+
+        def error(name: str, message: str) -> None:
+            errors.append(LineError(line, name, message, unit))
+
+        def text(name: str, max_length: int = NAME_MAX) -> str:
+            value = raw.get(name, "") or ""
+            if len(value) > max_length:
+                error(name, f"{name} dépasse {max_length} caractères")
+            return self.share(value)
+
+        for name in REQUIRED:
+            if not raw.get(name):
+                error(name, f"{name} est obligatoire")
+
+        external_id = raw.get("external_id", "")
+        if external_id and not _EXTERNAL_ID.match(external_id):
+            error(
+                "external_id",
+                f"external_id « {external_id[:70]} » ne peut contenir que lettres, chiffres et - _ . : / (64 caractères au plus)",
+            )
+        department = raw.get("department", "")
+        if department and department not in self.known_departments:
+            error(
+                "department",
+                f"department « {department[:10]} » n'est le département d'aucune Caf utilisant Parcours",
+            )
+        elif department and self.own_department and department != self.own_department:
+            error(
+                "department",
+                f"department « {department} » n'est pas le vôtre : vous ne déclarez que pour le {self.own_department}",
+            )
+        file_number = raw.get("file_number", "").upper()
+        if file_number and not _FILE_NUMBER.match(file_number):
+            error(
+                "file_number",
+                f"file_number « {file_number[:30]} » ne contient que chiffres, lettres et tirets (20 au plus)",
+            )
+
+        def a_date(name: str, *, past: bool = True) -> date | None:
+            value = raw.get(name, "")
+            if not value:
+                return None
+            parsed = self._dates.get(value, False)
+            if parsed is False:
+                parsed = self._dates[value] = parse_date(value)
+            if parsed is None:
+                error(name, f"{name} « {value[:30]} » n'est pas une date valide (AAAA-MM-JJ ou JJ/MM/AAAA)")
+                return None
+            if past and parsed > self.today + timedelta(days=1):
+                error(name, f"{name} « {value} » est dans le futur")
+                return None
+            if parsed.year < 1900:
+                error(name, f"{name} « {value} » est trop ancienne")
+                return None
+            return parsed
+
+        declared_on = a_date("declared_on")
+        separated_on = a_date("separated_on", past=False)
+        declarant_birth_date = a_date("declarant_birth_date")
+        youngest = a_date("youngest_child_birth_date")
+
+        children_raw = raw.get("children_count", "")
+        children_count = 0
+        if children_raw:
+            if children_raw.isdigit() and int(children_raw) <= MAX_CHILDREN:
+                children_count = int(children_raw)
+            else:
+                error(
+                    "children_count",
+                    f"children_count « {children_raw[:20]} » doit être un nombre entier entre 0 et {MAX_CHILDREN}",
+                )
+        if youngest is not None and children_raw.isdigit() and children_count == 0:
+            error(
+                "youngest_child_birth_date",
+                "youngest_child_birth_date est renseignée alors que children_count vaut 0",
+            )
+
+        flags = {}
+        for name in ("shared_home", "violence_reported"):
+            value = raw.get(name, "")
+            parsed = parse_bool(value)
+            if parsed is None:
+                error(name, f"{name} « {value[:20]} » doit valoir oui, non, true, false, 1 ou 0")
+            flags[name] = bool(parsed)
+
+        last_name, first_name = text("declarant_last_name"), text("declarant_first_name")
+        other_last, other_first = text("other_parent_last_name"), text("other_parent_first_name")
+        if bool(other_last) != bool(other_first):
+            missing = "other_parent_first_name" if other_last else "other_parent_last_name"
+            error(missing, f"{missing} est obligatoire quand l'autre parent est nommé")
+
+        email = raw.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                error("email", f"email « {email[:80]} » n'est pas une adresse e-mail valide")
+            if len(email) > 200:
+                error("email", "email dépasse 200 caractères")
+        phone, mobile = "", False
+        phone_raw = raw.get("phone", "")
+        if phone_raw:
+            normalized = normalize_phone(phone_raw)
+            if normalized is None:
+                error("phone", f"phone « {phone_raw[:30]} » n'est pas un numéro de téléphone français valide")
+            else:
+                phone, mobile = normalized
+
+        address_line, postal_code, city = (
+            text("address_line", 200),
+            raw.get("postal_code", ""),
+            text("city", 100),
+        )
+        if postal_code and not _POSTAL_CODE.match(postal_code):
+            error("postal_code", f"postal_code « {postal_code[:20]} » doit compter 5 chiffres")
+        if address_line and not (postal_code and city):
+            missing = "postal_code" if not postal_code else "city"
+            error(missing, f"{missing} est obligatoire quand address_line est renseignée")
+        if (postal_code or city) and not address_line:
+            error("address_line", "address_line est obligatoire quand postal_code ou city est renseigné")
+
+        if errors:
+            return None, errors
+        return (
+            EventInput(
+                line=line,
+                external_id=external_id,
+                department=self.share(department),
+                file_number=file_number,
+                declared_on=declared_on,
+                declarant_last_name=last_name,
+                declarant_first_name=first_name,
+                children_count=children_count,
+                separated_on=separated_on,
+                declarant_birth_date=declarant_birth_date,
+                other_parent_last_name=other_last,
+                other_parent_first_name=other_first,
+                youngest_child_birth_date=youngest,
+                shared_home=flags["shared_home"],
+                violence_reported=flags["violence_reported"],
+                email=email.lower(),
+                phone=phone,
+                phone_is_mobile=mobile,
+                address_line=address_line,
+                postal_code=self.share(postal_code),
+                city=city,
+            ),
+            [],
+        )
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+UNREADABLE = "Le fichier n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en « CSV UTF-8 »."
+
+
+def encoding_of(data: bytes) -> str:
+    """ "utf-8-sig" (UTF-8, BOM or not) or "cp1252", checked piecewise without decoding the whole file at once."""
+    if b"\x00" in data:  # UTF-16 or a binary file: no text file of ours holds a NUL byte
+        raise FileUnreadable(UNREADABLE)
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), 1 << 20):
+                decoder.decode(data[start : start + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FileUnreadable(UNREADABLE)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM or not), else Windows-1252; anything else is refused."""
+    return data.decode(encoding_of(data))
+
+
+def detect_format(data: bytes, filename: str = "") -> str:
+    name = filename.lower()
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return "csv"
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "json" if head in (b"[", b"{") else "csv"
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def _check_names(names: list[str], unit: str, line: int) -> list[LineError]:
+    errors = []
+    for name in names:
+        if name not in COLUMNS:
+            errors.append(LineError(line, name, f"colonne « {name[:40]} » inconnue", unit))
+    for name in REQUIRED:
+        if name not in names:
+            errors.append(LineError(line, name, f"colonne obligatoire « {name} » absente", unit))
+    return errors
+
+
+def iter_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict | None, int]]]:
+    """(header, iterator of (line number, record or None when its width is wrong, width)), read as a stream."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding_of(data), newline="")
+    first_line = stream.readline()
+    stream.seek(0)
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(stream, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise FileUnreadable("Le fichier est vide : la ligne d'en-tête est obligatoire.") from exc
+    header = [h.strip().lower() for h in header]
+
+    def records():
+        width = len(header)
+        for values in reader:
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
+            if len(values) != width:
+                yield reader.line_num, None, len(values)
+                continue
+            yield reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=True)}, width
+
+    return header, records()
+
+
+PROGRESS_EVERY = 5000
+
+
+def parse_file(
+    data: bytes, filename: str, checker: RecordChecker, progress: Callable[[int], None] | None = None
+) -> ParsedFile:
+    fmt = detect_format(data, filename)
+    if fmt == "json":
+        try:
+            payload = json.loads(decode(data))
+        except json.JSONDecodeError as exc:
+            raise FileUnreadable(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}).") from exc
+        return check_records(payload, checker, progress)
+    checker.unit = "ligne"
+    result = ParsedFile()
+    header, records = iter_csv(data)
+    result.errors.extend(_check_names(header, "ligne", 1))
+    if result.errors:
+        return result
+    for line, record, width in records:
+        result.total += 1
+        if progress is not None and result.total % PROGRESS_EVERY == 0:
+            progress(result.total)
+        if record is None:
+            result.errors.append(
+                LineError(
+                    line, "", f"{width} valeurs pour {len(header)} colonnes (séparateur ou guillemets ?)"
+                )
+            )
+            continue
+        event, errors = checker.check(line, record)
+        if event is not None:
+            result.rows.append(event)
+        else:
+            result.errors.extend(errors)
+    return result
+
+
+def check_records(
+    payload, checker: RecordChecker, progress: Callable[[int], None] | None = None
+) -> ParsedFile:
+    """A JSON payload: a list of objects, {"events": [...]}, or one object (the API's single event)."""
+    checker.unit = "élément"
+    result = ParsedFile()
+    if isinstance(payload, dict) and "events" in payload:
+        payload = payload["events"]
+    elif isinstance(payload, dict):
+        payload = [payload]
+    if not isinstance(payload, list):
+        raise FileUnreadable('Le JSON attendu est une liste d\'objets, ou un objet {"events": [...]}.')
+    for index, item in enumerate(payload, start=1):
+        result.total += 1
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index)
+        if not isinstance(item, dict):
+            result.errors.append(LineError(index, "", "un objet JSON est attendu", "élément"))
+            continue
+        name_errors = [e for e in _check_names(list(item), "élément", index) if "inconnue" in e.message]
+        if name_errors:
+            result.errors.extend(name_errors)
+            continue
+        event, errors = checker.check(index, {k: _clean(v) for k, v in item.items()})
+        if event is not None:
+            result.rows.append(event)
+        else:
+            result.errors.extend(errors)
+    return result
+
+
+def sample_csv() -> str:
+    """The sample shown in the documentation and offered on the upload page."""
+    return (
+        ";".join(COLUMNS)
+        + "\n"
+        + "SEP-2026-000123;92;1234567;03/03/2026;15/02/2026;Martin;Camille;12/05/1988;Durand;Julien;2;"
+        "04/09/2019;non;non;camille.martin@exemple.fr;06 12 34 56 78;12 rue des Lilas;92000;Nanterre\n"
+        + "SEP-2026-000124;92;7654321;2026-03-04;;Payet;Nadia;;;;0;;oui;oui;;0692 12 34 56;;;\n"
+    )

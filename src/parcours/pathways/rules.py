@@ -1,0 +1,149 @@
+"""The rules of a template step, as pure functions: conditions on the situation and deadlines.
+
+Conditions are stored as a list of alternatives (any may match), each a mapping
+flag -> required value. Pilots write them as short French expressions:
+"enfants", "enfants et non violences", "enfants ou violences"; an empty expression means always.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+
+from parcours.core import calendar as workdays
+from parcours.core.models import Department
+
+FLAGS = ("has_children", "violence_reported", "shared_home", "not_allocataire")
+# The words pilots type, and how they read back.
+WORDS = {
+    "enfants": "has_children",
+    "violences": "violence_reported",
+    "logement_commun": "shared_home",
+    "non_allocataire": "not_allocataire",
+}
+FLAG_WORDS = {flag: word for word, flag in WORDS.items()}
+FLAG_LABELS = {
+    "has_children": "enfants à charge",
+    "violence_reported": "violences signalées",
+    "shared_home": "logement commun",
+    "not_allocataire": "non allocataire",
+}
+
+
+def parse_conditions(text: str) -> list[dict[str, bool]]:
+    """'enfants et non violences ou violences' -> [{'has_children': True, 'violence_reported': False}, ...]."""
+    text = " ".join((text or "").lower().split())
+    if not text or text == "toujours":
+        return []
+    alternatives = []
+    for part in text.split(" ou "):
+        clause: dict[str, bool] = {}
+        for term in part.split(" et "):
+            words = term.split()
+            negated = bool(words) and words[0] == "non"
+            if negated:
+                words = words[1:]
+            if len(words) != 1 or words[0] not in WORDS:
+                raise ValidationError(
+                    f"Condition « {term} » incomprise : utilisez {', '.join(WORDS)}, "
+                    "reliés par « et » / « ou », précédés au besoin de « non »."
+                )
+            flag = WORDS[words[0]]
+            if flag in clause and clause[flag] != (not negated):
+                raise ValidationError(f"Condition contradictoire : « {part} ».")
+            clause[flag] = not negated
+        alternatives.append(clause)
+    return alternatives
+
+
+def format_conditions(conditions: list[dict[str, bool]]) -> str:
+    if not conditions:
+        return ""
+    return " ou ".join(
+        " et ".join(("" if value else "non ") + FLAG_WORDS[flag] for flag, value in clause.items())
+        for clause in conditions
+    )
+
+
+def describe_conditions(conditions: list[dict[str, bool]]) -> str:
+    """A sentence for the UI: 'si enfants à charge et sans violences signalées'."""
+    if not conditions:
+        return "toujours"
+    parts = []
+    for clause in conditions:
+        parts.append(
+            " et ".join(
+                FLAG_LABELS[flag] if value else f"sans {FLAG_LABELS[flag]}" for flag, value in clause.items()
+            )
+        )
+    return "si " + " ; ou si ".join(parts)
+
+
+def validate_conditions(conditions) -> None:
+    if not isinstance(conditions, list) or not all(isinstance(c, dict) for c in conditions):
+        raise ValidationError("Les conditions sont une liste d'alternatives.")
+    for clause in conditions:
+        for flag, value in clause.items():
+            if flag not in FLAGS or not isinstance(value, bool):
+                raise ValidationError(f"Condition inconnue : {flag}.")
+
+
+def applies(conditions: list[dict[str, bool]], situation: dict[str, bool]) -> bool:
+    if not conditions:
+        return True
+    return any(all(situation.get(flag) == value for flag, value in clause.items()) for clause in conditions)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    value: int
+    unit: str
+
+    def describe(self) -> str:
+        from parcours.pathways.models import DeadlineUnit
+
+        if self.value == 0 and self.unit != DeadlineUnit.HOURS:
+            return "le jour même"
+        return f"{self.value} {DeadlineUnit(self.unit).label}"
+
+
+class DeadlineCalculator:
+    """Computes due instants in a department's calendar and time zone, memoised for bulk imports."""
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def due(
+        self, department: Department, deadline: Deadline, *, base_on: date, base_at: datetime | None = None
+    ):
+        """The aware instant a step is due.
+
+        Day-based deadlines end at 23:59:59 local time on the computed day; hour-based ones run
+        from `base_at` (a precise instant), or from midnight local time on `base_on`.
+        """
+        from parcours.pathways.models import DeadlineUnit
+
+        if deadline.unit == DeadlineUnit.HOURS:
+            start = base_at or datetime(base_on.year, base_on.month, base_on.day, tzinfo=department.tzinfo)
+            return start + timedelta(hours=deadline.value)
+        key = (department.code, deadline.value, deadline.unit, base_on)
+        found = self._cache.get(key)
+        if found is None:
+            if deadline.unit == DeadlineUnit.WORKING_DAYS:
+                day = workdays.add_working_days(department, base_on, deadline.value)
+            elif deadline.unit == DeadlineUnit.CALENDAR_DAYS:
+                day = base_on + timedelta(days=deadline.value)
+            else:
+                day = add_months(base_on, deadline.value)
+            found = workdays.end_of_day(department, day)
+            self._cache[key] = found
+        return found

@@ -1,0 +1,441 @@
+"""Reads of the pathways module. Every function takes the acting user; the access policy scopes it.
+
+Worklists (see docs/pathways.md):
+- "Mes tâches": open steps assigned to me;
+- "Mon équipe": open steps assigned to a colleague of my site (me included), and unassigned
+  open steps whose role someone of my site holds, on files of my site or of no site;
+  staff without a site form the team of their Caf's staff without a site;
+- "En retard": the team's open steps past their deadline;
+- "À échéance cette semaine": the team's open steps due from now to Sunday 23:59 (local time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from django.core.cache import cache
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from parcours.core import audit, policy
+from parcours.core.models import Site, User, UserRole
+from parcours.households.models import Household, Person
+from parcours.households.timeline import TimelineEntry
+from parcours.pathways.models import (
+    ContactAttempt,
+    ImportJob,
+    Pathway,
+    PathwayStep,
+    PathwayTemplate,
+    SeparationEvent,
+    SituationChange,
+    StepKind,
+    TemplateStep,
+)
+
+OPEN = PathwayStep.Status.OPEN
+
+
+class Worklist(StrEnum):
+    MINE = "mine"
+    TEAM = "team"
+    LATE = "late"
+    WEEK = "week"
+
+
+WORKLIST_TITLES = {
+    Worklist.MINE: "Mes tâches",
+    Worklist.TEAM: "Mon équipe",
+    Worklist.LATE: "En retard",
+    Worklist.WEEK: "À échéance cette semaine",
+}
+
+
+def steps_visible_to(actor, permission: str = "pathways.view") -> QuerySet[PathwayStep]:
+    """Steps of the actor's department, restricted files only when assigned (the policy decides).
+
+    Written for the database's sake: a step carries its household's department, so the query
+    stays on the steps' own indexes (open steps by assignee, or by department and deadline) and
+    only sets aside the department's restricted households that the policy does not open to the
+    actor — a small set, checked once — instead of joining every household of the department.
+    """
+    if not policy.can(actor, permission):
+        return PathwayStep.objects.none()
+    department_id = actor.organisation.department_id if getattr(actor, "organisation", None) else None
+    household = policy.scope(actor, Household.objects.filter(pk=OuterRef("household_id")), permission)
+    return PathwayStep.objects.filter(department_id=department_id).filter(Exists(household))
+
+
+def _team(actor) -> tuple[list[int], list[str]]:
+    """(ids, roles) of the actor's team: active staff of the same site (or without a site). Memoised."""
+    cached = actor.__dict__.get("_pathways_team")
+    if cached is None:
+        members = User.objects.filter(organisation_id=actor.organisation_id, is_active=True)
+        members = (
+            members.filter(site_id=actor.site_id) if actor.site_id else members.filter(site__isnull=True)
+        )
+        rows = UserRole.objects.filter(user__in=members).values_list("user_id", "role")
+        cached = (sorted({user_id for user_id, _ in rows} | {actor.pk}), sorted({role for _, role in rows}))
+        actor.__dict__["_pathways_team"] = cached
+    return cached
+
+
+def _team_filter(actor) -> Q:
+    # Literal lists rather than subqueries: the worklists and their counts run on every page.
+    members, roles = _team(actor)
+    sites = Q(site_id=actor.site_id) | Q(site__isnull=True) if actor.site_id else Q(site__isnull=True)
+    return Q(assignee_id__in=members) | (Q(assignee__isnull=True, responsible_role__in=roles) & sites)
+
+
+def week_end(actor, now: datetime | None = None) -> datetime:
+    """Sunday 23:59:59 of the current week, in the actor's department time zone."""
+    department = actor.department
+    today = timezone.localtime(now or timezone.now(), department.tzinfo).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    return datetime(sunday.year, sunday.month, sunday.day, 23, 59, 59, tzinfo=department.tzinfo)
+
+
+def _base(actor, worklist: Worklist, now: datetime) -> QuerySet[PathwayStep]:
+    qs = steps_visible_to(actor).filter(status=OPEN)
+    if worklist == Worklist.MINE:
+        return qs.filter(assignee=actor)
+    qs = qs.filter(_team_filter(actor))
+    if worklist == Worklist.LATE:
+        qs = qs.filter(due_at__lt=now)
+    elif worklist == Worklist.WEEK:
+        qs = qs.filter(due_at__gte=now, due_at__lte=week_end(actor, now))
+    return qs
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    kind: str = ""
+    due_from: date | None = None
+    due_to: date | None = None
+    site: Site | None = None
+    mine_only: bool = False
+
+
+def worklist(
+    actor, worklist: Worklist, filters: WorklistFilters | None = None, *, now=None
+) -> QuerySet[PathwayStep]:
+    """Open steps of one worklist, sorted by deadline, ready to display (declarant, assignee)."""
+    now = now or timezone.now()
+    filters = filters or WorklistFilters()
+    qs = _base(actor, worklist, now)
+    tz = actor.department.tzinfo
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.due_from:
+        qs = qs.filter(
+            due_at__gte=datetime(
+                filters.due_from.year, filters.due_from.month, filters.due_from.day, tzinfo=tz
+            )
+        )
+    if filters.due_to:
+        end = filters.due_to + timedelta(days=1)
+        qs = qs.filter(due_at__lt=datetime(end.year, end.month, end.day, tzinfo=tz))
+    if filters.site is not None:
+        qs = qs.filter(site=filters.site)
+    if filters.mine_only:
+        qs = qs.filter(assignee=actor)
+    declarants = Person.objects.filter(is_declarant=True).only("household_id", "first_name", "last_name")
+    # Prefetched, not joined: the database sorts the list's own rows and joins only the page's 25.
+    return qs.prefetch_related(
+        "assignee",
+        Prefetch(
+            "household", queryset=Household.objects.only("pk", "file_number", "department_id", "restricted")
+        ),
+        Prefetch("household__members", queryset=declarants, to_attr="declarants"),
+    ).order_by("due_at", "pk")
+
+
+COUNTS_TTL = 30  # seconds: the menu's counts may lag that much behind a colleague's work
+
+
+def counts_cache_key(user) -> str:
+    # The account's creation instant too: a reused id (a test base, a restored copy) gets no stale counts.
+    return f"pathways:worklist-counts:{user.pk}:{user.date_joined.timestamp()}"
+
+
+def worklist_counts(actor, *, now=None) -> dict[str, int]:
+    """The four counts of the navigation, in one query.
+
+    Kept for the request on the user object and for COUNTS_TTL seconds in the cache (every
+    staff page shows them); the services forget them when a step changes hands or closes.
+    """
+    cached = actor.__dict__.get("_pathways_worklist_counts")
+    if cached is not None:
+        return cached
+    key = counts_cache_key(actor)
+    counts = cache.get(key) if now is None else None
+    if counts is None:
+        counts = _count_worklists(actor, now or timezone.now())
+        if now is None:
+            cache.set(key, counts, COUNTS_TTL)
+    counts = {Worklist(k): v for k, v in counts.items()}
+    actor.__dict__["_pathways_worklist_counts"] = counts
+    return counts
+
+
+def _count_worklists(actor, now) -> dict[str, int]:
+    if not policy.can(actor, "pathways.view") or actor.department is None:
+        return dict.fromkeys((w.value for w in Worklist), 0)
+    team = _team_filter(actor)
+    return (
+        steps_visible_to(actor)
+        .filter(status=OPEN)
+        .filter(team | Q(assignee=actor))
+        .aggregate(
+            mine=Count("pk", filter=Q(assignee=actor)),
+            team=Count("pk", filter=team),
+            late=Count("pk", filter=team & Q(due_at__lt=now)),
+            week=Count("pk", filter=team & Q(due_at__gte=now, due_at__lte=week_end(actor, now))),
+        )
+    )
+
+
+def forget_counts(*users) -> None:
+    """After a change of steps: the next page recounts (at once with a shared cache, else within COUNTS_TTL)."""
+    cache.delete_many([counts_cache_key(u) for u in users if u is not None and getattr(u, "pk", None)])
+
+
+def worklist_sites(actor) -> QuerySet[Site]:
+    return Site.objects.filter(organisation_id=actor.organisation_id).order_by("name")
+
+
+def record_worklist_view(actor, worklist: Worklist, steps) -> None:
+    """Worklists show families' names: one audit entry per page, naming the files shown."""
+    audit.record(
+        actor,
+        "pathways.worklist.viewed",
+        data={"list": worklist.value, "households": sorted({s.household_id for s in steps})},
+    )
+
+
+def due_steps(actor, kind: str, *, due_by: date | None = None) -> QuerySet[PathwayStep]:
+    """Open steps of a kind, visible to the actor, sorted by deadline (e.g. workshop invitations to send).
+
+    `due_by` keeps the steps due on or before that day (department time); None keeps them all.
+    """
+    qs = steps_visible_to(actor).filter(status=OPEN, kind=kind, pathway__status=Pathway.Status.OPEN)
+    if due_by is not None:
+        end = due_by + timedelta(days=1)
+        qs = qs.filter(due_at__lt=datetime(end.year, end.month, end.day, tzinfo=actor.department.tzinfo))
+    return qs.select_related("household__department", "pathway").order_by("due_at", "pk")
+
+
+def due_workshop_invitation_steps(actor) -> QuerySet[PathwayStep]:
+    """The "Parents après la séparation" invitations to send (the workshops module's entry point)."""
+    return due_steps(actor, StepKind.WORKSHOP_INVITATION)
+
+
+def violence_reported(household: Household) -> bool:
+    """Whether the household's pathway in progress has violence reported.
+
+    A yes/no for safety rules of other modules (never to share a session, never to message the
+    other parent about the victim); it reveals nothing of the pathway itself.
+    """
+    return Pathway.objects.filter(
+        household=household, status=Pathway.Status.OPEN, violence_reported=True
+    ).exists()
+
+
+def step_for(actor, pk: int, *, permission: str = "pathways.view", audited: bool = True) -> PathwayStep:
+    step = get_object_or_404(
+        steps_visible_to(actor, permission).select_related(
+            "household__department",
+            "pathway__template",
+            "pathway__declarant",
+            "assignee",
+            "closed_by",
+            "site",
+        ),
+        pk=pk,
+    )
+    if audited:
+        audit.record(actor, "pathways.step.viewed", step)
+    return step
+
+
+def attempts_of(step: PathwayStep) -> QuerySet[ContactAttempt]:
+    """Contact attempts of a step the caller already obtained through `step_for`."""
+    return step.attempts.select_related("recorded_by").order_by("-attempted_at")
+
+
+def pathway_for(actor, pk: int, *, permission: str = "pathways.view") -> Pathway:
+    return get_object_or_404(
+        policy.scope(
+            actor, Pathway.objects.select_related("household__department", "template", "event"), permission
+        ),
+        pk=pk,
+    )
+
+
+def current_pathway(actor, household: Household) -> Pathway | None:
+    """The household's pathway in progress (the latest declaration), or its last one."""
+    qs = policy.scope(actor, Pathway.objects.filter(household=household), "pathways.view")
+    open_first = Case(When(status=Pathway.Status.OPEN, then=Value(0)), default=Value(1))
+    return (
+        qs.select_related("template", "event", "household__department")
+        .order_by(open_first, "-declared_on", "-pk")
+        .first()
+    )
+
+
+def steps_of(pathway: Pathway) -> list[PathwayStep]:
+    return list(pathway.steps.select_related("assignee").order_by("position"))
+
+
+# --- household timeline ---------------------------------------------------------------------
+
+
+def _event_detail(event: SeparationEvent) -> str:
+    parts = [f"séparation déclarée le {event.declared_on:%d/%m/%Y}"]
+    parts.append(f"{event.children_count} enfant{'s' if event.children_count > 1 else ''}")
+    if event.shared_home:
+        parts.append("logement commun")
+    if event.violence_reported:
+        parts.append("violences signalées")
+    return " ; ".join(parts)
+
+
+def _change_detail(change: SituationChange) -> str:
+    labels = {
+        "violence_reported": "Violences signalées",
+        "children_count": "Nombre d'enfants",
+        "shared_home": "Logement commun",
+    }
+    parts = []
+    for name, (old, new) in change.changes.items():
+        if isinstance(new, bool):
+            parts.append(f"{labels.get(name, name)} : {'oui' if new else 'non'}")
+        else:
+            parts.append(f"{labels.get(name, name)} : {old} → {new}")
+    effects = change.effects or {}
+    for key, title in (
+        ("withdrawn", "étapes retirées"),
+        ("added", "étapes ajoutées"),
+        ("rescheduled", "échéances recalculées"),
+    ):
+        if effects.get(key):
+            parts.append(f"{title} : {', '.join(effects[key])}")
+    return " ; ".join(parts) + f". Motif : {change.reason}"
+
+
+def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
+    """Events, steps, contact attempts and situation changes of a household's pathways."""
+    if not policy.can(actor, "pathways.view", household):
+        return []
+    entries: list[TimelineEntry] = []
+    events = SeparationEvent.objects.filter(household=household).select_related("pathway__template")
+    # Entries sharing an instant keep this order once sorted newest first: consequences before causes.
+    for event in events:
+        pathway = getattr(event, "pathway", None)
+        if pathway is not None:
+            if pathway.closed_at:
+                entries.append(
+                    TimelineEntry(pathway.closed_at, "change", "Parcours clôturé", pathway.closed_reason)
+                )
+            entries.append(
+                TimelineEntry(pathway.opened_at, "change", "Parcours ouvert",
+                              f"{pathway.template.name}, version {pathway.template.version}")
+            )  # fmt: skip
+        entries.append(
+            TimelineEntry(event.received_at, "event", "Déclaration de séparation reçue", _event_detail(event),
+                          extra={"source": event.get_source_display(), "external_id": event.external_id})
+        )  # fmt: skip
+    steps = PathwayStep.objects.filter(household=household).exclude(status=OPEN).select_related("closed_by")
+    for step in steps:
+        if step.status == PathwayStep.Status.WITHDRAWN:
+            entries.append(
+                TimelineEntry(
+                    step.closed_at,
+                    "step",
+                    f"Étape retirée : {step.label}",
+                    step.withdrawn_reason,
+                    "withdrawn",
+                )
+            )
+        else:
+            by = f" par {step.closed_by.get_full_name()}" if step.closed_by else ""
+            entries.append(
+                TimelineEntry(step.closed_at, "step", f"{step.label} : {step.get_outcome_display().lower()}{by}",
+                              step.note, step.outcome)
+            )  # fmt: skip
+    attempts = ContactAttempt.objects.filter(household=household).select_related("step", "recorded_by")
+    for attempt in attempts:
+        by = f" par {attempt.recorded_by.get_full_name()}" if attempt.recorded_by else ""
+        entries.append(
+            TimelineEntry(attempt.attempted_at, "contact",
+                          f"Contact ({attempt.get_channel_display().lower()}) : {attempt.get_result_display().lower()}{by}",
+                          attempt.note, attempt.result, extra={"step": attempt.step.label})
+        )  # fmt: skip
+    for change in SituationChange.objects.filter(household=household).select_related("changed_by"):
+        entries.append(
+            TimelineEntry(change.changed_at, "change", "Changement de situation", _change_detail(change))
+        )
+    return entries
+
+
+# --- imports and templates -------------------------------------------------------------------
+
+
+def import_jobs_for(actor) -> QuerySet[ImportJob]:
+    return policy.scope(
+        actor, ImportJob.objects.select_related("created_by", "department"), "pathways.import",
+        household_path="", restricted="reference",
+    )  # fmt: skip
+
+
+def import_job_for(actor, pk: int) -> ImportJob:
+    return get_object_or_404(import_jobs_for(actor), pk=pk)
+
+
+def department_templates(actor) -> QuerySet[PathwayTemplate]:
+    """Every version of the actor's department variant, newest first."""
+    return policy.scope(
+        actor, PathwayTemplate.objects.filter(department__isnull=False).select_related("created_by", "department"),
+        "pathways.manage_templates", household_path="", restricted="reference",
+    ).order_by("-version")  # fmt: skip
+
+
+def template_for(actor, pk: int) -> PathwayTemplate:
+    return get_object_or_404(department_templates(actor).prefetch_related(_ordered_steps()), pk=pk)
+
+
+def _ordered_steps():
+    return Prefetch("steps", queryset=TemplateStep.objects.order_by("position"))
+
+
+def national_template() -> PathwayTemplate:
+    """The national default in force (no personal data: any pilot may read it)."""
+    return (
+        PathwayTemplate.objects.filter(department__isnull=True, is_current=True)
+        .prefetch_related(_ordered_steps())
+        .get()
+    )
+
+
+def national_versions() -> QuerySet[PathwayTemplate]:
+    return (
+        PathwayTemplate.objects.filter(department__isnull=True)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+def template_in_force(actor) -> PathwayTemplate:
+    current = department_templates(actor).filter(is_current=True).prefetch_related(_ordered_steps()).first()
+    return current or national_template()
+
+
+def template_usage(template_ids) -> dict[int, int]:
+    return dict(
+        Pathway.objects.filter(template_id__in=list(template_ids))
+        .values_list("template_id")
+        .annotate(n=Count("pk"))
+    )

@@ -1,0 +1,132 @@
+"""What a pathway's steps are, when they are due and who does them (shared by opening and re-evaluation)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+
+from parcours.core.models import Department, Organisation, UserRole
+from parcours.pathways import rules
+from parcours.pathways.models import PathwayStep, PathwayTemplate, TemplateStep
+
+
+def current_template(department: Department) -> PathwayTemplate:
+    """The department's variant in force, else the national default."""
+    steps = Prefetch("steps", queryset=TemplateStep.objects.order_by("position"))
+    found = (
+        PathwayTemplate.objects.filter(department=department, is_current=True).prefetch_related(steps).first()
+    )
+    if found is None:
+        found = (
+            PathwayTemplate.objects.filter(department__isnull=True, is_current=True)
+            .prefetch_related(steps)
+            .get()
+        )
+    return found
+
+
+def local_date(department: Department, moment: datetime) -> date:
+    return timezone.localtime(moment, department.tzinfo).date()
+
+
+def due_for(
+    calculator: rules.DeadlineCalculator,
+    department: Department,
+    step: TemplateStep,
+    *,
+    base_on: date,
+    violence_reported: bool,
+    violence_reported_at: datetime | None,
+) -> tuple[datetime, bool]:
+    """(due instant, whether the protected deadline applies).
+
+    The normal deadline runs from `base_on` (the declaration, or the day the step was added).
+    When violence is reported, the protected deadline runs from the moment the Caf learned
+    of it, and applies when it falls earlier.
+    """
+    normal = calculator.due(
+        department, rules.Deadline(step.deadline_value, step.deadline_unit), base_on=base_on
+    )
+    if violence_reported and step.protected_deadline_value is not None and step.protected_deadline_unit:
+        moment = violence_reported_at or timezone.now()
+        protected = calculator.due(
+            department,
+            rules.Deadline(step.protected_deadline_value, step.protected_deadline_unit),
+            base_on=local_date(department, moment),
+            base_at=moment,
+        )
+        if protected < normal:
+            return protected, True
+    return normal, False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: int
+    site_id: int | None
+
+
+class Assigner:
+    """Gives each new step to the least-loaded active colleague holding its role.
+
+    Preference order: the acting user when they hold the role (a step they will do at once),
+    then colleagues of the pathway's site, then the whole department. Restricted households
+    only go to staff assigned to them; with nobody assigned the step stays unassigned (the
+    local pilot assigns staff to the file first).
+    """
+
+    def __init__(self, department_ids, *, prefer_user=None):
+        self.prefer = prefer_user
+        self.candidates: dict[tuple[int, str], list[Candidate]] = defaultdict(list)
+        rows = (
+            UserRole.objects.filter(
+                user__is_active=True,
+                user__organisation__kind=Organisation.Kind.CAF,
+                user__organisation__department_id__in=list(department_ids),
+            )
+            .values_list("user_id", "role", "user__site_id", "user__organisation__department_id")
+            .order_by("user_id")
+        )
+        user_ids = set()
+        for user_id, role, site_id, department_id in rows:
+            self.candidates[(department_id, role)].append(Candidate(user_id, site_id))
+            user_ids.add(user_id)
+        self.load: dict[int, int] = dict.fromkeys(user_ids, 0)
+        if user_ids:
+            counts = (
+                PathwayStep.objects.filter(status=PathwayStep.Status.OPEN, assignee_id__in=user_ids)
+                .values_list("assignee_id")
+                .annotate(n=Count("id"))
+            )
+            self.load.update(dict(counts))
+
+    def pick(
+        self, department_id: int, role: str, *, site_id: int | None = None, allowed: set[int] | None = None
+    ) -> Candidate | None:
+        pool = self.candidates.get((department_id, role))
+        if not pool:
+            return None
+        if allowed is not None:
+            pool = [c for c in pool if c.user_id in allowed]
+            if not pool:
+                return None
+        if self.prefer is not None:
+            for candidate in pool:
+                if candidate.user_id == self.prefer:
+                    self.load[candidate.user_id] += 1
+                    return candidate
+        if site_id is not None:
+            pool = [c for c in pool if c.site_id == site_id] or pool
+        load = self.load
+        chosen = pool[0]
+        best = load[chosen.user_id]
+        for candidate in pool:  # candidates are sorted by id: the first of the least loaded wins
+            current = load[candidate.user_id]
+            if current < best:
+                chosen, best = candidate, current
+        load[chosen.user_id] = best + 1
+        return chosen

@@ -1,0 +1,221 @@
+"""Worklists: who sees which open step ("Mes tâches", "Mon équipe", "En retard", "Cette semaine"),
+filters, sorting, pagination, counts in the navigation, restricted files, and the audit of a page."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from parcours.core.models import AuditEntry, Site
+from parcours.households.models import HouseholdAssignment
+from parcours.households.services import restrict_household
+from parcours.pathways import selectors
+from parcours.pathways.models import PathwayStep
+from parcours.pathways.selectors import Worklist, WorklistFilters
+from parcours.pathways.services import assign_step
+from tests import factories
+from tests.pathways.factories import open_pathway
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 3, 18, 10, 0, tzinfo=PARIS)  # a Wednesday
+
+
+@pytest.fixture
+def team(db):
+    """Two sites in the Caf 92; two social workers in Nanterre, one in Gennevilliers."""
+    caf = factories.caf("92")
+    nanterre = Site.objects.create(organisation=caf, name="Nanterre")
+    gennevilliers = Site.objects.create(organisation=caf, name="Gennevilliers")
+    me = factories.make_user("social_worker", "92", site=nanterre)
+    colleague = factories.make_user("social_worker", "92", site=nanterre)
+    elsewhere = factories.make_user("social_worker", "92", site=gennevilliers)
+    return {
+        "me": me,
+        "colleague": colleague,
+        "elsewhere": elsewhere,
+        "nanterre": nanterre,
+        "gennevilliers": gennevilliers,
+    }
+
+
+def contact_step(pathway) -> PathwayStep:
+    return pathway.steps.get(kind="social_worker_contact")
+
+
+def give(step, user):
+    PathwayStep.objects.filter(pk=step.pk).update(assignee=user, site=user.site)
+    step.refresh_from_db()
+    return step
+
+
+def ids(qs):
+    return {s.pk for s in qs}
+
+
+@pytest.fixture
+def steps(team):
+    """Contact steps: mine late, mine due this week, my colleague's, another site's, and an unassigned one."""
+    with time_machine.travel(NOW, tick=False):
+        mine_late = give(
+            contact_step(open_pathway(declared_on=date(2026, 2, 2))), team["me"]
+        )  # due 23 February
+        mine_week = give(
+            contact_step(open_pathway(declared_on=date(2026, 2, 27))), team["me"]
+        )  # due 20 March
+        mine_later = give(
+            contact_step(open_pathway(declared_on=date(2026, 3, 16))), team["me"]
+        )  # due 6 April
+        colleague = give(contact_step(open_pathway(declared_on=date(2026, 2, 20))), team["colleague"])  # late
+        elsewhere = give(contact_step(open_pathway(declared_on=date(2026, 2, 20))), team["elsewhere"])
+        unassigned = contact_step(open_pathway(declared_on=date(2026, 3, 4)))  # due 25 March
+        PathwayStep.objects.filter(pk=unassigned.pk).update(assignee=None, site=None)
+    return {"mine_late": mine_late, "mine_week": mine_week, "mine_later": mine_later, "colleague": colleague,
+            "elsewhere": elsewhere, "unassigned": unassigned}  # fmt: skip
+
+
+def worklist(user, name, **filters):
+    with time_machine.travel(NOW, tick=False):
+        return list(
+            selectors.worklist(user, name, WorklistFilters(**filters)).filter(kind="social_worker_contact")
+        )
+
+
+def test_my_tasks_are_the_open_steps_assigned_to_me_sorted_by_deadline(team, steps):
+    found = worklist(team["me"], Worklist.MINE)
+    assert [s.pk for s in found] == [steps["mine_late"].pk, steps["mine_week"].pk, steps["mine_later"].pk]
+
+
+def test_my_team_is_my_site_and_the_unassigned_steps_of_its_roles(team, steps):
+    found = ids(worklist(team["me"], Worklist.TEAM))
+    expected = {steps[k].pk for k in ("mine_late", "mine_week", "mine_later", "colleague", "unassigned")}
+    assert found == expected
+    assert steps["elsewhere"].pk in ids(worklist(team["elsewhere"], Worklist.TEAM))
+    assert steps["colleague"].pk not in ids(worklist(team["elsewhere"], Worklist.TEAM))
+
+
+def test_late_steps_of_the_team_and_those_due_this_week(team, steps):
+    assert ids(worklist(team["me"], Worklist.LATE)) == {steps["mine_late"].pk, steps["colleague"].pk}
+    assert ids(worklist(team["me"], Worklist.WEEK)) == {steps["mine_week"].pk}
+    assert ids(worklist(team["me"], Worklist.LATE, mine_only=True)) == {steps["mine_late"].pk}
+
+
+def test_the_week_ends_on_sunday_night_in_the_department_time_zone(team):
+    with time_machine.travel(NOW, tick=False):
+        assert selectors.week_end(team["me"]) == datetime(2026, 3, 22, 23, 59, 59, tzinfo=PARIS)
+
+
+def test_filters_by_kind_date_and_site(team, steps):
+    assert ids(worklist(team["me"], Worklist.TEAM, due_from=date(2026, 3, 20), due_to=date(2026, 3, 31))) == {
+        steps["mine_week"].pk,
+        steps["unassigned"].pk,
+    }
+    assert ids(worklist(team["me"], Worklist.TEAM, site=team["nanterre"])) == {
+        steps[k].pk for k in ("mine_late", "mine_week", "mine_later", "colleague")
+    }
+    with time_machine.travel(NOW, tick=False):
+        kinds = set(
+            selectors.worklist(
+                team["me"], Worklist.MINE, WorklistFilters(kind="rights_appointment")
+            ).values_list("kind", flat=True)
+        )
+    assert kinds <= {"rights_appointment"}
+
+
+def test_done_and_withdrawn_steps_leave_the_worklists(team, steps):
+    PathwayStep.objects.filter(pk=steps["mine_late"].pk).update(
+        status=PathwayStep.Status.CLOSED, outcome="done"
+    )
+    PathwayStep.objects.filter(pk=steps["mine_week"].pk).update(status=PathwayStep.Status.WITHDRAWN)
+    assert [s.pk for s in worklist(team["me"], Worklist.MINE)] == [steps["mine_later"].pk]
+
+
+def test_a_restricted_file_shows_only_to_the_staff_assigned_to_it(team, steps):
+    household = steps["colleague"].household
+    restrict_household(actor=team["colleague"], household=household, reason="Violences signalées")
+    assert steps["colleague"].pk in ids(worklist(team["colleague"], Worklist.TEAM))
+    assert steps["colleague"].pk not in ids(worklist(team["me"], Worklist.TEAM))
+    HouseholdAssignment.objects.create(household=household, user=team["me"])
+    assert steps["colleague"].pk in ids(worklist(team["me"], Worklist.TEAM))
+
+
+def test_staff_of_another_department_and_other_roles_see_nothing(team, steps):
+    assert worklist(factories.make_user("social_worker", "974"), Worklist.TEAM) == []
+    for role in ("local_pilot", "partner"):
+        assert worklist(factories.make_user(role, "92"), Worklist.TEAM) == []
+
+
+def test_counts_of_the_navigation_in_two_queries_then_from_the_cache(team, steps, django_assert_num_queries):
+    def fresh_user():  # a new request: a new user object
+        user = type(team["me"]).objects.select_related("organisation__department").get(pk=team["me"].pk)
+        user.roles  # noqa: B018 (loaded once per request by the middleware)
+        return user
+
+    user = fresh_user()
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_num_queries(2):  # the team, then the four counts at once
+            counts = selectors.worklist_counts(user)
+        for name in Worklist:
+            assert counts[name] == selectors.worklist(user, name).count() > 0
+        next_request = fresh_user()
+        with django_assert_num_queries(0):
+            assert selectors.worklist_counts(next_request) == counts
+        selectors.forget_counts(user)
+        after_a_change = fresh_user()
+        with django_assert_num_queries(2):
+            selectors.worklist_counts(after_a_change)
+
+
+def test_assigning_a_step_moves_it_between_worklists(team, steps):
+    assign_step(actor=team["me"], step=steps["unassigned"], assignee=team["me"])
+    assert steps["unassigned"].pk in ids(worklist(team["me"], Worklist.MINE))
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["worklist-mine", "worklist-team", "worklist-late", "worklist-week"])
+def test_each_worklist_page_lists_its_steps_and_is_audited(name, team, steps, client_for):
+    client = client_for(team["me"])
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse(f"backoffice:{name}"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<caption class="visually-hidden">' in html and 'aria-current="page"' in html
+    rows = response.context["rows"]
+    assert rows and all(f'href="{reverse("backoffice:step-detail", args=[s.pk])}"' in html for s in rows)
+    entry = AuditEntry.objects.filter(action="pathways.worklist.viewed").latest("id")
+    assert entry.data == {"list": name.split("-")[1], "households": sorted({s.household_id for s in rows})}
+
+
+def test_the_worklist_page_is_paginated_25_by_25(team, client_for):
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(27):
+            give(contact_step(open_pathway(declared_on=date(2026, 3, 2))), team["me"])
+        response = client_for(team["me"]).get(
+            reverse("backoffice:worklist-mine"), {"kind": "social_worker_contact"}
+        )
+        second = client_for(team["me"]).get(
+            reverse("backoffice:worklist-mine"), {"kind": "social_worker_contact", "page": 2}
+        )
+    assert response.context["page"].paginator.count == 27
+    assert len(response.context["rows"]) == 25 and len(second.context["rows"]) == 2
+    assert "Page 1 sur 2" in response.content.decode()
+
+
+def test_the_navigation_shows_the_counts(team, steps, client_for):
+    with time_machine.travel(NOW, tick=False):
+        html = client_for(team["me"]).get(reverse("backoffice:home")).content.decode()
+        mine = selectors.worklist(team["me"], Worklist.MINE).count()
+    nav = html.split('aria-label="Menu principal"')[1].split("</nav>")[0]
+    assert f'Mes tâches <span class="badge rounded-pill">{mine}<span class="visually-hidden"> éléments' in nav
+    assert "En retard" in nav and "Mon équipe" in nav and "Cette semaine" in nav
+
+
+def test_a_bad_filter_is_explained_in_french(team, client_for):
+    response = client_for(team["me"]).get(
+        reverse("backoffice:worklist-team"), {"due_from": "2026-03-10", "due_to": "2026-03-01"}
+    )
+    assert response.status_code == 200
+    assert "La fin de la période précède son début." in response.content.decode()
