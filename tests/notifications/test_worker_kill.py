@@ -27,8 +27,8 @@ from django.conf import settings
 from parcours.notifications.models import reference_for
 
 ROOT = Path(__file__).resolve().parents[2]
-QUEUED = 500
-KILL_AT = (60, 140, 220, 300, 380)  # deliveries counted before each SIGKILL
+QUEUED = 250
+KILL_AT = (30, 70, 110, 150, 190)  # deliveries counted before each SIGKILL
 LEASE_SECONDS = 2
 
 
@@ -116,7 +116,7 @@ def test_killing_the_worker_mid_batch_loses_and_duplicates_nothing(tmp_path):
             deadline = time.monotonic() + 120
             while _delivered(mailbox, sms) < threshold and time.monotonic() < deadline:
                 assert process.poll() is None, "le worker s'est arrêté seul"
-                time.sleep(0.005)
+                time.sleep(0.02)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             in_flight = query("SELECT count(*) FROM notifications_message WHERE status = 'sending'")[0][0]

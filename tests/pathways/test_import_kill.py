@@ -19,7 +19,8 @@ from django.db import connection
 from tests.pathways.factories import csv_bytes, row
 
 ROOT = Path(__file__).resolve().parents[2]
-LINES = 12_000  # three chunks of 5,000: the kill lands after the first one is written
+CHUNK = 1_000
+LINES = 2_400  # three chunks: the kill lands after the first one is written
 
 
 class ScratchDatabase:
@@ -74,7 +75,8 @@ def parcours(env, *args, **kwargs):
 
 def test_an_import_killed_mid_write_leaves_nothing_and_a_rerun_completes_it(scratch, tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": scratch.url,
-           "PYTHONPATH": str(ROOT), "PARCOURS_DATA_DIR": str(tmp_path)}  # fmt: skip
+           "PYTHONPATH": str(ROOT), "PARCOURS_DATA_DIR": str(tmp_path),
+           "PARCOURS_IMPORT_CHUNK_SIZE": str(CHUNK)}  # fmt: skip
     assert parcours(env, "migrate", "-v", "0").returncode == 0
     seeded = parcours(env, "shell", "-c", "from tests import factories; factories.caf('92')")
     assert seeded.returncode == 0, seeded.stderr
@@ -86,9 +88,7 @@ def test_an_import_killed_mid_write_leaves_nothing_and_a_rerun_completes_it(scra
     process = subprocess.Popen([sys.executable, "-m", "parcours", "import-events", str(path)], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     progress, deadline = b"", time.monotonic() + 240
-    while (
-        b"crites : 5000" not in progress
-    ):  # "Écrites : 5000": the first chunk is in, the transaction is open
+    while f"crites : {CHUNK}".encode() not in progress:  # the first chunk is in, the transaction is open
         assert process.poll() is None, f"l'import s'est terminé avant d'être tué : {progress[-300:]!r}"
         assert time.monotonic() < deadline, "l'import n'a pas commencé à écrire"
         ready, _, _ = select.select([process.stderr], [], [], 1)

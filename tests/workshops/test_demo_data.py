@@ -13,7 +13,7 @@ from tests import factories
 def test_demo_sessions_give_reunion_webinars_and_a_comparison_with_results(db, settings):
     settings.DEBUG = True
     settings.DEMO_MODE = True
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--scale", "0.5", stdout=StringIO())
     upcoming = Workshop.objects.filter(status="published", starts_at__gt=timezone.now())
     assert set(upcoming.values_list("department__code", flat=True)) == {"92", "974", "27", "86", "47"}
     webinars_974 = upcoming.filter(department__code="974", format="webinar")

@@ -138,7 +138,7 @@ def seed_workshops(*, rng, scale, stdout):
         formats = [Format.WEBINAR, Format.IN_PERSON, Format.WEBINAR, Format.HYBRID] if code == "974" else [
             Format.IN_PERSON, Format.WEBINAR, Format.IN_PERSON, Format.HYBRID]  # fmt: skip
         # Upcoming: a session every ten days or so for three months.
-        for index in range(max(2, int(8 * scale))):
+        for index in range(max(3, int(8 * scale))):  # 974 always keeps a webinar with free seats
             format = formats[index % len(formats)]
             day = today + timedelta(days=6 + index * 10 + rng.randint(0, 3))
             workshop = _workshop(

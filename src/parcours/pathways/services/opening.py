@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
@@ -42,7 +43,6 @@ SOURCE_PERMISSIONS = {
     Source.API: "pathways.api_submit",
     Source.DEMO: None,
 }
-CHUNK_SIZE = 5000
 # Column orders of the bulk inserts (see bulk.Table).
 EVENT_FIELDS = ["id", "department", "external_id", "household", "received_at", "declared_on", "separated_on",
                 "children_count", "youngest_child_birth_date", "shared_home", "violence_reported"]  # fmt: skip
@@ -104,7 +104,7 @@ def record_separations(
     import_job: ImportJob | None = None,
     site=None,
     progress: Callable[[int], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     keep_results: bool = True,
     release_events: bool = False,
 ) -> OpeningReport:
@@ -115,6 +115,7 @@ def record_separations(
     household's scope) and, for files and API batches, one summary entry.
     """
     _check_actor(actor, source, events)
+    chunk_size = chunk_size or settings.PATHWAYS_IMPORT_CHUNK_SIZE
     if len(events) >= chunk_size:
         _widen_sqlite_cache()
     departments = {d.code: d for d in Department.objects.filter(code__in={e.department for e in events})}
