@@ -20,11 +20,14 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# Bytecode is compiled up front: where PYTHONDONTWRITEBYTECODE is set (as in some CI images) every
+# process — the worker, each command run by the tests — would otherwise recompile Django (~5 s).
 $(BIN)/parcours: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 install: $(BIN)/parcours
+	@$(BIN)/python -m compileall -q -j 0 src tests >/dev/null
 
 # Debian's Chromium drives the end-to-end tests; Playwright never downloads a browser.
 browser:

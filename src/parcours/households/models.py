@@ -23,6 +23,16 @@ def fold(text: str) -> str:
     return "".join(c for c in normalized if not unicodedata.combining(c)).strip()
 
 
+class InHousehold:
+    """For a model with a `household` foreign key: the access policy and the audit follow its household."""
+
+    def policy_household(self) -> Household:
+        return self.household
+
+    def audit_department(self) -> str:
+        return self.household.department.code
+
+
 class Household(models.Model):
     POLICY_HOUSEHOLD_PATH = ""
 
@@ -74,7 +84,7 @@ class Household(models.Model):
         return self.members.filter(role=Person.Role.CHILD)
 
 
-class HouseholdAssignment(models.Model):
+class HouseholdAssignment(InHousehold, models.Model):
     """Who may open a restricted household: set by the local pilot."""
 
     POLICY_HOUSEHOLD_PATH = "household"
@@ -93,17 +103,11 @@ class HouseholdAssignment(models.Model):
     def __str__(self) -> str:
         return f"Affectation n° {self.pk}"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Affectation de {self.user.email} au dossier {self.household.reference}"
 
-    def audit_department(self) -> str:
-        return self.household.department.code
 
-
-class Person(models.Model):
+class Person(InHousehold, models.Model):
     POLICY_HOUSEHOLD_PATH = "household"
 
     class Role(models.TextChoices):
@@ -136,14 +140,8 @@ class Person(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name.upper()}"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Personne n° {self.pk} du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code
 
     @property
     def is_address_protected(self) -> bool:

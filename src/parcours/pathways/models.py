@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from parcours.core.models import Department, Site
 from parcours.core.roles import Role
-from parcours.households.models import Household
+from parcours.households.models import Household, InHousehold
 
 
 class StepKind(models.TextChoices):
@@ -285,7 +285,7 @@ class SeparationEvent(models.Model):
         return self.department.code
 
 
-class Pathway(models.Model):
+class Pathway(InHousehold, models.Model):
     POLICY_HOUSEHOLD_PATH = "household"
 
     class Status(models.TextChoices):
@@ -340,14 +340,8 @@ class Pathway(models.Model):
     def __str__(self) -> str:
         return f"Parcours n° {self.pk}"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Parcours n° {self.pk} du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code
 
     @property
     def is_open(self) -> bool:
@@ -362,7 +356,7 @@ class Pathway(models.Model):
         }
 
 
-class PathwayStep(models.Model):
+class PathwayStep(InHousehold, models.Model):
     """A step of a pathway: the unit of work of the worklists.
 
     `household` and `department` repeat the pathway's so that worklists (a million pathways)
@@ -457,14 +451,8 @@ class PathwayStep(models.Model):
     def __str__(self) -> str:
         return f"Étape n° {self.pk} ({self.kind})"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Étape n° {self.pk} ({self.kind}) du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code
 
     @property
     def is_open(self) -> bool:
@@ -478,7 +466,7 @@ class PathwayStep(models.Model):
         return self.is_open and self.due_at < (now or timezone.now())
 
 
-class ContactAttempt(models.Model):
+class ContactAttempt(InHousehold, models.Model):
     POLICY_HOUSEHOLD_PATH = "household"
 
     class Channel(models.TextChoices):
@@ -518,17 +506,11 @@ class ContactAttempt(models.Model):
     def __str__(self) -> str:
         return f"Tentative de contact n° {self.pk}"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Tentative de contact n° {self.pk} (étape n° {self.step_id}) du dossier {self.household.reference}"
 
-    def audit_department(self) -> str:
-        return self.household.department.code
 
-
-class SituationChange(models.Model):
+class SituationChange(InHousehold, models.Model):
     """A change of the situation a pathway is evaluated against, and what it did to the steps."""
 
     POLICY_HOUSEHOLD_PATH = "household"
@@ -552,11 +534,5 @@ class SituationChange(models.Model):
     def __str__(self) -> str:
         return f"Changement de situation n° {self.pk}"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Changement de situation n° {self.pk} du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code

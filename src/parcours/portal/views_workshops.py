@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from parcours.core.forms import apply_errors
 from parcours.workshops import ics, links, ratelimit, selectors, services
 from parcours.workshops.access import PUBLIC, LinkHolder
 from parcours.workshops.forms import (
@@ -33,14 +34,6 @@ logger = logging.getLogger("parcours.workshops")
 
 OUTCOMES = {"confirmee": Registration.Status.CONFIRMED, "liste-attente": Registration.Status.WAITING}
 HOUR, DAY = 3600, 86400
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _link_problem(request, error: links.LinkError):
@@ -122,7 +115,7 @@ def register(request, code: str, pk: int):
                     contact_value=data["contact_value"],
                 )
             except ValidationError as error:
-                _apply(form, error)
+                apply_errors(form, error)
             else:
                 key = (
                     "confirmee" if outcome.shown_status == Registration.Status.CONFIRMED else "liste-attente"
@@ -182,7 +175,7 @@ def manage(request, token: str):
                     accessibility_needs=form.cleaned_data["accessibility_needs"],
                 )
             except ValidationError as error:
-                _apply(form, error)
+                apply_errors(form, error)
             else:
                 return render(
                     request,
@@ -272,7 +265,7 @@ def move(request, token: str):
                 target=form.cleaned_data["workshop"],
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             return redirect(
                 "portal:registration-manage", token=links.registration_token(outcome.registration)
@@ -384,7 +377,7 @@ def invitation(request, token: str):
                     accessibility_needs=data["accessibility_needs"],
                 )
             except ValidationError as error:
-                _apply(form, error)
+                apply_errors(form, error)
             else:
                 return redirect(
                     "portal:registration-manage", token=links.registration_token(outcome.registration)
@@ -435,7 +428,7 @@ def survey(request, token: str):
                     comment=data["comment"],
                 )
             except ValidationError as error:
-                _apply(form, error)
+                apply_errors(form, error)
             else:
                 done = True
     return render(

@@ -16,10 +16,10 @@ from django.db import models
 from django.utils import timezone
 
 from parcours.core.models import Department
-from parcours.households.models import Consent, Household, Person
+from parcours.households.models import Consent, Household, InHousehold, Person
 
 
-class ViolenceReport(models.Model):
+class ViolenceReport(InHousehold, models.Model):
     """Violence reported for a person of the household: opens (or feeds) her protected track."""
 
     POLICY_HOUSEHOLD_PATH = "household"
@@ -50,14 +50,8 @@ class ViolenceReport(models.Model):
     def __str__(self) -> str:
         return f"Signalement n° {self.pk}"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Signalement n° {self.pk} du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code
 
 
 class SafetyStep(models.Model):
@@ -264,7 +258,7 @@ class ResourceCeiling(models.Model):
         return {0: "personne seule", 1: "1 enfant", 2: "2 enfants"}.get(self.children, "3 enfants ou plus")
 
 
-class EmergencyAid(models.Model):
+class EmergencyAid(InHousehold, models.Model):
     """One request for the aide universelle d'urgence, from receipt to payment (or refusal)."""
 
     POLICY_HOUSEHOLD_PATH = "household"
@@ -367,14 +361,8 @@ class EmergencyAid(models.Model):
     def reference(self) -> str:
         return f"AUU-{self.household.department.code}-{self.pk:05d}" if self.pk else "AUU (nouvelle)"
 
-    def policy_household(self) -> Household:
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Aide d'urgence {self.reference} du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code
 
     @property
     def is_open(self) -> bool:

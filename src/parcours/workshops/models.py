@@ -20,6 +20,7 @@ from django.db import models
 from django.utils import timezone
 
 from parcours.core.models import Department
+from parcours.households.models import InHousehold
 
 
 class Format(models.TextChoices):
@@ -471,7 +472,7 @@ class Registration(models.Model):
         return f"household:{self.household_id}" if self.household_id else f"workshop:{self.workshop_id}"
 
 
-class Invitation(models.Model):
+class Invitation(InHousehold, models.Model):
     """An invitation sent to one parent of a household, usually from the pathway step."""
 
     POLICY_HOUSEHOLD_PATH = "household"
@@ -523,14 +524,8 @@ class Invitation(models.Model):
     def is_open(self, now=None) -> bool:
         return self.status == self.Status.PENDING and (now or timezone.now()) < self.expires_at
 
-    def policy_household(self):
-        return self.household
-
     def audit_ref(self) -> str:
         return f"Invitation n° {self.pk} du dossier {self.household.reference}"
-
-    def audit_department(self) -> str:
-        return self.household.department.code
 
 
 class SurveyToken(models.Model):

@@ -5,8 +5,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from parcours.backoffice.forms import UserForm
-from parcours.backoffice.views.households import _apply_errors
 from parcours.core import services
+from parcours.core.forms import apply_errors
 from parcours.core.models import User
 
 
@@ -25,7 +25,7 @@ def user_create(request):
         try:
             user = services.create_user(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -42,7 +42,7 @@ def user_edit(request, pk: int):
         try:
             services.update_user(actor=request.user, user=user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Compte modifié.")
             return redirect("backoffice:user-list")

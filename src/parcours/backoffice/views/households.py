@@ -21,16 +21,9 @@ from parcours.backoffice.forms import (
 )
 from parcours.backoffice.views.auth import reauthenticated_at
 from parcours.core import audit, policy
+from parcours.core.forms import apply_errors
 from parcours.households import selectors, services
 from parcours.households.models import Address
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def search(request):
@@ -49,7 +42,7 @@ def create(request):
         try:
             household = services.create_household(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Dossier {household.reference} créé.")
             return redirect("backoffice:household-detail", pk=household.pk)
@@ -85,7 +78,7 @@ def edit(request, pk: int):
                 actor=request.user, household=household, **{f: form.cleaned_data[f] for f in form.Meta.fields}
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Dossier modifié.")
             return redirect("backoffice:household-detail", pk=household.pk)
@@ -104,7 +97,7 @@ def person_create(request, pk: int):
         try:
             services.add_person(actor=request.user, household=household, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Personne ajoutée au foyer.")
             return redirect("backoffice:household-detail", pk=household.pk)
@@ -122,7 +115,7 @@ def person_edit(request, pk: int):
         try:
             services.update_person(actor=request.user, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Personne modifiée.")
             return redirect("backoffice:household-detail", pk=person.household_id)
@@ -170,7 +163,7 @@ def address_protect(request, pk: int):
                 **data,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "L'adresse est protégée : l'adresse élue la remplace partout.")
             return redirect("backoffice:household-detail", pk=person.household_id)
@@ -273,7 +266,7 @@ def assign(request, pk: int):
         try:
             services.assign_staff(actor=request.user, household=household, user=form.cleaned_data["user"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Agent affecté au dossier.")
             return redirect("backoffice:household-reference", pk=household.pk)

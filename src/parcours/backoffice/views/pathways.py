@@ -34,6 +34,7 @@ from parcours.backoffice.forms_pathways import (
     WorklistFilterForm,
 )
 from parcours.core import audit, policy
+from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 from parcours.households import timeline
 from parcours.pathways import imports, rules, selectors, services
@@ -43,14 +44,6 @@ from parcours.pathways.services import jobs
 from parcours.pathways.services.steps import assignable_users, unreachable_after
 
 PAGE_SIZE = 25
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- declaring a separation ------------------------------------------------------------------
@@ -66,7 +59,7 @@ def record(request):
         try:
             event, created = services.record_separation(actor=user, event=form.event)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if created:
                 steps = event.pathway.steps.count()
@@ -205,7 +198,7 @@ def step_attempt(request, pk: int):
         try:
             services.record_contact_attempt(actor=request.user, step=step, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Tentative de contact enregistrée.")
             return redirect("backoffice:step-detail", pk=step.pk)
@@ -219,7 +212,7 @@ def step_complete(request, pk: int):
         try:
             done = services.complete_step(actor=request.user, step=step, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request, f"Étape « {done.label} » terminée : {done.get_outcome_display().lower()}."
@@ -238,7 +231,7 @@ def step_assign(request, pk: int):
         try:
             services.assign_step(actor=user, step=step, assignee=form.cleaned_data["assignee"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             assignee = form.cleaned_data["assignee"]
             who = "vous" if assignee.pk == user.pk else assignee.get_full_name()
@@ -272,7 +265,7 @@ def situation(request, pk: int):
                 shared_home=data["shared_home"],
             )  # fmt: skip
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Situation mise à jour : les étapes à faire ont été réévaluées.")
             return redirect("backoffice:household-detail", pk=household.pk)
@@ -311,7 +304,7 @@ def import_list(request):
                 actor=user, uploaded_file=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return redirect("backoffice:import-detail", pk=job.pk)
     page = Paginator(selectors.import_jobs_for(user), 20).get_page(request.GET.get("page"))
@@ -444,7 +437,7 @@ def _edit_template(request, *, base, save, title: str, back: str):
             template = save(actor=request.user, name=meta.cleaned_data["name"],
                             change_note=meta.cleaned_data["change_note"], steps=_specs(formset))  # fmt: skip
         except ValidationError as error:
-            _apply_errors(meta, error)
+            apply_errors(meta, error)
         else:
             messages.success(
                 request, f"Version {template.version} enregistrée : elle s'applique aux nouveaux parcours."

@@ -31,6 +31,7 @@ from parcours.backoffice.forms_protection import (
     ViolenceReportForm,
 )
 from parcours.core import calendar, policy
+from parcours.core.forms import apply_errors
 from parcours.core.roles import Role
 from parcours.protection import documents, rules, selectors, services
 from parcours.protection.models import EmergencyAid, Partner
@@ -47,14 +48,6 @@ navigation.register(
 navigation.register(
     navigation.NavItem("Partenaires", "backoffice:partner-list", "protection.view_partners", order=75)
 )
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _form_page(
@@ -154,7 +147,7 @@ def report(request, pk: int):
         try:
             services.record_violence_report(actor=request.user, household=household, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -202,7 +195,7 @@ def safety_step_edit(request, pk: int):
         try:
             services.update_safety_step(actor=request.user, step=step, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Étape de mise en sécurité enregistrée.")
             return redirect("backoffice:protection-track", pk=household.pk)
@@ -231,7 +224,7 @@ def referral_create(request, pk: int):
         try:
             services.refer(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Orientation enregistrée.")
             return redirect("backoffice:protection-track", pk=household.pk)
@@ -262,7 +255,7 @@ def referral_edit(request, pk: int):
         try:
             services.update_referral(actor=request.user, referral=referral, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Suivi de l'orientation enregistré.")
             return redirect("backoffice:protection-track", pk=household.pk)
@@ -309,7 +302,7 @@ def partner_create(request):
         try:
             services.save_partner(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Partenaire ajouté à l'annuaire.")
             return redirect("backoffice:partner-list")
@@ -323,7 +316,7 @@ def partner_edit(request, pk: int):
         try:
             services.save_partner(actor=request.user, partner=partner, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Partenaire modifié.")
             return redirect("backoffice:partner-list")
@@ -362,7 +355,7 @@ def aid_create(request, pk: int):
         try:
             aid = services.register_aid_request(actor=request.user, household=household, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if aid.status == EmergencyAid.Status.REFUSED:
                 messages.warning(
@@ -452,7 +445,7 @@ def _aid_action(
         try:
             action(aid, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             aid.refresh_from_db()
             if aid.status == EmergencyAid.Status.REFUSED:
@@ -616,7 +609,7 @@ def aid_ceiling_create(request):
                 source=data["source"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Nouveau barème enregistré.")
             return redirect("backoffice:aid-ceilings")

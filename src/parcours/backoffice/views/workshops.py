@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from parcours.backoffice.views.households import _apply_errors
 from parcours.core import audit, policy
+from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 from parcours.workshops import charts, exports, integrations, selectors, services
 from parcours.workshops.forms import (
@@ -92,7 +92,7 @@ def workshop_create(request):
                 },
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Séance créée.")
             return _back(workshop)
@@ -149,7 +149,7 @@ def workshop_edit(request, pk: int):
                 },
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -184,7 +184,7 @@ def workshop_cancel(request, pk: int):
                 actor=request.user, workshop=workshop, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Séance annulée ; chaque personne inscrite est prévenue.")
             return _back(workshop)
@@ -201,7 +201,7 @@ def workshop_facilitators(request, pk: int):
         try:
             services.set_facilitators(actor=request.user, workshop=workshop, facilitators=form.chosen())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Animateurs enregistrés.")
             return _back(workshop)
@@ -257,7 +257,7 @@ def workshop_attendance(request, pk: int):
         try:
             services.record_attendance(actor=request.user, workshop=workshop, marks=form.marks())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Présences enregistrées.")
             return redirect("backoffice:workshop-attendance", pk=workshop.pk)
@@ -317,7 +317,7 @@ def workshop_register(request, pk: int):
                 contact_value=data["contact_value"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if not outcome.created:
                 messages.info(
@@ -378,7 +378,7 @@ def registration_move(request, pk: int):
                 actor=request.user, registration=registration, target=form.cleaned_data["workshop"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Inscription déplacée vers la nouvelle séance.")
             return redirect("backoffice:registration-detail", pk=outcome.registration.pk)
@@ -406,7 +406,7 @@ def person_register(request, pk: int):
                 accessibility_needs=data["accessibility_needs"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             status = outcome.registration.get_status_display().lower()
             messages.success(request, f"{person.full_name} : {status}.")
@@ -500,7 +500,7 @@ def series_create(request):
         try:
             series, workshops = services.create_series(actor=request.user, publish=publish, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Série créée : {len(workshops)} séance(s).")
             return redirect("backoffice:series-detail", pk=series.pk)
@@ -549,7 +549,7 @@ def venue_create(request):
         try:
             services.create_venue(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Lieu enregistré.")
             return redirect("backoffice:venue-list")
@@ -563,7 +563,7 @@ def venue_edit(request, pk: int):
         try:
             services.update_venue(actor=request.user, venue=venue, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Lieu modifié.")
             return redirect("backoffice:venue-list")
@@ -586,7 +586,7 @@ def webinar_server(request):
                 secret=data["secret"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Serveur de visioconférence enregistré.")
             return redirect("backoffice:webinar-server")
