@@ -14,7 +14,7 @@ PORT ?= 8000
 DEMO_ENV := DEBUG=1 PARCOURS_DEMO=1 DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/demo.sqlite3}
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt install browser bench clean check migrations-check worker
+.PHONY: run test lint fmt install browser bench bench-registrations clean check migrations-check worker
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -59,6 +59,9 @@ fmt: install
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-registrations: install
+	$(BIN)/python bench/registrations.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var build src/*.egg-info

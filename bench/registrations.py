@@ -1,0 +1,156 @@
+"""Public registration benchmark: `make bench-registrations` (BENCH_ARGS="--database-url postgres://…").
+
+Serves the app with gunicorn on a fresh database and runs concurrent anonymous clients through
+the real public form (GET the form for its CSRF cookie, POST it, follow to the confirmation):
+
+1. throughput: registrations per second to a large webinar, each with its confirmation message
+   written to the outbox in the same transaction;
+2. overbooking: every client at once on a session of 10 seats, then the count of confirmed seats.
+
+Prints JSON. QUALITY.md asks for ≥ 200 registrations/s and 0 overbooking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+import threading
+import time
+import urllib.parse
+from datetime import timedelta
+from http.client import HTTPConnection
+
+from run import ROOT, bench_env, fresh_database, log, parcours, setup_django, start_server
+
+CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def make_sessions(big_capacity: int) -> tuple[str, str]:
+    from django.utils import timezone
+
+    from parcours.core.models import Department, Organisation
+    from parcours.workshops.models import Workshop
+
+    department = Department.objects.get(code="974")
+    Organisation.objects.get_or_create(kind="caf", department=department, defaults={"name": "Caf 974"})
+    starts_at = timezone.now() + timedelta(days=20)
+
+    def session(capacity: int) -> str:
+        workshop = Workshop.objects.create(
+            department=department, format="webinar", starts_at=starts_at, capacity=capacity,
+            registration_deadline=starts_at - timedelta(days=1), status=Workshop.Status.PUBLISHED,
+            languages=["fr"],
+        )  # fmt: skip
+        return f"/seances/974/{workshop.pk}/inscription/"
+
+    return session(big_capacity), session(10)
+
+
+def register(port: int, path: str, email: str) -> tuple[int, float]:
+    """One person's registration: the form, then the POST. Returns (status, seconds)."""
+    started = time.perf_counter()
+    conn = HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers={"Host": "127.0.0.1"})
+    response = conn.getresponse()
+    body = response.read()
+    cookie = "; ".join(
+        value.split(";", 1)[0] for key, value in response.getheaders() if key.lower() == "set-cookie"
+    )
+    token = CSRF.search(body).group(1).decode()
+    form = urllib.parse.urlencode({
+        "csrfmiddlewaretoken": token, "first_name": "Awa", "contact_kind": "email", "email": email,
+        "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": "",
+    })  # fmt: skip
+    conn.request("POST", path, body=form, headers={
+        "Host": "127.0.0.1", "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": f"http://127.0.0.1:{port}{path}",
+    })  # fmt: skip
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, time.perf_counter() - started
+
+
+def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str) -> dict:
+    statuses: list[int] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def client(index: int) -> None:
+        barrier.wait()  # every client starts at the same instant
+        for n in range(per_client):
+            try:
+                status, seconds = register(port, path, f"{prefix}.{index}.{n}@exemple.fr")
+            except (OSError, AttributeError) as exc:  # AttributeError: no CSRF token in the page
+                status, seconds = repr(exc), 0.0
+            with lock:
+                statuses.append(status)
+                latencies.append(seconds)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    accepted = sum(1 for s in statuses if s == 302)
+    ordered = sorted(latencies)
+    return {
+        "clients": clients,
+        "attempts": len(statuses),
+        "accepted": accepted,
+        "errors": [s for s in statuses if s != 302][:3],
+        "seconds": round(elapsed, 2),
+        "registrations_per_s": round(accepted / elapsed, 1),
+        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-registrations.sqlite3'}")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=50, help="registrations per client")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    args = parser.parse_args()
+
+    env = bench_env(args.database_url, __import__("pathlib").Path(tempfile.mkdtemp(prefix="parcours-bench-")))
+    env["PARCOURS_WORKSHOP_RATE_PER_IP_HOUR"] = "1000000"  # every client comes from 127.0.0.1
+    fresh_database(args.database_url)
+    parcours(env, "migrate", "-v", "0")
+    setup_django(env)
+    big, small = make_sessions(args.clients * args.per_client + 100)
+    server, port = start_server(env, args.workers)
+    try:
+        log(f"{args.clients} clients × {args.per_client} inscriptions")
+        throughput = run_clients(port, big, args.clients, args.per_client, "debit")
+        log("tous les clients à la fois sur une séance de 10 places")
+        rush = run_clients(port, small, args.clients * 2, 1, "ruee")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    from parcours.notifications.models import Message
+    from parcours.workshops.models import Registration, Workshop
+
+    small_workshop = Workshop.objects.get(pk=int(small.rstrip("/").split("/")[-2]))
+    confirmed = Registration.objects.filter(workshop=small_workshop, status="confirmed").count()
+    waiting = Registration.objects.filter(workshop=small_workshop, status="waiting").count()
+    print(json.dumps({
+        "database": urllib.parse.urlparse(args.database_url).scheme,
+        "gunicorn_workers": args.workers,
+        "throughput": throughput,
+        "messages_in_outbox": Message.objects.count(),
+        "overbooking": {**rush, "seats": 10, "confirmed": confirmed, "waiting": waiting,
+                        "overbooked": max(0, confirmed - 10)},
+    }, indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
