@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from parcours.workshops import services
-from parcours.workshops.access import PUBLIC, LinkHolder
+from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Registration, Workshop
 from tests.workshops import factories as wf
 
@@ -347,20 +347,3 @@ def test_simultaneous_cancellations_offer_each_freed_seat_to_one_person_once():
     assert len(offered) == cancelled
     assert [r.pk for r in offered] == [q.pk for q in queue[:cancelled]]  # in queue order, nobody twice
     assert seats(workshop) == 4
-
-
-def test_sequential_registrations_fill_the_session_then_go_to_the_waiting_list(db):
-    """The throughput itself is measured by bench/registrations.py (make bench-registrations)."""
-    workshop = wf.workshop(capacity=30)
-    statuses = [
-        services.register(
-            actor=PUBLIC,
-            workshop=workshop,
-            first_name="Awa",
-            contact_kind="email",
-            contact_value=f"t{index}@exemple.fr",
-        ).registration.status
-        for index in range(35)
-    ]
-    assert statuses == [Registration.Status.CONFIRMED] * 30 + [Registration.Status.WAITING] * 5
-    assert seats(workshop) == 30
