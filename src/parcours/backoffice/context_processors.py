@@ -7,4 +7,8 @@ def staff(request):
         getattr(request, "user", None)
     ):
         return {}
-    return {"staff_nav": navigation.items_for(request)}
+    # Each household panel renders with the request context: compute the menu (and its counts,
+    # which query the database) once per request, not once per panel.
+    if not hasattr(request, "_staff_nav"):
+        request._staff_nav = navigation.items_for(request)
+    return {"staff_nav": request._staff_nav}
