@@ -126,3 +126,28 @@ def test_every_asset_a_page_loads_is_served_by_the_app_itself(client, db, path):
     assert not re.search(
         r'(?:href|src)="(?:https?:)?//', html.replace('href="https://www.meteofrance.com/"', "")
     )
+
+
+def test_a_public_error_page_keeps_the_quick_exit_and_a_staff_one_does_not(
+    client, db, monkeypatch, make_user
+):
+    from tests.conftest import sign_in
+
+    public = client.get("/seances/adresse-qui-n-existe-pas/")
+    assert public.status_code == 404
+    assert "data-quick-exit" in public.content.decode()
+    staff = sign_in(Client(), make_user("social_worker", "92")).get("/gestion/adresse-qui-n-existe-pas/")
+    assert staff.status_code == 404
+    assert "data-quick-exit" not in staff.content.decode()
+
+    from django.db.backends.utils import CursorWrapper
+
+    def down(self, *args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    outage = Client(raise_request_exception=False)
+    monkeypatch.setattr(CursorWrapper, "execute", down)
+    response = outage.get("/seances/")
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert "data-quick-exit" in response.content.decode()

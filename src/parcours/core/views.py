@@ -23,7 +23,8 @@ def healthz(request):
 def _error(request, status: int, title: str, text: str):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": title}, status=status)
-    context = {"status": status, "title": title, "text": text}
+    public = not request.path.startswith("/gestion/")
+    context = {"status": status, "title": title, "text": text, "public": public}
     if status >= 500:
         # No request context: context processors would read the session, i.e. the database that may be down.
         return HttpResponse(loader.render_to_string("error.html", context), status=status)
