@@ -21,6 +21,7 @@ import time
 import urllib.parse
 from datetime import timedelta
 from http.client import HTTPConnection
+from pathlib import Path
 
 from run import ROOT, bench_env, fresh_database, log, parcours, setup_django, start_server
 
@@ -120,7 +121,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     args = parser.parse_args()
 
-    env = bench_env(args.database_url, __import__("pathlib").Path(tempfile.mkdtemp(prefix="parcours-bench-")))
+    env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
     env["PARCOURS_WORKSHOP_RATE_PER_IP_HOUR"] = "1000000"  # every client comes from 127.0.0.1
     fresh_database(args.database_url)
     parcours(env, "migrate", "-v", "0")

@@ -7,10 +7,10 @@ flag -> required value. Pilots write them as short French expressions:
 
 from __future__ import annotations
 
-import calendar as _calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
 from parcours.core import calendar as workdays
@@ -98,9 +98,8 @@ def applies(conditions: list[dict[str, bool]], situation: dict[str, bool]) -> bo
 
 
 def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+    """Calendar months, the last day of a shorter month standing in (31 August + 6 = 28 February)."""
+    return day + relativedelta(months=months)
 
 
 @dataclass(frozen=True)
