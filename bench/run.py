@@ -454,7 +454,13 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="measure the pages again on the dataset a previous run left (no rebuild, no import)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.reuse:
+        return measure_again(args)
 
     data_dir = Path(tempfile.mkdtemp(prefix="parcours-bench-"))
     env = bench_env(args.database_url, data_dir)
@@ -531,6 +537,40 @@ def main() -> None:
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure_again(args) -> None:
+    """Latency and saturation only, on the database a previous run built and aged."""
+    env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
+    setup_django(env)
+    from django.db import connection, connections
+
+    from parcours.pathways.models import Pathway
+
+    pathways = Pathway.objects.count()
+    if not pathways:
+        raise SystemExit("base vide : lancez d'abord le banc d'essai sans --reuse")
+    clients = sessions()[: args.clients]
+    vendor = connection.vendor
+    connections.close_all()
+    server, port = start_server(env, args.workers)
+    try:
+        latency = load(port, clients, args.seconds, args.think)
+        saturation = load(port, clients, args.seconds, 0)
+        worker_peak = worker_peak_rss(server)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    result = {
+        "database": vendor,
+        "pathways": pathways,
+        "reused_dataset": True,
+        "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "latency": {"clients": len(clients), "gunicorn_workers": args.workers, **latency},
+        "saturation": {"clients": len(clients), "gunicorn_workers": args.workers, **saturation},
+        "memory": {"web_worker_peak_mb": round(worker_peak / 1024)},
+    }
+    print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.urls import reverse
 
 from parcours.core import policy
@@ -18,6 +19,9 @@ class NavItem:
     order: int = 100
     # Optional badge: a count shown next to the label (e.g. overdue tasks), computed for the user.
     count: Callable | None = None
+    # Every staff page shows the badges: a count is kept this many seconds per user (0: the count
+    # function caches itself, as the worklists do, or must be exact).
+    count_ttl: int = 30
 
 
 NAV: list[NavItem] = [
@@ -49,7 +53,22 @@ def items_for(request) -> list[dict]:
                 "label": item.label,
                 "url": reverse(item.url_name),
                 "current": current == item.url_name,
-                "count": item.count(user) if item.count else None,
+                "count": _count(item, user) if item.count else None,
             }
         )
     return items
+
+
+_MISSING = object()
+
+
+def _count(item: NavItem, user):
+    if not item.count_ttl:
+        return item.count(user)
+    # The account's creation instant too: a reused id (a test base, a restored copy) gets no stale count.
+    key = f"nav-count:{item.url_name}:{user.pk}:{user.date_joined.timestamp()}"
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:  # a count may be None (no badge)
+        found = item.count(user)
+        cache.set(key, found, item.count_ttl)
+    return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from parcours.core import audit, policy
+from parcours.core import audit, page_memo, policy
 from parcours.households.models import Household
 from parcours.notifications.models import Message
 
@@ -25,6 +25,13 @@ def messages_visible_to(actor, permission: str = "notifications.view") -> QueryS
 def messages_for_household(actor, household: Household) -> QuerySet[Message]:
     """The household's messages, newest first (the caller has already opened the household)."""
     return messages_visible_to(actor).filter(household=household).order_by("-created_at", "-id")
+
+
+def household_messages(actor, household: Household) -> list[Message]:
+    """`messages_for_household` as a list, read once per household page (timeline and panel)."""
+    return page_memo.shared(
+        household, ("messages", actor.pk), lambda: list(messages_for_household(actor, household))
+    )
 
 
 def message_for(actor, pk: int, *, permission: str = "notifications.view", audited: bool = True) -> Message:

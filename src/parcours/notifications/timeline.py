@@ -8,7 +8,7 @@ from parcours.notifications import selectors
 
 @timeline.register("notifications")
 def messages_on_timeline(actor, household):
-    for message in selectors.messages_for_household(actor, household):
+    for message in selectors.household_messages(actor, household):
         channel = message.get_channel_display() if message.channel else "canal à choisir"
         title = f"Message « {message.template_label} » à {message.recipient_label} ({channel})"
         yield timeline.TimelineEntry(

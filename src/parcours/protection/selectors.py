@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from parcours.core import audit, calendar, policy
+from parcours.core import audit, calendar, page_memo, policy
 from parcours.core.models import User
 from parcours.core.roles import Role
 from parcours.households.models import Household, Person
@@ -58,23 +58,65 @@ class HouseholdTrack:
         return [aid for track in self.persons for aid in track.aids]
 
 
+def household_reports(household: Household) -> list[ViolenceReport]:
+    """The household's violence reports, oldest first; read once per household page (panel, timeline).
+
+    Callers have checked "protection.view" on the household."""
+    return page_memo.shared(
+        household,
+        "violence_reports",
+        lambda: list(
+            ViolenceReport.objects.filter(household=household)
+            .select_related("person", "reported_by")
+            .order_by("reported_at")
+        ),
+    )
+
+
+def household_aids(household: Household) -> list[EmergencyAid]:
+    """The household's AUU files, newest first; read once per household page (panel, timeline)."""
+    return page_memo.shared(
+        household,
+        "emergency_aids",
+        lambda: list(
+            EmergencyAid.objects.filter(household=household)
+            .select_related("household__department")
+            .order_by("-received_on", "-id")
+        ),
+    )
+
+
+def household_safety(household: Household) -> tuple[list[SafetyStep], list[Referral]]:
+    """Safety checklists and referrals of the persons named in the household's violence reports.
+
+    Both exist only for such persons (a report opens the checklist; a referral needs a report):
+    a household without report needs no query. Read once per household page."""
+
+    def read():
+        persons = {report.person_id for report in household_reports(household)}
+        if not persons:
+            return [], []
+        steps = list(SafetyStep.objects.filter(person_id__in=persons).select_related("updated_by"))
+        referrals = list(Referral.objects.filter(person_id__in=persons).select_related("partner", "person"))
+        return steps, referrals
+
+    return page_memo.shared(household, "safety", read)
+
+
 def track_for(actor, household: Household, *, audited: bool = False) -> HouseholdTrack:
     """The protected track of a household the actor has already opened (the caller checked the scope)."""
     policy.require(actor, "protection.view", household)
-    reports = list(
-        ViolenceReport.objects.filter(household=household)
-        .select_related("person", "reported_by")
-        .order_by("reported_at")
-    )
+    reports = household_reports(household)
     persons: dict[int, PersonTrack] = {}
     for report in reports:
         persons.setdefault(report.person_id, PersonTrack(report.person)).reports.append(report)
     if persons:
-        for step in SafetyStep.objects.filter(person_id__in=persons).select_related("updated_by"):
+        steps, referrals = household_safety(household)
+        for step in steps:
             persons[step.person_id].steps.append(step)
-        for referral in Referral.objects.filter(person_id__in=persons).select_related("partner"):
+        for referral in referrals:
             persons[referral.person_id].referrals.append(referral)
-        for aid in EmergencyAid.objects.filter(household=household).order_by("-received_on", "-id"):
+        for aid in household_aids(household):
             if aid.person_id in persons:
                 persons[aid.person_id].aids.append(aid)
     if audited:

@@ -10,7 +10,8 @@ from datetime import datetime, time
 
 from parcours.core import policy
 from parcours.households import timeline
-from parcours.protection.models import EmergencyAid, Referral, SafetyStep, ViolenceReport
+from parcours.protection import selectors
+from parcours.protection.models import EmergencyAid, SafetyStep
 
 
 def _at(day, tz) -> datetime:
@@ -22,7 +23,7 @@ def protection_on_timeline(actor, household):
     if not policy.can(actor, "protection.view", household):
         return
     tz = household.department.tzinfo
-    for report in ViolenceReport.objects.filter(household=household).select_related("person"):
+    for report in selectors.household_reports(household):
         yield timeline.TimelineEntry(
             at=report.reported_at,
             kind="protection",
@@ -30,15 +31,17 @@ def protection_on_timeline(actor, household):
             detail="Dossier restreint, parcours protégé, liste de mise en sécurité ouverte.",
             extra={"report_id": report.pk},
         )
-    steps = SafetyStep.objects.filter(person__household=household).exclude(status=SafetyStep.Status.TODO)
-    for step in steps.exclude(updated_at=None):
+    steps, referrals = selectors.household_safety(household)
+    for step in steps:
+        if step.status == SafetyStep.Status.TODO or step.updated_at is None:
+            continue
         yield timeline.TimelineEntry(
             at=step.updated_at,
             kind="protection",
             title=f"Mise en sécurité : {step.get_kind_display()} — {step.get_status_display().lower()}",
             status=step.status,
         )
-    for referral in Referral.objects.filter(person__household=household).select_related("partner", "person"):
+    for referral in referrals:
         yield timeline.TimelineEntry(
             at=referral.referred_at,
             kind="protection",
@@ -47,7 +50,7 @@ def protection_on_timeline(actor, household):
             status=referral.status,
             extra={"referral_id": referral.pk, "status_label": referral.get_status_display()},
         )
-    for aid in EmergencyAid.objects.filter(household=household).select_related("household__department"):
+    for aid in selectors.household_aids(household):
         yield timeline.TimelineEntry(
             at=_at(aid.received_on, tz),
             kind="protection",

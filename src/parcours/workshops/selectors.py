@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from parcours.core import audit, policy
+from parcours.core import audit, page_memo, policy
 from parcours.core.models import Department
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import stats
@@ -171,7 +171,13 @@ def invitation_for(actor, pk: int) -> Invitation:
 
 
 def household_activity(actor, household) -> dict:
-    """Invitations and registrations of a household's members, for its page (already authorised)."""
+    """Invitations and registrations of a household's members, for its page (already authorised).
+
+    Read once per household page: its panel and the timeline share them."""
+    return page_memo.shared(household, "workshop_activity", lambda: _household_activity(household))
+
+
+def _household_activity(household) -> dict:
     registrations = list(
         Registration.objects.filter(household=household)
         .select_related("workshop__department", "workshop__venue", "person")

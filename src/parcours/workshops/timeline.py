@@ -6,7 +6,7 @@ from django.utils import formats
 
 from parcours.core import policy
 from parcours.households.timeline import TimelineEntry, register
-from parcours.workshops.models import Invitation, Registration
+from parcours.workshops import selectors
 
 
 def _when(workshop) -> str:
@@ -18,7 +18,8 @@ def workshop_entries(actor, household):
     if not policy.can(actor, "workshops.view"):
         return []
     entries = []
-    for invitation in Invitation.objects.filter(household=household).select_related("person"):
+    activity = selectors.household_activity(actor, household)
+    for invitation in activity["invitations"]:
         entries.append(
             TimelineEntry(
                 at=invitation.sent_at,
@@ -28,9 +29,7 @@ def workshop_entries(actor, household):
                 status=invitation.status,
             )
         )
-    for registration in Registration.objects.filter(household=household).select_related(
-        "workshop__department", "person"
-    ):
+    for registration in activity["registrations"]:
         entries.append(
             TimelineEntry(
                 at=registration.created_at,

@@ -20,7 +20,7 @@ from parcours.backoffice.forms import (
     RevealForm,
 )
 from parcours.backoffice.views.auth import reauthenticated_at
-from parcours.core import audit, policy
+from parcours.core import audit, page_memo, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors, services
 from parcours.households.models import Address
@@ -51,6 +51,7 @@ def create(request):
 
 def detail(request, pk: int):
     household = selectors.household_for(request.user, pk)
+    page_memo.start(household)  # the panels and the timeline excerpt share their reads
     context = {
         "household": household,
         "members": list(household.members.all()),

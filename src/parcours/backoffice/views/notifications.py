@@ -32,7 +32,7 @@ navigation.register(
 def household_messages_panel(request, household):
     if not policy.can(request.user, "notifications.view", household):
         return None
-    items = list(selectors.messages_for_household(request.user, household)[:20])
+    items = selectors.household_messages(request.user, household)[:20]
     return render_to_string(
         "backoffice/notifications/household_panel.html",
         {"items": items, "household": household},
