@@ -494,7 +494,11 @@ NAV_LABELS = {**WORKLIST_TITLES, Worklist.WEEK: "Cette semaine"}  # short enough
 for _order, (_worklist, _url) in enumerate(WORKLIST_URLS.items(), start=20):
     navigation.register(
         navigation.NavItem(
-            NAV_LABELS[_worklist], _url, "pathways.view", order=_order, count=_count(_worklist),
+            NAV_LABELS[_worklist],
+            _url,
+            "pathways.view",
+            order=_order,
+            count=_count(_worklist),
             count_ttl=0,  # worklist_counts caches the four counts itself and forgets them on change
         )
     )
