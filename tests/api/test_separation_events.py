@@ -21,7 +21,7 @@ URL = "/api/v1/separation-events"
 
 
 def row(**overrides):
-    """An event as the OpenAPI document describes it (the API also accepts the file's text values)."""
+    """An event as the OpenAPI document describes it (an integer `children_count`, not the file's text)."""
     values = file_row(**overrides)
     if str(values["children_count"]).isdigit():
         values["children_count"] = int(values["children_count"])
@@ -138,6 +138,25 @@ def test_a_bad_event_is_reported_and_nothing_is_written(client, token):
     assert body["errors"][0]["message"] == (
         "élément 2 : declared_on « 31/02/2026 » n'est pas une date valide (AAAA-MM-JJ ou JJ/MM/AAAA)"
     )
+    assert not SeparationEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("city", None, "city doit être une chaîne de caractères"),
+        ("file_number", 1234567, "file_number doit être une chaîne de caractères"),
+        ("children_count", "2", "children_count doit être un nombre entier JSON (sans guillemets)"),
+        ("children_count", True, "children_count doit être un nombre entier JSON (sans guillemets)"),
+        ("shared_home", "yes", "shared_home doit valoir « oui », « non », « true », « false », « 1 », « 0 » ou un booléen JSON"),
+        ("declarant_last_name", "Martin" + " " * 80, "declarant_last_name dépasse 80 caractères"),
+    ],
+)  # fmt: skip
+def test_a_value_the_openapi_document_does_not_allow_is_refused(client, token, field, value, message):
+    """Found by Schemathesis: the import checks read any JSON value as text (null as "", 2 as "2")."""
+    response = post(client, [row(), {**row(), field: value}], token)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"line": 2, "field": field, "message": f"élément 2 : {message}"}]
     assert not SeparationEvent.objects.exists()
 
 

@@ -77,3 +77,23 @@ def household_timelines(world, principal):
             f"chronologie ({variant})",
             json.dumps([e.__dict__ for e in entries], default=str, ensure_ascii=False),
         )
+
+
+def _token_commands() -> list[tuple[str, str]]:
+    def run(*args) -> str:
+        out = StringIO()
+        call_command(*args, stdout=out, stderr=out)
+        return out.getvalue()
+
+    _, clear = ApiToken.issue(organisation=factories.caf("92"), name="canari commandes")
+    return [
+        ("parcours list-api-tokens", run("list-api-tokens")),
+        ("parcours revoke-api-token", run("revoke-api-token", clear)),
+        ("parcours list-api-tokens 92", run("list-api-tokens", "92")),
+    ]
+
+
+@output
+def api_token_commands(world, principal):
+    """The operator's token list and revocation (the same for every principal: produced once)."""
+    yield from world.memo("api-token-commands", _token_commands)

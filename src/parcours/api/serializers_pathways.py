@@ -9,11 +9,10 @@ from rest_framework import serializers
 
 YES_NO = "oui, non, true, false, 1 ou 0 (ou un booléen JSON)"
 DATE = "AAAA-MM-JJ ou JJ/MM/AAAA"
+YES_NO_VALUES = ("oui", "non", "true", "false", "1", "0")
 
 
-@extend_schema_field(
-    {"oneOf": [{"type": "string", "enum": ["oui", "non", "true", "false", "1", "0"]}, {"type": "boolean"}]}
-)
+@extend_schema_field({"oneOf": [{"type": "string", "enum": list(YES_NO_VALUES)}, {"type": "boolean"}]})
 class YesNoField(serializers.CharField):
     pass
 

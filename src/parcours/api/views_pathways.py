@@ -6,19 +6,22 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parcours.api.auth import ApiTokenAuthentication, ApiTokenThrottle
 from parcours.api.serializers_pathways import (
+    YES_NO_VALUES,
     ApiErrorSerializer,
     SeparationEventBatchSerializer,
     SeparationEventSerializer,
     SeparationEventsResultSerializer,
+    YesNoField,
 )
 from parcours.pathways import imports
+from parcours.pathways.imports import LineError
 from parcours.pathways.models import SeparationEvent
 from parcours.pathways.services import jobs, record_separations
 
@@ -107,6 +110,13 @@ class SeparationEventsView(APIView):
             parsed = imports.check_records(payload, checker)
         except imports.FileUnreadable as exc:
             return _error(400, str(exc))
+        mistyped = type_errors(payload)
+        if mistyped:
+            # The document is the contract: a value of the wrong JSON type is refused, not read as text.
+            lines = {e.line for e in mistyped}
+            parsed.errors = sorted(
+                [*mistyped, *(e for e in parsed.errors if e.line not in lines)], key=lambda e: e.line
+            )
         foreign = [e for e in parsed.errors if e.field == "department" and "n'est pas le vôtre" in e.message]
         if foreign:
             return _error(
@@ -134,6 +144,46 @@ class SeparationEventsView(APIView):
             ],
         }
         return Response(body, status=status.HTTP_201_CREATED if report.created else status.HTTP_200_OK)
+
+
+def type_errors(payload) -> list[LineError]:
+    """Values whose JSON type (or length, or word) the OpenAPI document does not allow, field by field.
+
+    The shared import checks read every value as text (a file has nothing else); the API's document
+    is stricter — strings, an integer `children_count`, booleans or the listed words — and the API
+    keeps to it, so that a client relying on the document is never surprised.
+    """
+    if isinstance(payload, dict):
+        payload = payload.get("events", [payload])
+    if not isinstance(payload, list):
+        return []
+    fields = SeparationEventSerializer().fields
+    errors = []
+    for line, item in enumerate(payload, start=1):
+        if not isinstance(item, dict):
+            continue
+        for name, value in item.items():
+            field = fields.get(name)
+            message = _type_error(name, field, value) if field is not None else None
+            if message:
+                errors.append(LineError(line, name, message, "élément"))
+    return errors
+
+
+def _type_error(name: str, field, value) -> str | None:
+    if isinstance(field, YesNoField):
+        if isinstance(value, bool) or value in YES_NO_VALUES:
+            return None
+        return f"{name} doit valoir {', '.join(f'« {v} »' for v in YES_NO_VALUES)} ou un booléen JSON"
+    if isinstance(field, serializers.IntegerField):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None
+        return f"{name} doit être un nombre entier JSON (sans guillemets)"
+    if not isinstance(value, str):
+        return f"{name} doit être une chaîne de caractères"
+    if field.max_length is not None and len(value) > field.max_length:
+        return f"{name} dépasse {field.max_length} caractères"
+    return None
 
 
 def _error(code: int, detail: str, errors=()) -> Response:

@@ -2,8 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from parcours.api.models import ApiToken
-from parcours.core import audit
+from parcours.api import services
 from parcours.core.models import Organisation
 
 
@@ -20,7 +19,6 @@ class Command(BaseCommand):
             raise CommandError(f"Aucune Caf pour le département « {department} ».")
         if not caf.is_active:
             raise CommandError(f"La {caf.name} est désactivée.")
-        token, clear = ApiToken.issue(organisation=caf, name=name)
-        audit.record(None, "api.token.created", token, data={"prefix": token.prefix})
+        _, clear = services.issue_token(actor=None, organisation=caf, name=name)
         self.stdout.write(f"Jeton créé pour {caf.name} ({name}). Il ne sera plus jamais affiché :")
         self.stdout.write(clear)
