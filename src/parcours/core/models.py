@@ -233,7 +233,9 @@ class AuditEntry(models.Model):
     reason = models.TextField("motif", blank=True)
     data = models.JSONField("détails", default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Not unique, not indexed: nothing looks an entry up by its hash (verify() walks the chain by
+    # id and would see a copied entry), and a unique index of random keys slowed every append.
+    hash = models.CharField(max_length=64)
 
     objects = AuditQuerySet.as_manager()
 
