@@ -200,25 +200,6 @@ class _Household:
     is_allocataire: bool
 
 
-class _AuditRef:
-    """What `audit.describe` reads from a pathway, without building the model instance."""
-
-    __slots__ = ("pk", "reference", "department", "household_id")
-    _meta = Pathway._meta
-
-    def __init__(self, pk, reference, department, household_id):
-        self.pk, self.reference, self.department, self.household_id = pk, reference, department, household_id
-
-    def audit_ref(self) -> str:
-        return f"Parcours n° {self.pk} du dossier {self.reference}"
-
-    def audit_department(self) -> str:
-        return self.department
-
-    def audit_scope(self) -> str:
-        return f"household:{self.household_id}"
-
-
 class _Opener:
     def __init__(self, *, actor, source, source_label, import_job, site, departments):
         self.actor = actor
@@ -309,11 +290,11 @@ class _Opener:
             if open_now:
                 self._steps(steps, event, household, pathway_id, received_at, violence_at,
                             restricted_staff.get(household.pk))  # fmt: skip
-            refs.append(
-                _AuditRef(
-                    pathway_id, f"{department.code}-{household.file_number}", department.code, household.pk
-                )
-            )
+            # What `audit.describe` says of a pathway (Pathway.audit_ref and co.), without the instance.
+            refs.append((
+                str(pathway_id), f"Parcours n° {pathway_id} du dossier {department.code}-{household.file_number}",
+                department.code, f"household:{household.pk}",
+            ))  # fmt: skip
             results.append(
                 RecordResult(
                     event.line, event.external_id, event.department, True, event_id, pathway_id, household.pk
@@ -322,7 +303,13 @@ class _Opener:
         events.flush()
         pathways.flush()
         steps.flush()
-        audit.record_many(self.actor, "pathways.pathway.opened", refs, data={"source": self.source})
+        audit.record_described(
+            self.actor,
+            "pathways.pathway.opened",
+            Pathway._meta.label_lower,
+            refs,
+            data={"source": self.source},
+        )
         return results
 
     # -- lookups -----------------------------------------------------------------------------
