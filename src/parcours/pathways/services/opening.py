@@ -51,6 +51,7 @@ PATHWAY_FIELDS = ["id", "household", "department", "event", "template", "status"
                   "violence_reported_at", "is_allocataire", "declarant"]  # fmt: skip
 STEP_FIELDS = ["pathway", "household", "department", "template_step", "position", "kind", "label",
                "responsible_role", "assignee", "site", "base_on", "due_at", "protected_deadline", "opened_at"]  # fmt: skip
+SITUATION_FLAGS = ("has_children", "violence_reported", "shared_home", "not_allocataire")
 SUPERSEDED = "Une nouvelle déclaration de séparation a ouvert un autre parcours"
 
 
@@ -219,7 +220,8 @@ class _Opener:
         self.seen: dict[str, dict[str, int]] = {
             code: {} for code in departments
         }  # external ids, per department
-        self.plans: dict = {}
+        self.applicable: dict = {}  # (department, situation) -> indexes of the template steps that apply
+        self.dues: dict = {}  # (department, declared_on, violence instant) -> (due_at, protected) per step
         self.folded: dict[str, str] = {}
         self.households_created = 0
 
@@ -491,32 +493,39 @@ class _Opener:
         return staff
 
     def _plan(self, event, household, violence_at):
-        """The applicable template steps with their deadlines; many events share one plan."""
+        """The applicable template steps with their deadlines.
+
+        Which steps apply depends on the situation only, and a step's deadline on the
+        declaration day and the violence instant only: each is worked out once and shared,
+        since few events share all four (a year of declaration days over 101 departments).
+        """
+        code = event.department
         situation = (
             event.children_count > 0,
             event.violence_reported,
             event.shared_home,
             not household.is_allocataire,
         )
-        key = (event.department, event.declared_on, situation, violence_at)
-        plan = self.plans.get(key)
-        if plan is None:
-            flags = dict(
-                zip(
-                    ("has_children", "violence_reported", "shared_home", "not_allocataire"),
-                    situation,
-                    strict=True,
-                )
-            )
-            plan = []
-            for template_step in self.template_steps[event.department]:
-                if rules.applies(template_step.conditions, flags):
-                    due_at, protected = due_for(
-                        self.calculator, household.department, template_step, base_on=event.declared_on,
-                        violence_reported=event.violence_reported, violence_reported_at=violence_at,
-                    )  # fmt: skip
-                    plan.append((template_step, due_at, protected))
-            self.plans[key] = plan
+        template_steps = self.template_steps[code]
+        applicable = self.applicable.get((code, situation))
+        if applicable is None:
+            flags = dict(zip(SITUATION_FLAGS, situation, strict=True))
+            applicable = self.applicable[(code, situation)] = [
+                i for i, step in enumerate(template_steps) if rules.applies(step.conditions, flags)
+            ]
+        key = (code, event.declared_on, violence_at)
+        dues = self.dues.get(key)
+        if dues is None:
+            dues = self.dues[key] = [None] * len(template_steps)
+        plan = []
+        for i in applicable:
+            due = dues[i]
+            if due is None:
+                due = dues[i] = due_for(
+                    self.calculator, household.department, template_steps[i], base_on=event.declared_on,
+                    violence_reported=event.violence_reported, violence_reported_at=violence_at,
+                )  # fmt: skip
+            plan.append((template_steps[i], *due))
         return plan
 
     def _fold(self, name: str) -> str:
