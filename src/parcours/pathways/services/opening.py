@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from parcours.core import audit, bulk, policy
@@ -317,35 +318,30 @@ class _Opener:
     # -- lookups -----------------------------------------------------------------------------
 
     def _existing_events(self, events):
-        by_department = defaultdict(list)
-        for event in events:
-            by_department[event.department].append(event.external_id)
         found = {}
-        for code, external_ids in by_department.items():
-            department_id = self.departments[code].pk
-            for batch in _batches(external_ids):
-                rows = SeparationEvent.objects.filter(
-                    department_id=department_id, external_id__in=batch
-                ).values_list("external_id", "pk", "pathway__pk", "household_id")
-                for external_id, pk, pathway_pk, household_id in rows:
-                    found[(code, external_id)] = (pk, pathway_pk, household_id)
+        codes = {d.pk: code for code, d in self.departments.items()}
+        pairs = {(self.departments[e.department].pk, e.external_id) for e in events}
+        for where in _by_department(pairs, "external_id"):
+            rows = SeparationEvent.objects.filter(where).values_list(
+                "department_id", "external_id", "pk", "pathway__pk", "household_id"
+            )
+            for department_id, external_id, pk, pathway_pk, household_id in rows:
+                found[(codes[department_id], external_id)] = (pk, pathway_pk, household_id)
         return found
 
     def _households(self, events, now):
-        wanted = defaultdict(set)
-        for event in events:
-            wanted[event.department].add(event.file_number)
         households: dict[tuple[str, str], _Household] = {}
-        for code, numbers in wanted.items():
-            department = self.departments[code]
-            for batch in _batches(sorted(numbers)):
-                rows = Household.objects.filter(department=department, file_number__in=batch).values_list(
-                    "pk", "file_number", "restricted", "is_allocataire"
+        by_id = {d.pk: (code, d) for code, d in self.departments.items()}
+        pairs = {(self.departments[e.department].pk, e.file_number) for e in events}
+        for where in _by_department(pairs, "file_number"):
+            rows = Household.objects.filter(where).values_list(
+                "pk", "department_id", "file_number", "restricted", "is_allocataire"
+            )
+            for pk, department_id, file_number, restricted, is_allocataire in rows:
+                code, department = by_id[department_id]
+                households[(code, file_number)] = _Household(
+                    pk, department, file_number, restricted, is_allocataire
                 )
-                for pk, file_number, restricted, is_allocataire in rows:
-                    households[(code, file_number)] = _Household(
-                        pk, department, file_number, restricted, is_allocataire
-                    )
         new_keys = []
         for event in events:
             key = (event.department, event.file_number)
@@ -544,6 +540,21 @@ class _Opener:
                 template_step.label, template_step.responsible_role, chosen.user_id if chosen else None,
                 (chosen.site_id if chosen else None) or site_id, event.declared_on, due_at, protected, opened_at,
             )  # fmt: skip
+
+
+def _by_department(pairs, field: str, size: int = 800):
+    """Filters on (department id, value) pairs: one query per `size` values whatever their
+    departments (a file spans the 101 departments: one query each was a thousand round trips
+    per 20,000 lines). Each department's values stay in their own clause, on the unique index."""
+    pairs = sorted(pairs)
+    for start in range(0, len(pairs), size):
+        values = defaultdict(list)
+        for department_id, value in pairs[start : start + size]:
+            values[department_id].append(value)
+        where = Q()
+        for department_id, batch in values.items():
+            where |= Q(department_id=department_id, **{f"{field}__in": batch})
+        yield where
 
 
 def _batches(items, size: int = 900):
