@@ -119,3 +119,24 @@ def test_record_many_chains_a_batch(db):
     assert audit.record_many(None, "pathways.event.imported", households) == 5
     assert audit.verify().ok
     assert AuditChainHead.objects.get().count == 5
+
+
+def test_record_described_hashes_as_record_does(db):
+    """The import's fast path builds the canonical form piecewise: verify() recomputes it from the rows."""
+    audit.record(None, "core.test.before")
+    described = [
+        ("1", 'Parcours n° 1 du dossier 92-"A\\B"', "92", "household:1"),
+        ("2", "Réf. é à \u2028 \t fin", "", "household:2"),
+        ("3", "x" * 250, "974", "household:3"),
+    ]
+    data = {"source": "file", "b": [1, "é"], "a": None}
+    assert (
+        audit.record_described(None, "pathways.pathway.opened", "pathways.pathway", described, data=data) == 3
+    )
+    audit.record(None, "core.test.after")
+    assert audit.verify().ok
+    entries = list(AuditEntry.objects.filter(action="pathways.pathway.opened"))
+    assert [e.object_ref for e in entries] == [r[1][:200] for r in described]
+    assert [e.scope for e in entries] == ["household:1", "household:2", "household:3"]
+    assert entries[0].data == data and entries[0].actor_label == "système"
+    assert all(audit.compute_hash(e) == e.hash for e in entries)

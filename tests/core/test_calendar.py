@@ -1,6 +1,6 @@
 """Working days per department: weekends, national holidays, and each department's own."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -64,3 +64,25 @@ def test_end_of_day_is_in_the_department_time_zone():
 def test_negative_days_are_refused():
     with pytest.raises(ValueError):
         calendar.add_working_days("92", date(2026, 1, 5), -1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("department", ["92", "974", "57"])
+def test_add_working_days_agrees_with_counting_day_by_day(department):
+    from parcours.core.models import Department
+
+    department = Department.objects.get(code=department)
+
+    def reference(start, days):
+        current, remaining = start, days
+        while remaining:
+            current += timedelta(days=1)
+            if calendar.is_working_day(department, current):
+                remaining -= 1
+        return current
+
+    start = date(2025, 11, 1)
+    for offset in range(0, 430, 3):
+        day = start + timedelta(days=offset)
+        for days in (0, 1, 2, 5, 10, 15, 20, 30, 60):
+            assert calendar.add_working_days(department, day, days) == reference(day, days)

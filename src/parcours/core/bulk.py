@@ -38,17 +38,20 @@ def reserve_ids(model: type[models.Model], count: int, connection=default_connec
     return list(range(start + 1, start + 1 + count))
 
 
-def _memo(convert):
-    """Deadlines and dates repeat across a batch: convert each distinct value once."""
-    cache: dict = {}
+class _Memo(dict):
+    """Deadlines and dates repeat across a batch: each distinct value is converted once.
 
-    def converted(value):
-        found = cache.get(value)
-        if found is None:
-            found = cache[value] = convert(value)
+    Looked up as `memo[value]` (a C-level dict lookup, no Python call unless the value is
+    new); None maps to None, as a NULL needs no conversion.
+    """
+
+    def __init__(self, convert):
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value):
+        found = self[value] = self.convert(value)
         return found
-
-    return converted
 
 
 class Table:
@@ -89,11 +92,11 @@ class Table:
         for i, field in enumerate(self.fields):
             internal = field.get_internal_type()
             if internal == "JSONField":
-                convert = lambda v, f=field: f.get_db_prep_save(v, connection)  # noqa: E731
+                convert = lambda v, f=field: None if v is None else f.get_db_prep_save(v, connection)  # noqa: E731
             elif sqlite and internal == "DateTimeField":
-                convert = _memo(ops.adapt_datetimefield_value)
+                convert = _Memo(ops.adapt_datetimefield_value).__getitem__
             elif sqlite and internal == "DateField":
-                convert = _memo(ops.adapt_datefield_value)
+                convert = _Memo(ops.adapt_datefield_value).__getitem__
             else:
                 continue
             if i < self.width:
@@ -121,8 +124,7 @@ class Table:
             for values in rows:
                 row = list(values)
                 for i, convert in converters:
-                    if row[i] is not None:
-                        row[i] = convert(row[i])
+                    row[i] = convert(row[i])  # None stays None
                 row.extend(tail)
                 prepared.append(row)
         else:

@@ -6,6 +6,7 @@ theirs; the `holidays` package knows them by subdivision.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -37,17 +38,37 @@ def is_working_day(department: Department | str, day: date) -> bool:
     return day.weekday() < 5 and day not in _holidays(dep.holiday_subdivision, day.year)
 
 
+@lru_cache(maxsize=256)
+def _working_days(subdivision: str, year: int) -> tuple[date, ...]:
+    """The working days of `year`, in order."""
+    holidays = _holidays(subdivision, year)
+    day, days = date(year, 1, 1), []
+    while day.year == year:
+        if day.weekday() < 5 and day not in holidays:
+            days.append(day)
+        day += timedelta(days=1)
+    return tuple(days)
+
+
 def add_working_days(department: Department | str, start: date, days: int) -> date:
-    """The date `days` working days after `start` (start itself not counted); 0 gives `start`."""
+    """The date `days` working days after `start` (start itself not counted); 0 gives `start`.
+
+    Looked up in the year's list of working days rather than walked day by day: an import
+    computes ~100,000 deadlines of 10 to 20 working days (a test compares both ways).
+    """
     if days < 0:
         raise ValueError("days must be >= 0")
+    if days == 0:
+        return start
     dep = _department(department)
-    current, remaining = start, days
-    while remaining:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in _holidays(dep.holiday_subdivision, current.year):
-            remaining -= 1
-    return current
+    year = start.year
+    working = _working_days(dep.holiday_subdivision, year)
+    index = bisect_right(working, start) + days - 1  # bisect_right: the first working day after start
+    while index >= len(working):
+        index -= len(working)
+        year += 1
+        working = _working_days(dep.holiday_subdivision, year)
+    return working[index]
 
 
 def working_days_between(department: Department | str, start: date, end: date) -> int:

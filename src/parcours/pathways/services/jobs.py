@@ -8,8 +8,10 @@ already imported are reported as such).
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +81,22 @@ def already_imported(events: list[imports.EventInput]) -> int:
     return duplicates + found
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """An import allocates millions of tuples and objects that form no reference cycle: the
+    cyclic collector, run every 700 allocations, walked the ever larger heap of rows again
+    and again (a fifth of a 100,000-line import on SQLite, a third of its Python time on
+    PostgreSQL). Reference counting still frees everything; the collector resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_no_cycle_collection()
 def import_data(
     *,
     actor,
