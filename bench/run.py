@@ -434,6 +434,25 @@ def load(port: int, clients: list[dict], seconds: float, think: float, warmup: f
     }
 
 
+def serve_and_load(env, clients: list[dict], args) -> tuple[dict, dict, int]:
+    """(latency, saturation, peak RSS of a web worker in KB) of the clients against gunicorn."""
+    from django.db import connections
+
+    connections.close_all()
+    server, port = start_server(env, args.workers)
+    try:
+        log(
+            f"{len(clients)} clients sur gunicorn ({args.workers} workers), {args.seconds:.0f} s, pause {args.think} s"
+        )
+        latency = load(port, clients, args.seconds, args.think)
+        log(f"{len(clients)} clients sans pause (saturation), {args.seconds:.0f} s")
+        saturation = load(port, clients, args.seconds, 0)
+        return latency, saturation, worker_peak_rss(server)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 
@@ -493,21 +512,7 @@ def main() -> None:
     log("vieillissement du jeu de données (étapes faites, parcours clôturés)")
     aged = age_dataset()
     clients = sessions()[: args.clients]
-    from django.db import connections
-
-    connections.close_all()
-    server, port = start_server(env, args.workers)
-    try:
-        log(
-            f"{len(clients)} clients sur gunicorn ({args.workers} workers), {args.seconds:.0f} s, pause {args.think} s"
-        )
-        latency = load(port, clients, args.seconds, args.think)
-        log(f"{len(clients)} clients sans pause (saturation), {args.seconds:.0f} s")
-        saturation = load(port, clients, args.seconds, 0)
-        worker_peak = worker_peak_rss(server)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    latency, saturation, worker_peak = serve_and_load(env, clients, args)
     from django.db import connection
 
     result = {
@@ -543,7 +548,7 @@ def measure_again(args) -> None:
     """Latency and saturation only, on the database a previous run built and aged."""
     env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
     setup_django(env)
-    from django.db import connection, connections
+    from django.db import connection
 
     from parcours.pathways.models import Pathway
 
@@ -551,18 +556,9 @@ def measure_again(args) -> None:
     if not pathways:
         raise SystemExit("base vide : lancez d'abord le banc d'essai sans --reuse")
     clients = sessions()[: args.clients]
-    vendor = connection.vendor
-    connections.close_all()
-    server, port = start_server(env, args.workers)
-    try:
-        latency = load(port, clients, args.seconds, args.think)
-        saturation = load(port, clients, args.seconds, 0)
-        worker_peak = worker_peak_rss(server)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    latency, saturation, worker_peak = serve_and_load(env, clients, args)
     result = {
-        "database": vendor,
+        "database": connection.vendor,
         "pathways": pathways,
         "reused_dataset": True,
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
