@@ -9,7 +9,9 @@ content type, body schema, headers).
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -18,7 +20,7 @@ from tests import factories
 
 
 @pytest.fixture
-def api_token(db):
+def api_token(db, _test_transaction_kept_open):
     cache.clear()  # the throttle counts requests in the cache
     for code in ("92", "974"):
         factories.caf(code)
@@ -27,6 +29,18 @@ def api_token(db):
     ensure_national_template()
     _, clear = ApiToken.issue(organisation=factories.caf("92"), name="Schemathesis")
     return clear
+
+
+@pytest.fixture
+def _test_transaction_kept_open():
+    """Schemathesis calls the real WSGI handler, whose request signals close a connection that is
+    not in autocommit — the test's own transaction on PostgreSQL. Django's test client unhooks
+    them the same way during its requests."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())

@@ -49,7 +49,13 @@ def find_token(reference: str) -> ApiToken:
 @transaction.atomic
 def revoke_token(*, actor, token: ApiToken, reason: str = "") -> ApiToken:
     """Revoke the token: the very next request made with it is refused (401)."""
-    token = ApiToken.objects.select_for_update().select_related("organisation__department").get(pk=token.pk)
+    # Lock the token row only: PostgreSQL refuses FOR UPDATE on the nullable side of the join
+    # (a national organisation has no department).
+    token = (
+        ApiToken.objects.select_for_update(of=("self",))
+        .select_related("organisation__department")
+        .get(pk=token.pk)
+    )
     if token.revoked_at is not None:
         local = timezone.localtime(token.revoked_at)
         raise TokenError(f"Le jeton {token.prefix} est déjà révoqué (depuis le {local:%d/%m/%Y à %H:%M}).")
