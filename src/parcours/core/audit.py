@@ -101,22 +101,6 @@ def _build(actor, action: str, obj, *, reason: str, data: dict | None, departmen
     )
 
 
-# Imports write one entry per household: from this many entries on, a plain COPY/executemany
-# (core.bulk) replaces bulk_create, whose per-value ORM work dominated a 100,000-line import.
-BULK_INSERT_FROM = 100
-
-
-def _insert_bulk(entries: list[AuditEntry]) -> None:
-    from parcours.core import bulk
-
-    names = [f.attname for f in AuditEntry._meta.concrete_fields]
-    table = bulk.Table(AuditEntry, names)
-    for entry in entries:
-        table.add(*[getattr(entry, name) for name in names])
-        entry._state.adding, entry._state.db = False, table.connection.alias
-    table.flush()
-
-
 def _lock_head() -> AuditChainHead:
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
     return head
@@ -137,10 +121,8 @@ def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
             entry.prev_hash = prev
             entry.hash = compute_hash(entry)
             prev, next_id = entry.hash, next_id + 1
-        if len(entries) >= BULK_INSERT_FROM:
-            _insert_bulk(entries)
-        else:
-            AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        # Imports, the large batches, go through record_described and core.bulk instead.
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
         _advance_head(head, next_id - 1, prev, len(entries))
     return entries
 

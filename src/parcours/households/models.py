@@ -60,7 +60,12 @@ class Household(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.department.code}-{self.file_number}"
+        return self.reference_for(self.department.code, self.file_number)
+
+    @staticmethod
+    def reference_for(department_code: str, file_number: str) -> str:
+        """The file's reference, also for imports that hold the values and no instance."""
+        return f"{department_code}-{file_number}"
 
     def audit_ref(self) -> str:
         return f"Dossier {self.reference}"

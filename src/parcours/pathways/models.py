@@ -341,7 +341,12 @@ class Pathway(InHousehold, models.Model):
         return f"Parcours n° {self.pk}"
 
     def audit_ref(self) -> str:
-        return f"Parcours n° {self.pk} du dossier {self.household.reference}"
+        return self.audit_ref_for(self.pk, self.household.reference)
+
+    @staticmethod
+    def audit_ref_for(pk: int, household_reference: str) -> str:
+        """`audit_ref` from the values, for imports that write entries without instances."""
+        return f"Parcours n° {pk} du dossier {household_reference}"
 
     @property
     def is_open(self) -> bool:

@@ -299,10 +299,9 @@ class _Opener:
                 self._steps(steps, event, household, pathway_id, received_at, violence_at,
                             restricted_staff.get(household.pk))  # fmt: skip
             # What `audit.describe` says of a pathway (Pathway.audit_ref and co.), without the instance.
-            refs.append((
-                str(pathway_id), f"Parcours n° {pathway_id} du dossier {department.code}-{household.file_number}",
-                department.code, f"household:{household.pk}",
-            ))  # fmt: skip
+            reference = Household.reference_for(department.code, household.file_number)
+            refs.append((str(pathway_id), Pathway.audit_ref_for(pathway_id, reference), department.code,
+                         f"household:{household.pk}"))  # fmt: skip
             results.append(
                 RecordResult(
                     event.line, event.external_id, event.department, True, event_id, pathway_id, household.pk
