@@ -373,6 +373,8 @@ PATHWAYS_IMPORT_MAX_BYTES = env_int("PARCOURS_IMPORT_MAX_MB", 50) * 1024 * 1024
 PATHWAYS_IMPORT_STALE_MINUTES = env_int("PARCOURS_IMPORT_STALE_MINUTES", 15)
 # Events written per bulk round (memory vs round trips); the whole file stays one transaction.
 PATHWAYS_IMPORT_CHUNK_SIZE = env_int("PARCOURS_IMPORT_CHUNK_SIZE", 5000)
+# From this many new pathways, a thread writes the rows while the next ones are built (core.bulk.Writer).
+PATHWAYS_IMPORT_BACKGROUND_MIN = env_int("PARCOURS_IMPORT_BACKGROUND_MIN", 2000)
 # Events per request on POST /api/v1/separation-events.
 PATHWAYS_API_MAX_BATCH = env_int("PARCOURS_API_MAX_BATCH", 1000)
 # Step 1 (information on the offer) is sent for declarations of the last N days only (not for old ones).

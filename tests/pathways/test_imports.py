@@ -2,6 +2,7 @@
 all-or-nothing, dry runs, the command, and a crash in the middle of the write."""
 
 import random
+import threading
 from datetime import date
 
 import pytest
@@ -306,21 +307,28 @@ def test_the_number_of_queries_does_not_grow_with_the_file():
     assert queries(600) <= queries(30)  # (fewer on PostgreSQL: from 100 audit entries on, a COPY)
 
 
-def test_a_crash_in_the_middle_of_the_write_leaves_nothing_and_a_rerun_completes(monkeypatch):
+@pytest.mark.parametrize("background", [False, True], ids=["inline", "background-writer"])
+def test_a_crash_in_the_middle_of_the_write_leaves_nothing_and_a_rerun_completes(
+    monkeypatch, settings, background
+):
+    settings.PATHWAYS_IMPORT_BACKGROUND_MIN = 1 if background else 10**9
     data = csv_bytes([row() for _ in range(40)])
-    original = bulk.Table.flush
+    original = bulk.Batch.write
+    threads = set()
 
-    def crash_on_steps(self):
-        if self.model is PathwayStep:
+    def crash_on_steps(self, raw):
+        threads.add(threading.current_thread().name)
+        if self.table.model is PathwayStep:
             raise RuntimeError("processus tué")
-        return original(self)
+        return original(self, raw)
 
-    monkeypatch.setattr(bulk.Table, "flush", crash_on_steps)
+    monkeypatch.setattr(bulk.Batch, "write", crash_on_steps)
     before = counts()
     with pytest.raises(RuntimeError):
         run(data)
     assert counts() == before
-    monkeypatch.setattr(bulk.Table, "flush", original)
+    assert threads == ({"parcours-bulk-writer"} if background else {threading.current_thread().name})
+    monkeypatch.setattr(bulk.Batch, "write", original)
     outcome = run(data)
     assert (outcome.created, outcome.existing) == (40, 0)
     assert Pathway.objects.count() == 40

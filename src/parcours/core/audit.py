@@ -185,50 +185,75 @@ def record_described(
     *,
     data: dict | None = None,
 ) -> int:
-    """`record_many` for imports, from (object_id, reference, department, scope) tuples.
+    """`record_many` for imports, from (object_id, reference, department, scope) tuples."""
+    described = list(described)
+    if not described:
+        return 0
+    with transaction.atomic():
+        chain = DescribedChain(actor, action, object_type, data=data)
+        for item in described:
+            chain.add(*item)
+        chain.table.flush()
+        chain.close()
+    return len(described)
+
+
+class DescribedChain:
+    """Entries of one action appended to the chain by an import, as rows of a `bulk.Table`.
 
     An import writes one entry per pathway: building an AuditEntry, `describe()` and a
     `json.dumps` each cost more than the pathway's own rows. Here the parts common to the
     batch (instant, actor, action, data…) are serialised once and each entry's canonical form
     is put together from them; it is byte for byte what `_canonical` gives (a test compares
     them), so `compute_hash` and `verify()` are unchanged.
-    """
-    from parcours.core import bulk
 
-    described = list(described)
-    if not described:
-        return 0
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    default_department = getattr(actor, "department_code", None) or ""
-    created_at, data = timezone.now(), data or {}
-    created = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    dumps = _JSON.encode
-    # The canonical list: [id, created, actor, label, action, type, object_id, ref, department, scope, reason, data, prev].
-    middle = (
-        "," + ",".join(dumps(v) for v in (created, actor_id, _actor_label(actor), action, object_type)) + ","
-    )
-    tail = "," + dumps("") + "," + dumps(data) + ","
-    text = encode_basestring
-    mac = hmac.new(_key(), digestmod=hashlib.sha256)  # copied per entry: the key is hashed once
-    table = bulk.Table(
-        AuditEntry, ["id", "object_id", "object_ref", "department", "scope", "prev_hash", "hash"],
-        fixed={"created_at": created_at, "actor": actor_id, "actor_label": _actor_label(actor), "action": action,
-               "object_type": object_type, "reason": "", "data": data},
-    )  # fmt: skip
-    with transaction.atomic():
-        head = _lock_head()
-        prev, next_id = head.last_hash, head.last_entry_id + 1
-        for object_id, ref, department, scope in described:
-            ref, department = ref[:200], department or default_department
-            canonical = f'[{next_id}{middle}{text(object_id)},{text(ref)},{text(department)},{text(scope)}{tail}"{prev}"]'
-            digest = mac.copy()
-            digest.update(canonical.encode())
-            entry_hash = digest.hexdigest()
-            table.add(next_id, object_id, ref, department, scope, prev, entry_hash)
-            prev, next_id = entry_hash, next_id + 1
-        table.flush()
-        _advance_head(head, next_id - 1, prev, len(described))
-    return len(described)
+    Opening locks the chain head until the transaction ends; the caller writes `table` (at
+    once, or through a `bulk.Writer`), then `close()` moves the head past the new entries.
+    """
+
+    def __init__(self, actor, action: str, object_type: str, *, data: dict | None = None):
+        from parcours.core import bulk
+
+        if not connection.in_atomic_block:
+            raise RuntimeError("Le chaînage du journal d'audit se fait dans une transaction.")
+        actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.default_department = getattr(actor, "department_code", None) or ""
+        created_at, data = timezone.now(), data or {}
+        created = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        dumps = _JSON.encode
+        # The canonical list: [id, created, actor, label, action, type, object_id, ref, department, scope, reason, data, prev].
+        self.middle = (
+            ","
+            + ",".join(dumps(v) for v in (created, actor_id, _actor_label(actor), action, object_type))
+            + ","
+        )
+        self.tail = "," + dumps("") + "," + dumps(data) + ","
+        self.mac = hmac.new(_key(), digestmod=hashlib.sha256)  # copied per entry: the key is hashed once
+        self.table = bulk.Table(
+            AuditEntry, ["id", "object_id", "object_ref", "department", "scope", "prev_hash", "hash"],
+            fixed={"created_at": created_at, "actor": actor_id, "actor_label": _actor_label(actor),
+                   "action": action, "object_type": object_type, "reason": "", "data": data},
+        )  # fmt: skip
+        self.head = _lock_head()
+        self.prev, self.next_id = self.head.last_hash, self.head.last_entry_id + 1
+        self.added = 0
+
+    def add(self, object_id: str, ref: str, department: str, scope: str) -> None:
+        text = encode_basestring
+        ref, department = ref[:200], department or self.default_department
+        canonical = (
+            f"[{self.next_id}{self.middle}{text(object_id)},{text(ref)},{text(department)},{text(scope)}"
+            f'{self.tail}"{self.prev}"]'
+        )
+        digest = self.mac.copy()
+        digest.update(canonical.encode())
+        entry_hash = digest.hexdigest()
+        self.table.add(self.next_id, object_id, ref, department, scope, self.prev, entry_hash)
+        self.prev, self.next_id, self.added = entry_hash, self.next_id + 1, self.added + 1
+
+    def close(self) -> None:
+        if self.added:
+            _advance_head(self.head, self.next_id - 1, self.prev, self.added)
 
 
 # The encoder `_canonical` uses (`json.dumps` with these options), for the pieces of `record_described`.

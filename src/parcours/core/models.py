@@ -31,6 +31,11 @@ class Department(models.Model):
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def calendar_key(self) -> tuple[str, str]:
+        """Departments with the same key have the same working days and clock, hence the same deadlines."""
+        return (self.holiday_subdivision, self.timezone)
+
     def local_today(self):
         return timezone.localtime(timezone.now(), self.tzinfo).date()
 
@@ -223,13 +228,13 @@ class AuditEntry(models.Model):
     created_at = models.DateTimeField("date", default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("auteur", max_length=200)
-    action = models.CharField("action", max_length=100, db_index=True)
+    action = models.CharField("action", max_length=100)
     object_type = models.CharField("type d'objet", max_length=60, blank=True)
     object_id = models.CharField("identifiant", max_length=64, blank=True)
     object_ref = models.CharField("référence", max_length=200, blank=True)
-    department = models.CharField("département", max_length=3, blank=True, db_index=True)
+    department = models.CharField("département", max_length=3, blank=True)
     # The file the entry is about, e.g. "household:42", whatever the object (person, contact…).
-    scope = models.CharField("dossier", max_length=64, blank=True, db_index=True)
+    scope = models.CharField("dossier", max_length=64, blank=True)
     reason = models.TextField("motif", blank=True)
     data = models.JSONField("détails", default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -243,7 +248,14 @@ class AuditEntry(models.Model):
         ordering = ["id"]
         verbose_name = "entrée du journal"
         verbose_name_plural = "journal d'audit"
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        # Plain indexes rather than db_index: on PostgreSQL, db_index on a text column adds a
+        # second, pattern-matching index that no query here uses, written on every entry.
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["action"], name="audit_action_idx"),
+            models.Index(fields=["department"], name="audit_department_idx"),
+            models.Index(fields=["scope"], name="audit_scope_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_ref}"

@@ -36,8 +36,9 @@ class InHousehold:
 class Household(models.Model):
     POLICY_HOUSEHOLD_PATH = ""
 
+    # No index of its own: the unique (department, file_number) starts with it.
     department = models.ForeignKey(
-        Department, verbose_name="département", on_delete=models.PROTECT, related_name="+"
+        Department, verbose_name="département", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     file_number = models.CharField("numéro d'allocataire", max_length=20)
     is_allocataire = models.BooleanField("allocataire", default=True)
@@ -119,13 +120,15 @@ class Person(InHousehold, models.Model):
         PARENT = "parent", "Parent"
         CHILD = "child", "Enfant"
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    # No index of its own: person_household_role_idx starts with it.
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members", db_index=False)
     role = models.CharField("rôle dans le foyer", max_length=10, choices=Role.choices)
     first_name = models.CharField("prénom", max_length=80)
     last_name = models.CharField("nom", max_length=80)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     is_declarant = models.BooleanField("déclarant de la séparation", default=False)
-    search_name = models.CharField(max_length=170, editable=False, db_index=True)
+    # Searched with `contains` (households.selectors), which no B-tree index serves: none is kept.
+    search_name = models.CharField(max_length=170, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -134,7 +134,7 @@ class DeadlineCalculator:
         if deadline.unit == DeadlineUnit.HOURS:
             start = base_at or datetime(base_on.year, base_on.month, base_on.day, tzinfo=department.tzinfo)
             return start + timedelta(hours=deadline.value)
-        key = (department.code, deadline.value, deadline.unit, base_on)
+        key = (department.calendar_key, deadline.value, deadline.unit, base_on)
         found = self._cache.get(key)
         if found is None:
             if deadline.unit == DeadlineUnit.WORKING_DAYS:

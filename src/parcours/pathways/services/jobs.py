@@ -96,7 +96,6 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-@_no_cycle_collection()
 def import_data(
     *,
     actor,
@@ -115,6 +114,17 @@ def import_data(
     """
     if actor is not None:
         policy.require(actor, "pathways.import")
+    # The file's bytes are handed over in a list that `_import` empties: once checked, no frame
+    # (this one, or a decorator's wrapper) holds them during the write.
+    handed, data = [data], None
+    with _no_cycle_collection():
+        return _import(actor, handed, filename, dry_run, import_job, on_checked, on_written, before_write)
+
+
+def _import(
+    actor, handed, filename, dry_run, import_job, on_checked, on_written, before_write
+) -> ImportOutcome:
+    data = handed.pop()
     own = actor.department_code if actor is not None else None
     checker = imports.RecordChecker(caf_departments(), today=timezone.localdate(), own_department=own)
     outcome = ImportOutcome(dry_run=dry_run)
@@ -123,7 +133,7 @@ def import_data(
     except imports.FileUnreadable as exc:
         outcome.unreadable = str(exc)
         return outcome
-    del data  # the file's bytes are no longer needed: keep the write phase's memory for the rows
+    data = None  # the file's bytes are no longer needed: keep the write phase's memory for the rows
     outcome.total, outcome.errors = parsed.total, parsed.errors
     if outcome.errors:
         return outcome

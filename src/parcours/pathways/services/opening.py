@@ -8,6 +8,7 @@ bulk: a fixed number of queries per chunk of events, never one per event.
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -129,21 +130,14 @@ def record_separations(
         site=site,
         departments=departments,
     )
-    report = OpeningReport()
-    done = 0
-    for start in range(0, len(events), chunk_size):
-        chunk = events[start : start + chunk_size]
-        report.add(opener.open_chunk(chunk), keep_results)
-        done += len(chunk)
-        if release_events:  # the caller hands the list over: what is written no longer takes memory
-            events[start : start + chunk_size] = [None] * len(chunk)
-        del chunk
-        if progress is not None:
-            progress(done)
-    report.households_created = opener.households_created
+    total = len(events)
+    report = opener.open(
+        events, chunk_size=chunk_size, keep_results=keep_results, release_events=release_events,
+        progress=progress,
+    )  # fmt: skip
     if source in (Source.FILE, Source.API) and report.created:
         _queue_information_sweep()
-    if source in (Source.FILE, Source.API) and events:
+    if source in (Source.FILE, Source.API) and total:
         audit.record(
             actor,
             "pathways.import.completed",
@@ -151,7 +145,7 @@ def record_separations(
             department=actor.department_code if actor is not None and actor.department_code else "",
             data={
                 "source": source,
-                "lines": len(events),
+                "lines": total,
                 "created": report.created,
                 "already_imported": report.existing,
                 "households_created": report.households_created,
@@ -202,6 +196,28 @@ class _Household:
     is_allocataire: bool
 
 
+@dataclass
+class _Plan:
+    """What a batch opens, worked out before its first insert; lists are indexed like its events."""
+
+    households: dict[tuple[str, str], _Household] = field(default_factory=dict)
+    existing_household_ids: list[int] = field(default_factory=list)
+    new_households: list[tuple[int, _Household]] = field(default_factory=list)  # (first event, household)
+    new_person_events: array = field(default_factory=lambda: array("q"))  # the event that brings each
+    new_person_is_declarant: bytearray = field(default_factory=bytearray)  # …as declarant, or other parent
+    new_person_ids: Sequence[int] = ()
+    declarant_of: Sequence[int] = ()
+    tracked: set[int] = field(default_factory=set)  # declarants whose contacts and address are compared
+    known_values: set[tuple[int, str]] = field(default_factory=set)  # contacts on file: (person, value)
+    has_address: set[int] = field(default_factory=set)
+    is_open: list[bool] = field(default_factory=list)
+    restricted_staff: dict[int, set[int]] = field(default_factory=dict)
+    event_ids: Sequence[int] = ()
+    pathway_ids: Sequence[int] = ()
+    next_household: int = 0  # the first not yet written
+    next_person: int = 0
+
+
 class _Opener:
     def __init__(self, *, actor, source, source_label, import_job, site, departments):
         self.actor = actor
@@ -219,35 +235,70 @@ class _Opener:
             for code, steps in self.template_steps.items()
         }
         self.calculator = rules.DeadlineCalculator()
+        # Deadlines depend on the template and the calendar, which most departments share.
+        self.calendars = {
+            code: (self.templates[code].pk, dep.calendar_key) for code, dep in departments.items()
+        }
         self.assigner = Assigner(
             [d.pk for d in departments.values()],
             prefer_user=self.user_id if source == Source.FORM else None,
         )
-        self.seen: dict[str, dict[str, int]] = {
-            code: {} for code in departments
-        }  # external ids, per department
         self.applicable: dict = {}  # (department, situation) -> indexes of the template steps that apply
-        self.dues: dict = {}  # (department, declared_on, violence instant) -> (due_at, protected) per step
+        self.dues: dict = {}  # (template and calendar, declared_on, violence instant) -> (due_at, protected) per step
         self.folded: dict[str, str] = {}
-        self.households_created = 0
 
-    # -- the chunk ---------------------------------------------------------------------------
+    # -- the batch ---------------------------------------------------------------------------
 
-    def open_chunk(self, chunk: Sequence[EventInput]) -> list[RecordResult]:
+    def open(self, events, *, chunk_size, keep_results, release_events, progress) -> OpeningReport:
+        """Everything the database already knows about the batch is read first; then the rows
+        are built chunk by chunk and written through a `bulk.Writer`, in the background for a
+        large batch: the database never waits for Python, nor Python for the database."""
         now = timezone.now()
+        report = OpeningReport()
+        total = len(events)
+        skipped, to_open = self._skip_recorded(events)
+        report.add(skipped, keep_results)
+        if release_events:  # the caller hands the list over: what is written no longer takes memory
+            events[:] = []
+        if to_open:
+            plan = self._plan_batch(to_open, now)
+            chain = audit.DescribedChain(
+                self.actor, "pathways.pathway.opened", Pathway._meta.label_lower, data={"source": self.source}
+            )
+            background = len(to_open) >= settings.PATHWAYS_IMPORT_BACKGROUND_MIN
+            with bulk.Writer(background=background) as writer:
+                for start in range(0, len(to_open), chunk_size):
+                    end = min(start + chunk_size, len(to_open))
+                    report.add(self._write_chunk(to_open, start, end, plan, chain, writer, now), keep_results)
+                    if release_events:
+                        to_open[start:end] = [None] * (end - start)
+                    if progress is not None:
+                        progress(total - len(to_open) + end)
+            chain.close()
+            report.households_created = len(plan.new_households)
+        elif progress is not None:
+            progress(total)
+        if keep_results:
+            report.results.sort(key=lambda r: r.line)
+        return report
+
+    def _skip_recorded(self, events) -> tuple[list[RecordResult], list[EventInput]]:
+        """Results of the events recorded earlier in the batch or in the base; the events to open."""
         results: list[RecordResult] = []
         fresh: list[EventInput] = []
-        for event in chunk:
-            seen = self.seen[event.department]
-            if event.external_id in seen:
+        seen: dict[str, dict[str, int]] = {
+            code: {} for code in self.departments
+        }  # external ids, per department
+        for event in events:
+            lines = seen[event.department]
+            if event.external_id in lines:
                 results.append(
                     RecordResult(event.line, event.external_id, event.department, False,
-                                 duplicate_of_line=seen[event.external_id])
+                                 duplicate_of_line=lines[event.external_id])
                 )  # fmt: skip
                 continue
-            seen[event.external_id] = event.line
+            lines[event.external_id] = event.line
             fresh.append(event)
-
         existing = self._existing_events(fresh)
         to_open = []
         for event in fresh:
@@ -260,24 +311,32 @@ class _Opener:
                 )  # fmt: skip
             else:
                 to_open.append(event)
-        if not to_open:
-            return results
+        return results, to_open
 
-        households, created_keys = self._households(to_open, now)
-        declarant_of = self._people(to_open, households, created_keys, now)
-        is_open = self._current_pathways(to_open, households, created_keys, now)
-        restricted_staff = self._restricted_staff(households)
+    def _plan_batch(self, events, now) -> _Plan:
+        """Every read and update the batch needs, before the first insert."""
+        plan = _Plan()
+        self._households(events, plan)
+        self._people(events, plan)
+        self._current_pathways(events, plan, now)
+        self._restricted_staff(plan)
+        plan.event_ids = bulk.reserve_ids(SeparationEvent, len(events))
+        plan.pathway_ids = bulk.reserve_ids(Pathway, len(events))
+        return plan
 
-        event_ids = bulk.reserve_ids(SeparationEvent, len(to_open))
-        pathway_ids = bulk.reserve_ids(Pathway, len(to_open))
+    def _write_chunk(self, to_open, start, end, plan, chain, writer, now) -> list[RecordResult]:
+        self._send_households_and_people(to_open, start, end, plan, writer, now)
         events = bulk.Table(SeparationEvent, EVENT_FIELDS, fixed={
             "source": self.source, "source_label": self.source_label, "recorded_by": self.user_id,
             "import_job": self.import_job_id,
         })  # fmt: skip
         pathways = bulk.Table(Pathway, PATHWAY_FIELDS, fixed={"site": self.site_id})
         steps = bulk.Table(PathwayStep, STEP_FIELDS, fixed={"status": PathwayStep.Status.OPEN})
-        refs = []
-        for event, event_id, pathway_id in zip(to_open, event_ids, pathway_ids, strict=True):
+        households, is_open, declarant_of = plan.households, plan.is_open, plan.declarant_of
+        results = []
+        for index in range(start, end):
+            event = to_open[index]
+            event_id, pathway_id = plan.event_ids[index], plan.pathway_ids[index]
             household = households[(event.department, event.file_number)]
             department = household.department
             received_at = event.received_at or now
@@ -286,40 +345,32 @@ class _Opener:
                 event.separated_on, event.children_count, event.youngest_child_birth_date, event.shared_home,
                 event.violence_reported,
             )  # fmt: skip
-            open_now = is_open[id(event)]
+            open_now = is_open[index]
             violence_at = received_at if event.violence_reported else None
             pathways.add(
                 pathway_id, household.pk, department.pk, event_id, self.templates[event.department].pk,
                 Pathway.Status.OPEN if open_now else Pathway.Status.CLOSED, received_at, event.declared_on,
                 None if open_now else now, "" if open_now else SUPERSEDED, event.children_count,
                 event.shared_home, event.violence_reported, violence_at, household.is_allocataire,
-                declarant_of[id(event)],
+                declarant_of[index],
             )  # fmt: skip
             if open_now:
                 self._steps(steps, event, household, pathway_id, received_at, violence_at,
-                            restricted_staff.get(household.pk))  # fmt: skip
+                            plan.restricted_staff.get(household.pk))  # fmt: skip
             # What `audit.describe` says of a pathway (Pathway.audit_ref and co.), without the instance.
             reference = Household.reference_for(department.code, household.file_number)
-            refs.append((str(pathway_id), Pathway.audit_ref_for(pathway_id, reference), department.code,
-                         f"household:{household.pk}"))  # fmt: skip
+            chain.add(str(pathway_id), Pathway.audit_ref_for(pathway_id, reference), department.code,
+                      f"household:{household.pk}")  # fmt: skip
             results.append(
                 RecordResult(
                     event.line, event.external_id, event.department, True, event_id, pathway_id, household.pk
                 )
             )
-        events.flush()
-        pathways.flush()
-        steps.flush()
-        audit.record_described(
-            self.actor,
-            "pathways.pathway.opened",
-            Pathway._meta.label_lower,
-            refs,
-            data={"source": self.source},
-        )
+        for table in (events, pathways, steps, chain.table):
+            writer.send(table)
         return results
 
-    # -- lookups -----------------------------------------------------------------------------
+    # -- lookups and plans -------------------------------------------------------------------
 
     def _existing_events(self, events):
         found = {}
@@ -333,8 +384,9 @@ class _Opener:
                 found[(codes[department_id], external_id)] = (pk, pathway_pk, household_id)
         return found
 
-    def _households(self, events, now):
-        households: dict[tuple[str, str], _Household] = {}
+    def _households(self, events, plan: _Plan) -> None:
+        """Households on file, and those the batch creates (with their ids), in order of first mention."""
+        households = plan.households
         by_id = {d.pk: (code, d) for code, d in self.departments.items()}
         pairs = {(self.departments[e.department].pk, e.file_number) for e in events}
         for where in _by_department(pairs, "file_number"):
@@ -346,93 +398,129 @@ class _Opener:
                 households[(code, file_number)] = _Household(
                     pk, department, file_number, restricted, is_allocataire
                 )
-        new_keys = []
-        for event in events:
+        plan.existing_household_ids = [h.pk for h in households.values()]
+        for index, event in enumerate(events):
             key = (event.department, event.file_number)
             if key not in households:
-                households[key] = _Household(0, self.departments[event.department], event.file_number, False,
-                                             event.is_allocataire)  # fmt: skip
-                new_keys.append(key)
-        table = bulk.Table(Household, ["id", "department", "file_number", "is_allocataire"],
-                           fixed={"created_at": now, "updated_at": now})  # fmt: skip
-        for key, pk in zip(new_keys, bulk.reserve_ids(Household, len(new_keys)), strict=True):
-            household = households[key]
+                household = households[key] = _Household(
+                    0, self.departments[event.department], event.file_number, False, event.is_allocataire
+                )
+                plan.new_households.append((index, household))
+        for (_, household), pk in zip(
+            plan.new_households, bulk.reserve_ids(Household, len(plan.new_households)), strict=True
+        ):
             household.pk = pk
-            table.add(pk, household.department.pk, household.file_number, household.is_allocataire)
-        table.flush()
-        self.households_created += len(new_keys)
-        return households, set(new_keys)
 
-    def _people(self, events, households, created_keys, now):
-        """Declarant and other parent: added when the household does not know them, with their contacts.
+    def _people(self, events, plan: _Plan) -> None:
+        """Declarant and other parent: added when the household does not know them.
 
-        A person already on file keeps their address (it may be protected); contact channels
-        are added unconfirmed: only staff mark a channel safe, with the person.
+        A person already on file keeps their address (it may be protected); their contacts
+        and address on file are read here, so that only new values are added. New people are
+        noted as (event, declarant or other parent) only: their columns are read from the
+        event when written, which keeps a large batch's plan small.
         """
-        existing_ids = [h.pk for key, h in households.items() if key not in created_keys]
         known: dict[tuple[int, str], int] = {}
-        for batch in _batches(existing_ids):
+        for batch in _batches(plan.existing_household_ids):
             for pk, household_id, search_name in Person.objects.filter(
                 household_id__in=batch, role=Person.Role.PARENT
             ).values_list("pk", "household_id", "search_name"):
                 known[(household_id, search_name)] = pk
-        already_known = set(known.values())
-
-        planned: list[tuple[tuple[int, str], str, str, object, bool]] = []
-        declarant_keys = []
-        person_ids: dict[tuple[int, str], int] = dict(known)
-        for event in events:
-            household = households[(event.department, event.file_number)]
-            key = (household.pk, self._fold(f"{event.declarant_last_name} {event.declarant_first_name}"))
-            declarant_keys.append(key)
-            if key not in person_ids:
-                person_ids[key] = 0
-                planned.append((key, event.declarant_last_name, event.declarant_first_name,
-                                event.declarant_birth_date, True))  # fmt: skip
+        person_of: dict[tuple[int, str], int] = dict(known)  # a person on file, or ~ its rank among the new
+        declarants, again = [], set()
+        new_events, new_flags = plan.new_person_events, plan.new_person_is_declarant
+        for index, event in enumerate(events):
+            household_id = plan.households[(event.department, event.file_number)].pk
+            key = (household_id, self._fold(f"{event.declarant_last_name} {event.declarant_first_name}"))
+            found = person_of.get(key)
+            if found is None:
+                found = person_of[key] = ~len(new_events)
+                new_events.append(index)
+                new_flags.append(1)
+            else:
+                again.add(found)
+            declarants.append(found)
             if event.other_parent_last_name:
                 other = (
-                    household.pk,
+                    household_id,
                     self._fold(f"{event.other_parent_last_name} {event.other_parent_first_name}"),
                 )
-                if other not in person_ids:
-                    person_ids[other] = 0
-                    planned.append(
-                        (other, event.other_parent_last_name, event.other_parent_first_name, None, False)
-                    )
+                if other not in person_of:
+                    person_of[other] = ~len(new_events)
+                    new_events.append(index)
+                    new_flags.append(0)
+        ids = plan.new_person_ids = bulk.reserve_ids(Person, len(new_events))
+        plan.declarant_of = array("q", (pk if pk > 0 else ids[~pk] for pk in declarants))
+        known_declarants = sorted({pk for pk in declarants if pk > 0})
+        # Only a declarant on file or met twice can already have a contact or an address.
+        plan.tracked = set(known_declarants) | {pk if pk > 0 else ids[~pk] for pk in again}
+        for batch in _batches(known_declarants):
+            plan.known_values.update(
+                ContactChannel.objects.filter(person_id__in=batch).values_list("person_id", "value")
+            )
+            plan.has_address.update(
+                Address.objects.filter(person_id__in=batch).values_list("person_id", flat=True)
+            )
+            plan.has_address.update(
+                ProtectedAddress.objects.filter(person_id__in=batch).values_list("person_id", flat=True)
+            )
+
+    def _send_households_and_people(self, to_open, start, end, plan, writer, now) -> None:
+        """The households and people first mentioned in events [start, end), and the declarants'
+        new contacts and address: written before the events that point to them."""
+        table = bulk.Table(Household, ["id", "department", "file_number", "is_allocataire"],
+                           fixed={"created_at": now, "updated_at": now})  # fmt: skip
+        new = plan.new_households
+        while plan.next_household < len(new) and new[plan.next_household][0] < end:
+            household = new[plan.next_household][1]
+            table.add(household.pk, household.department.pk, household.file_number, household.is_allocataire)
+            plan.next_household += 1
+        writer.send(table)
         people = bulk.Table(
             Person,
             ["id", "household", "first_name", "last_name", "birth_date", "is_declarant", "search_name"],
             fixed={"role": Person.Role.PARENT, "created_at": now, "updated_at": now},
         )
-        for (key, last_name, first_name, birth_date, is_declarant), pk in zip(
-            planned, bulk.reserve_ids(Person, len(planned)), strict=True
-        ):
-            person_ids[key] = pk
-            people.add(pk, key[0], first_name, last_name, birth_date, is_declarant, key[1])
-        people.flush()
+        new_events, ids = plan.new_person_events, plan.new_person_ids
+        while plan.next_person < len(new_events) and new_events[plan.next_person] < end:
+            event = to_open[new_events[plan.next_person]]
+            household_id = plan.households[(event.department, event.file_number)].pk
+            if plan.new_person_is_declarant[plan.next_person]:
+                last, first, birth_date, is_declarant = (
+                    event.declarant_last_name,
+                    event.declarant_first_name,
+                    event.declarant_birth_date,
+                    True,
+                )
+            else:
+                last, first, birth_date, is_declarant = (
+                    event.other_parent_last_name,
+                    event.other_parent_first_name,
+                    None,
+                    False,
+                )
+            people.add(ids[plan.next_person], household_id, first, last, birth_date, is_declarant,
+                       self._fold(f"{last} {first}"))  # fmt: skip
+            plan.next_person += 1
+        writer.send(people)
 
-        # Contacts and address of the declarant; a person already on file is checked first.
-        declarants = [(person_ids[key], event) for key, event in zip(declarant_keys, events, strict=True)]
-        known_ids = sorted({pk for pk, _ in declarants if pk in already_known})
-        known_values: set[tuple[int, str]] = set()
-        has_address: set[int] = set()
-        for batch in _batches(known_ids):
-            known_values.update(
-                ContactChannel.objects.filter(person_id__in=batch).values_list("person_id", "value")
-            )
-            has_address.update(
-                Address.objects.filter(person_id__in=batch).values_list("person_id", flat=True)
-            )
-            has_address.update(
-                ProtectedAddress.objects.filter(person_id__in=batch).values_list("person_id", flat=True)
-            )
         contacts = bulk.Table(
             ContactChannel,
             ["person", "kind", "value"],
             fixed={"is_safe": False, "created_at": now, "updated_at": now},
         )
         addresses = bulk.Table(Address, ["person", "line", "postal_code", "city"], fixed={"updated_at": now})
-        for person_id, event in declarants:
+        known_values, has_address, tracked = plan.known_values, plan.has_address, plan.tracked
+        for index in range(start, end):
+            event, person_id = to_open[index], plan.declarant_of[index]
+            if person_id not in tracked:  # a new person, declarant once: nothing to compare with
+                if event.email:
+                    contacts.add(person_id, ContactChannel.Kind.EMAIL, event.email)
+                if event.phone:
+                    kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
+                    contacts.add(person_id, kind, event.phone)
+                if event.address_line:
+                    addresses.add(person_id, event.address_line, event.postal_code, event.city)
+                continue
             if event.email and (person_id, event.email) not in known_values:
                 known_values.add((person_id, event.email))
                 contacts.add(person_id, ContactChannel.Kind.EMAIL, event.email)
@@ -443,35 +531,32 @@ class _Opener:
             if event.address_line and person_id not in has_address:
                 has_address.add(person_id)
                 addresses.add(person_id, event.address_line, event.postal_code, event.city)
-        contacts.flush()
-        addresses.flush()
-        return {id(event): person_id for person_id, event in declarants}
+        writer.send(contacts)
+        writer.send(addresses)
 
-    def _current_pathways(self, events, households, created_keys, now) -> dict[int, bool]:
+    def _current_pathways(self, events, plan: _Plan, now) -> None:
         """Which new pathway stays open: the latest declaration of each household wins.
 
         An open pathway of an earlier declaration is closed (its open steps withdrawn, what was
         done stays); a declaration older than the pathway in progress opens a closed one.
         """
-        by_household: dict[int, list[EventInput]] = defaultdict(list)
-        for event in events:
-            by_household[households[(event.department, event.file_number)].pk].append(event)
-        existing_ids = [h.pk for key, h in households.items() if key not in created_keys]
+        by_household: dict[int, list[int]] = defaultdict(list)
+        for index, event in enumerate(events):
+            by_household[plan.households[(event.department, event.file_number)].pk].append(index)
         open_now: dict[int, list[tuple[int, object]]] = defaultdict(list)
-        for batch in _batches(existing_ids):
+        for batch in _batches(plan.existing_household_ids):
             for pk, household_id, declared_on in Pathway.objects.filter(
                 household_id__in=batch, status=Pathway.Status.OPEN
             ).values_list("pk", "household_id", "declared_on"):
                 open_now[household_id].append((pk, declared_on))
-        is_open: dict[int, bool] = {}
+        is_open = plan.is_open = [False] * len(events)
         to_close: list[int] = []
-        for household_id, new_events in by_household.items():
-            latest = max(new_events, key=lambda e: (e.declared_on, e.line))
+        for household_id, indexes in by_household.items():
+            latest = max(indexes, key=lambda i: (events[i].declared_on, events[i].line))
             current = open_now.get(household_id, [])
-            keeps_current = any(declared_on > latest.declared_on for _, declared_on in current)
-            for event in new_events:
-                is_open[id(event)] = event is latest and not keeps_current
+            keeps_current = any(declared_on > events[latest].declared_on for _, declared_on in current)
             if not keeps_current:
+                is_open[latest] = True
                 to_close.extend(pk for pk, _ in current)
         for batch in _batches(to_close):
             Pathway.objects.filter(pk__in=batch).update(
@@ -480,24 +565,22 @@ class _Opener:
             PathwayStep.objects.filter(pathway_id__in=batch, status=PathwayStep.Status.OPEN).update(
                 status=PathwayStep.Status.WITHDRAWN, closed_at=now, withdrawn_reason=SUPERSEDED
             )
-        return is_open
 
-    def _restricted_staff(self, households) -> dict[int, set[int]]:
-        restricted = [h.pk for h in households.values() if h.restricted]
-        staff: dict[int, set[int]] = {pk: set() for pk in restricted}
+    def _restricted_staff(self, plan: _Plan) -> None:
+        restricted = [h.pk for h in plan.households.values() if h.restricted]
+        staff = plan.restricted_staff = {pk: set() for pk in restricted}
         for batch in _batches(restricted):
             for household_id, user_id in HouseholdAssignment.objects.filter(
                 household_id__in=batch
             ).values_list("household_id", "user_id"):
                 staff[household_id].add(user_id)
-        return staff
 
     def _plan(self, event, household, violence_at):
         """(columns from the template step, (due_at, protected)) of each applicable step.
 
         Which steps apply depends on the situation only, and a step's deadline on the
-        declaration day and the violence instant only: each is worked out once and shared,
-        since few events share all four (a year of declaration days over 101 departments).
+        template, the calendar (shared by most departments), the declaration day and the
+        violence instant only: each is worked out once and shared.
         """
         code = event.department
         situation = (
@@ -513,7 +596,7 @@ class _Opener:
             applicable = self.applicable[(code, situation)] = [
                 i for i, step in enumerate(template_steps) if rules.applies(step.conditions, flags)
             ]
-        key = (code, event.declared_on, violence_at)
+        key = (self.calendars[code], event.declared_on, violence_at)
         dues = self.dues.get(key)
         if dues is None:
             dues = self.dues[key] = [None] * len(template_steps)

@@ -1,0 +1,153 @@
+"""The import's writer: built inline or in the background, chunk after chunk, a batch writes the same
+data; a failed write in the writer's thread is raised in the caller, as Django's error."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from parcours.core import audit, bulk
+from parcours.core.models import AuditEntry
+from parcours.households.models import Address, ContactChannel, Household, HouseholdAssignment, Person
+from parcours.households.services import restrict_household
+from parcours.pathways.models import Pathway, SeparationEvent
+from parcours.pathways.services import record_separations
+from tests import factories
+from tests.pathways.factories import event_input
+
+pytestmark = pytest.mark.django_db
+
+
+def _batch():
+    """Known and new households, a restricted file, a duplicate line, a household declared three
+    times across chunks, the other parent, contacts, addresses, violence, no children."""
+    factories.make_user("social_worker", "92")
+    factories.make_user("benefits_officer", "92")
+    factories.make_user("service_advisor", "92")
+    sw974 = factories.make_user("social_worker", "974")
+    known = factories.HouseholdFactory(department_code="92", file_number="5100000")
+    helene = factories.PersonFactory(
+        household=known, first_name="Hélène", last_name="Lefèvre", is_declarant=True
+    )
+    factories.AddressFactory(person=helene, line="8 rue Secrète")
+    factories.ContactFactory(person=helene, value="helene@exemple.fr")
+    record_separations(actor=None, source=SeparationEvent.Source.FILE, events=[
+        event_input(external_id="OLD-1", file_number="5100000", declared_on=date(2026, 1, 5),
+                    declarant_last_name="Lefèvre", declarant_first_name="Hélène"),
+    ])  # fmt: skip
+    restricted = factories.HouseholdFactory(department_code="974", file_number="5200000")
+    restrict_household(actor=sw974, household=restricted, reason="Violences")
+    HouseholdAssignment.objects.get_or_create(household=restricted, user=sw974)
+
+    events = []
+    for n in range(23):
+        events.append(event_input(
+            line=n + 2, external_id=f"W-{n:03d}", department="974" if n % 4 == 0 else "92",
+            file_number=f"{5300000 + n}", declared_on=date(2026, 2, 1 + n), children_count=n % 3,
+            violence_reported=n % 5 == 0, shared_home=n % 2 == 0, email=f"p{n}@exemple.fr",
+            phone="0612345678" if n % 3 else "", phone_is_mobile=True,
+            address_line=f"{n} rue des Lilas" if n % 2 else "", postal_code="92000", city="Nanterre",
+            other_parent_last_name="Durand" if n % 3 == 1 else "", other_parent_first_name="Julien",
+        ))  # fmt: skip
+    events.insert(3, event_input(line=40, external_id="NEW-1", file_number="5100000", declared_on=date(2026, 3, 2),
+                                 declarant_last_name="Lefèvre", declarant_first_name="Hélène",
+                                 email="helene@exemple.fr", phone="0611223344", phone_is_mobile=True,
+                                 address_line="4 rue Neuve", postal_code="92000", city="Nanterre"))  # fmt: skip
+    events.insert(8, event_input(line=41, external_id="W-002", department="92", file_number="5999999"))
+    events.insert(12, event_input(line=42, external_id="R-1", department="974", file_number="5200000",
+                                  violence_reported=True))  # fmt: skip
+    for line, day in ((43, 9), (44, 20), (45, 11)):  # one household three times: the 20th wins
+        events.insert(line - 30, event_input(line=line, external_id=f"T-{line}", file_number="5400000",
+                                             declared_on=date(2026, 2, day), other_parent_last_name="Durand",
+                                             other_parent_first_name="Julien"))  # fmt: skip
+    return events
+
+
+def _snapshot():
+    """The data, with what differs between two runs (ids, instants) replaced by stable keys."""
+    pathways = sorted(
+        (p.event.external_id, p.household.file_number, p.status, p.closed_reason, str(p.declarant),
+         sorted((s.kind, s.status, s.assignee_id, s.due_at, s.protected_deadline, s.withdrawn_reason)
+                for s in p.steps.all()))
+        for p in Pathway.objects.select_related("event", "household", "declarant")
+    )  # fmt: skip
+    people = sorted(Person.objects.values_list("household__file_number", "search_name", "is_declarant"))
+    contacts = sorted(ContactChannel.objects.values_list("person__search_name", "kind", "value", "is_safe"))
+    addresses = sorted(Address.objects.values_list("person__search_name", "line"))
+    files = dict(Household.objects.values_list("pk", "file_number"))
+    opened = sorted(  # "Parcours n° <id> du dossier 92-…", in the household's scope
+        (e.department, e.object_ref.split(" du dossier ")[1], files[int(e.scope.removeprefix("household:"))])
+        for e in AuditEntry.objects.filter(action="pathways.pathway.opened")
+    )
+    return pathways, people, contacts, addresses, opened
+
+
+def _run(settings, events, *, background: bool, chunk_size: int):
+    settings.PATHWAYS_IMPORT_BACKGROUND_MIN = 1 if background else 10**9
+    with transaction.atomic():
+        report = record_separations(actor=None, events=list(events), source=SeparationEvent.Source.FILE,
+                                    chunk_size=chunk_size)  # fmt: skip
+        assert audit.verify().ok
+        outcome = ([(r.line, r.external_id, r.created, r.duplicate_of_line) for r in report.results],
+                   report.created, report.existing, report.households_created, _snapshot())  # fmt: skip
+        transaction.set_rollback(True)
+    return outcome
+
+
+def test_inline_and_background_chunked_writes_give_the_same_data(settings):
+    events = _batch()
+    inline = _run(settings, events, background=False, chunk_size=5000)
+    for chunk_size in (1, 4, 7):
+        assert _run(settings, events, background=True, chunk_size=chunk_size) == inline
+    results, created, existing, households_created, (pathways, people, *_rest) = inline
+    # 23 new households (their declarant, and 8 other parents), one declared three times (2 people),
+    # the restricted file (a new declarant), and Hélène, already on file.
+    assert len(people) == 23 + 8 + 2 + 1 + 1
+    assert "None" not in {p[4] for p in pathways}, "a pathway without its declarant"
+    assert (created, existing, households_created) == (len(events) - 1, 1, 23 + 1)
+    assert [line for line, *_ in results] == sorted(line for line, *_ in results)
+    by_id = {p[0]: p for p in pathways}
+    assert by_id["OLD-1"][2:4] == (
+        Pathway.Status.CLOSED,
+        "Une nouvelle déclaration de séparation a ouvert un autre parcours",
+    )
+    assert by_id["NEW-1"][2] == Pathway.Status.OPEN
+    assert [by_id[f"T-{line}"][2] for line in (43, 44, 45)] == ["closed", "open", "closed"]
+    assert not by_id["T-43"][5] and by_id["T-44"][5]
+    contacts = [c[1:3] for c in _rest[0] if c[0] == "lefevre helene"]
+    assert sorted(contacts) == [("email", "helene@exemple.fr"), ("sms", "0611223344")]
+    sw974 = HouseholdAssignment.objects.get(household__file_number="5200000").user_id
+    assert {s[2] for s in by_id["R-1"][5]} <= {sw974, None}
+
+
+def test_a_write_failing_in_the_background_is_raised_in_the_caller_as_django_error():
+    household = factories.HouseholdFactory(department_code="92", file_number="6100000")
+    table = bulk.Table(Household, ["id", "department", "file_number", "is_allocataire"])
+    with transaction.atomic():
+        writer = bulk.Writer(background=True).start()
+        table.add(household.pk + 1000, household.department_id, "6100001", True)
+        writer.send(table)
+        table.add(
+            household.pk + 1001, household.department_id, "6100000", True
+        )  # (department, file_number) taken
+        writer.send(table)
+        with pytest.raises(IntegrityError):
+            writer.close()
+        transaction.set_rollback(True)
+    assert list(Household.objects.values_list("file_number", flat=True)) == ["6100000"]
+
+
+def test_more_rows_than_one_statement_takes_are_all_written():
+    department = factories.department("92")
+    table = bulk.Table(Household, ["id", "department", "file_number", "is_allocataire"])
+    ids = bulk.reserve_ids(Household, 1234)
+    for pk in ids:
+        table.add(pk, department.pk, f"{7000000 + pk}", pk % 2 == 0)
+    with transaction.atomic():
+        bulk.Writer().send(table)
+    assert Household.objects.count() == 1234
+    assert Household.objects.filter(is_allocataire=True).count() == sum(1 for pk in ids if pk % 2 == 0)
+    assert Household.objects.get(pk=ids[-1]).file_number == f"{7000000 + ids[-1]}"
+    assert len(table) == 0
