@@ -151,3 +151,15 @@ def test_more_rows_than_one_statement_takes_are_all_written():
     assert Household.objects.filter(is_allocataire=True).count() == sum(1 for pk in ids if pk % 2 == 0)
     assert Household.objects.get(pk=ids[-1]).file_number == f"{7000000 + ids[-1]}"
     assert len(table) == 0
+
+
+def test_sqlite_statements_take_few_shapes_whatever_the_number_of_rows():
+    from parcours.core.bulk import _statement_sizes
+
+    for count in (0, 1, 511, 512, 513, 1234, 24_999):
+        sizes = _statement_sizes(count, 512)
+        assert sum(sizes) == count
+        assert all(size == 512 or size & (size - 1) == 0 for size in sizes)  # powers of two under 512
+        assert len([s for s in sizes if s != 512]) == len({s for s in sizes if s != 512})
+    assert _statement_sizes(1234, 512) == [512, 512, 128, 64, 16, 2]
+    assert _statement_sizes(100, 468) == [64, 32, 4]

@@ -155,11 +155,11 @@ class Table:
             else:
                 prepared = [values + tail for values in rows]
             return Batch(self, prepared, len(rows))
-        per, groups = self.per_insert(), []
-        for start in range(0, len(rows), per):
+        groups, start = [], 0
+        for size in _statement_sizes(len(rows), self.per_insert()):
             flat = []
             extend = flat.extend
-            for values in rows[start : start + per]:
+            for values in rows[start : start + size]:
                 if converters:
                     values = list(values)
                     for i, convert in converters:
@@ -167,6 +167,7 @@ class Table:
                 extend(values)
                 extend(tail)
             groups.append(flat)
+            start += size
         return Batch(self, groups, len(rows))
 
     def per_insert(self) -> int:
@@ -216,7 +217,22 @@ class Batch:
             cursor.close()
 
 
-_SQLITE_ROWS_PER_INSERT = 500
+_SQLITE_ROWS_PER_INSERT = 512
+
+
+def _statement_sizes(count: int, per: int) -> list[int]:
+    """Rows per INSERT: `per`, then powers of two for the rest. SQLite keeps each prepared
+    statement (hundreds of kilobytes for 512 rows of 20 columns) in the connection's cache: a
+    remainder of any length would add one per chunk and table; this way a table has ten shapes."""
+    full, rest = divmod(count, per)
+    sizes = [per] * full
+    bit = 1 << per.bit_length()
+    while rest:
+        if bit <= rest:
+            sizes.append(bit)
+            rest -= bit
+        bit >>= 1
+    return sizes
 
 
 class Writer:
