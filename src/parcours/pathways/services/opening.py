@@ -252,7 +252,7 @@ class _Opener:
     def open(self, events, *, chunk_size, keep_results, release_events, progress) -> OpeningReport:
         """Everything the database already knows about the batch is read first; then the rows
         are built chunk by chunk and written through a `bulk.Writer`, in the background for a
-        large batch: the database never waits for Python, nor Python for the database."""
+        large batch, so that the database writes one chunk while Python builds the next."""
         now = timezone.now()
         report = OpeningReport()
         total = len(events)
