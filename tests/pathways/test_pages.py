@@ -173,9 +173,12 @@ def upload(client, data: bytes, name="declarations.csv", **extra):
     return client.post(reverse("backoffice:import-list"), {"file": SimpleUploadedFile(name, data), **extra})
 
 
+@pytest.mark.parametrize("writer", ["inline", "writer-thread"])
 def test_an_uploaded_file_is_imported_in_the_background(
-    advisor, client_for, django_capture_on_commit_callbacks
+    advisor, client_for, django_capture_on_commit_callbacks, settings, writer
 ):
+    if writer == "writer-thread":  # what a large file does: chunks written by core.bulk.Writer's thread
+        settings.PATHWAYS_IMPORT_BACKGROUND_MIN, settings.PATHWAYS_IMPORT_CHUNK_SIZE = 1, 2
     client = client_for(advisor)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, csv_bytes([row(), row(), row()]))
