@@ -163,3 +163,18 @@ def test_sqlite_statements_take_few_shapes_whatever_the_number_of_rows():
         assert len([s for s in sizes if s != 512]) == len({s for s in sizes if s != 512})
     assert _statement_sizes(1234, 512) == [512, 512, 128, 64, 16, 2]
     assert _statement_sizes(100, 468) == [64, 32, 4]
+
+
+def test_chunks_cover_every_event_once_and_taper_at_the_end_in_the_background():
+    from parcours.pathways.services.opening import _chunks
+
+    assert _chunks(12_000, 5000, tapered=False) == [(0, 5000), (5000, 10_000), (10_000, 12_000)]
+    assert _chunks(0, 5000, tapered=True) == []
+    for count in (1, 7, 4999, 5000, 12_000, 100_000):
+        for tapered in (False, True):
+            bounds = _chunks(count, 5000, tapered=tapered)
+            covered = [i for start, end in bounds for i in range(start, end)]
+            assert covered == list(range(count))
+            assert all(0 < end - start <= 5000 for start, end in bounds)
+    tail = _chunks(100_000, 5000, tapered=True)[-5:]
+    assert [end - start for start, end in tail] == [2500, 1250, 625, 312, 313]
