@@ -128,9 +128,7 @@ class Table:
         batch = self.take()
         if batch is None:
             return 0
-        self.connection.ensure_connection()
-        with self.connection.wrap_database_errors:
-            batch.write(self.connection.connection)
+        batch.write_now()
         return batch.count
 
     def take(self) -> Batch | None:
@@ -142,33 +140,30 @@ class Table:
         rows, self.rows = self.rows, []
         if not rows:
             return None
-        tail, converters = self.tail, self.converters
+        tail, count = self.tail, len(rows)
+        if self.converters:
+            rows = self._converted(rows)
         if self.connection.vendor != "sqlite":
-            if converters:
-                prepared = []
-                for values in rows:
-                    row = list(values)
-                    for i, convert in converters:
-                        row[i] = convert(row[i])  # None stays None
-                    row.extend(tail)
-                    prepared.append(row)
-            else:
-                prepared = [values + tail for values in rows]
-            return Batch(self, prepared, len(rows))
+            return Batch(self, [(*values, *tail) for values in rows], count)
         groups, start = [], 0
-        for size in _statement_sizes(len(rows), self.per_insert()):
+        for size in _statement_sizes(count, self.per_insert()):
             flat = []
             extend = flat.extend
             for values in rows[start : start + size]:
-                if converters:
-                    values = list(values)
-                    for i, convert in converters:
-                        values[i] = convert(values[i])
                 extend(values)
                 extend(tail)
             groups.append(flat)
             start += size
-        return Batch(self, groups, len(rows))
+        return Batch(self, groups, count)
+
+    def _converted(self, rows: list) -> list:
+        converters, converted = self.converters, []
+        for values in rows:
+            values = list(values)
+            for i, convert in converters:
+                values[i] = convert(values[i])  # None stays None
+            converted.append(values)
+        return converted
 
     def per_insert(self) -> int:
         """Rows per SQLite INSERT: a few hundred, within the build's limit of parameters."""
@@ -187,6 +182,13 @@ class Batch:
 
     def __init__(self, table: Table, rows: list, count: int):
         self.table, self.rows, self.count = table, rows, count
+
+    def write_now(self) -> None:
+        """Write in the calling thread, on Django's connection (errors become Django's)."""
+        connection = self.table.connection
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            self.write(connection.connection)
 
     def write(self, raw) -> None:
         table, rows = self.table, self.rows
@@ -292,37 +294,30 @@ class Writer:
         if batch is None:
             return
         if self._thread is None:
-            self.connection.ensure_connection()
-            with self.connection.wrap_database_errors:
-                batch.write(self.connection.connection)
+            batch.write_now()
         else:
             self._queue.put(batch)
 
     def close(self) -> None:
         """Wait for every write; raise the first failure."""
         if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-            sys.setswitchinterval(self._switch)
+            self._stop()
             if self.error is None and self.connection.vendor == "postgresql":
                 with self.connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self._raise_failure()
 
     def abandon(self) -> None:
-        """Stop after a failure in the caller: drop what is queued, wait for the write in progress."""
+        """Stop after a failure in the caller: skip what is queued, wait for the write in progress."""
         if self._thread is not None:
-            self.error = self.error or RuntimeError("écriture abandonnée")
-            while True:
-                try:
-                    self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-            sys.setswitchinterval(self._switch)
+            self.error = self.error or RuntimeError("écriture abandonnée")  # the thread skips the rest
+            self._stop()
+
+    def _stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = None
+        sys.setswitchinterval(self._switch)
 
     def _raise_failure(self) -> None:
         if self.error is not None:

@@ -510,26 +510,26 @@ class _Opener:
         )
         addresses = bulk.Table(Address, ["person", "line", "postal_code", "city"], fixed={"updated_at": now})
         known_values, has_address, tracked = plan.known_values, plan.has_address, plan.tracked
+
+        def new_contact(person_id, value) -> bool:
+            """Only a tracked declarant (on file, or met twice) can already have this value."""
+            if person_id not in tracked:
+                return True
+            if (person_id, value) in known_values:
+                return False
+            known_values.add((person_id, value))
+            return True
+
         for index in range(start, end):
             event, person_id = to_open[index], plan.declarant_of[index]
-            if person_id not in tracked:  # a new person, declarant once: nothing to compare with
-                if event.email:
-                    contacts.add(person_id, ContactChannel.Kind.EMAIL, event.email)
-                if event.phone:
-                    kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
-                    contacts.add(person_id, kind, event.phone)
-                if event.address_line:
-                    addresses.add(person_id, event.address_line, event.postal_code, event.city)
-                continue
-            if event.email and (person_id, event.email) not in known_values:
-                known_values.add((person_id, event.email))
+            if event.email and new_contact(person_id, event.email):
                 contacts.add(person_id, ContactChannel.Kind.EMAIL, event.email)
-            if event.phone and (person_id, event.phone) not in known_values:
-                known_values.add((person_id, event.phone))
+            if event.phone and new_contact(person_id, event.phone):
                 kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
                 contacts.add(person_id, kind, event.phone)
             if event.address_line and person_id not in has_address:
-                has_address.add(person_id)
+                if person_id in tracked:
+                    has_address.add(person_id)
                 addresses.add(person_id, event.address_line, event.postal_code, event.city)
         writer.send(contacts)
         writer.send(addresses)
