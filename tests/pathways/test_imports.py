@@ -390,3 +390,32 @@ def test_the_phone_prefix_cache_reuses_a_verdict_only_for_the_same_block():
     assert imports.normalize_phone("0262201234") == ("+262262201234", False)
     assert imports.normalize_phone("+33 6 12 34 56 78") == ("+33612345678", True)
     assert imports.normalize_phone("0000000000") is None
+
+
+# --- e-mail addresses --------------------------------------------------------------------------
+
+
+EMAILS = [
+    "camille@exemple.fr", "Camille.Martin@Exemple.FR", "a+b@sous.domaine.exemple.fr", "x@localhost",
+    "x@[127.0.0.1]", "x@[::1]", "x@[999.1.1.1]", '"nom avec espaces"@exemple.fr', "x@", "@exemple.fr",
+    "x@exemple", "x@-exemple.fr", "x@exemple..fr", "x y@exemple.fr", "x@exemple.fr.", "é@exemple.fr",
+    "x@éxemple.fr", "x@xn--xemple-9ua.fr", "x" * 310 + "@exemple.fr", "x@" + "a" * 64 + ".fr",
+]  # fmt: skip
+
+
+def test_the_file_e_mail_check_agrees_with_django_even_for_a_domain_seen_before():
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    def verdict(check, value):
+        try:
+            check(value)
+        except ValidationError:
+            return False
+        return True
+
+    check = imports.FileEmailValidator()
+    for _ in range(2):  # the second pass answers the domains from the cache
+        for value in EMAILS + [f"other.{v}" for v in EMAILS]:
+            assert verdict(check, value) == verdict(validate_email, value), value
+    assert {verdict(validate_email, v) for v in EMAILS} == {True, False}
