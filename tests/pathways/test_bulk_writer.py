@@ -7,13 +7,14 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from parcours.core import audit, bulk
 from parcours.core.models import AuditEntry
 from parcours.households.models import Address, ContactChannel, Household, HouseholdAssignment, Person
 from parcours.households.services import restrict_household
-from parcours.pathways.models import Pathway, SeparationEvent
-from parcours.pathways.services import record_separations
+from parcours.pathways.models import Pathway, PathwayStep, SeparationEvent
+from parcours.pathways.services import record_separation, record_separations
 from tests import factories
 from tests.pathways.factories import event_input
 
@@ -84,12 +85,23 @@ def _snapshot():
     return pathways, people, contacts, addresses, opened
 
 
+def assert_copies_agree():
+    """Columns that repeat another table's value have no constraint of their own (an import checks
+    each constraint on each row): the value they repeat has one, as long as both agree."""
+    assert not SeparationEvent.objects.exclude(department=F("household__department")).exists()
+    assert not Pathway.objects.exclude(household=F("event__household")).exists()
+    assert not Pathway.objects.exclude(department=F("household__department")).exists()
+    steps = PathwayStep.objects.exclude(household=F("pathway__household"))
+    assert not steps.union(PathwayStep.objects.exclude(department=F("pathway__department"))).exists()
+
+
 def _run(settings, events, *, background: bool, chunk_size: int):
     settings.PATHWAYS_IMPORT_BACKGROUND_MIN = 1 if background else 10**9
     with transaction.atomic():
         report = record_separations(actor=None, events=list(events), source=SeparationEvent.Source.FILE,
                                     chunk_size=chunk_size)  # fmt: skip
         assert audit.verify().ok
+        assert_copies_agree()
         outcome = ([(r.line, r.external_id, r.created, r.duplicate_of_line) for r in report.results],
                    report.created, report.existing, report.households_created, _snapshot())  # fmt: skip
         transaction.set_rollback(True)
@@ -178,3 +190,14 @@ def test_chunks_cover_every_event_once_and_taper_at_the_end_in_the_background():
             assert all(0 < end - start <= 5000 for start, end in bounds)
     tail = _chunks(100_000, 5000, tapered=True)[-5:]
     assert [end - start for start, end in tail] == [2500, 1250, 625, 312, 313]
+
+
+def test_a_separation_recorded_from_the_form_repeats_the_same_household_and_department():
+    factories.make_user("social_worker", "974")
+    advisor = factories.make_user("service_advisor", "974")
+    household = factories.HouseholdFactory(department_code="974", file_number="5500000")
+    event, created = record_separation(
+        actor=advisor, event=event_input(department="974", file_number="5500000", children_count=2)
+    )
+    assert created and event.household == household and event.pathway.steps.exists()
+    assert_copies_agree()

@@ -239,7 +239,12 @@ class SeparationEvent(models.Model):
 
     # Foreign keys already led by a composite index (or never filtered on) get no index of their
     # own: every index costs time on each of the hundred thousand rows of an import.
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The household's department, repeated for the unique external_id per department. No constraint
+    # of its own: the household's guards it, since a department named here is named by that
+    # household (a foreign-key check costs as much as a B-tree insert on each imported row).
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     external_id = models.CharField("identifiant de la déclaration", max_length=64)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="separation_events")
     source = models.CharField("origine", max_length=8, choices=Source.choices)
@@ -292,8 +297,10 @@ class Pathway(InHousehold, models.Model):
         OPEN = "open", "En cours"
         CLOSED = "closed", "Clôturé"
 
+    # Its event's household, repeated for the household page. No constraint of its own, as for the
+    # event's department: the event's constraint guards the same household.
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="pathways", db_index=False
+        Household, on_delete=models.CASCADE, related_name="pathways", db_index=False, db_constraint=False
     )
     # The household's department, repeated for the worklists' indexes (no constraint: same as the household's).
     department = models.ForeignKey(
