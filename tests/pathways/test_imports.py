@@ -18,7 +18,7 @@ from parcours.households.models import Address, ContactChannel, Household, Perso
 from parcours.pathways import imports
 from parcours.pathways.models import Pathway, PathwayStep, SeparationEvent
 from parcours.pathways.services import complete_step, import_data
-from parcours.pathways.services.opening import SUPERSEDED
+from parcours.pathways.services.opening import SUPERSEDED, _by_department
 from tests import factories
 from tests.pathways.factories import csv_bytes, json_bytes, row
 
@@ -216,6 +216,24 @@ def test_the_same_external_id_twice_in_a_file_is_one_pathway():
 def test_the_same_external_id_in_two_departments_is_two_pathways():
     outcome = run(csv_bytes([row(external_id="SEP-1"), row(external_id="SEP-1", department="974")]))
     assert outcome.created == 2
+
+
+def test_the_batch_lookup_finds_exactly_the_pairs_asked_for():
+    """Any identifier a file may hold, in the department it was declared for, and only there."""
+    ids = ["A-1", "é.ü:2/3", "x_y", "0", "9" * 64]
+    import_data(actor=None, data=csv_bytes([row(external_id=i, file_number=f"{5600000 + n}")
+                                            for n, i in enumerate(ids)]), filename="a.csv")  # fmt: skip
+    d92, d974 = (factories.department(code) for code in ("92", "974"))
+    pairs = {(d92.pk, i) for i in ids} | {(d974.pk, ids[0]), (d92.pk, "absent")}
+    found = {
+        (e.department_id, e.external_id)
+        for where in _by_department(pairs, "external_id", SeparationEvent)
+        for e in SeparationEvent.objects.filter(where)
+    }
+    assert found == {(d92.pk, i) for i in ids}
+    if connection.vendor == "postgresql":  # the pairs travel as texts split on the unit separator
+        with pytest.raises(ValueError, match="unit separator"):
+            list(_by_department({(d92.pk, "a\x1fb")}, "external_id", SeparationEvent))
 
 
 def test_a_known_household_is_found_by_department_and_file_number():
