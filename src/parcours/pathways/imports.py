@@ -223,11 +223,13 @@ class RecordChecker:
         def error(name: str, message: str) -> None:
             errors.append(LineError(line, name, message, unit))
 
+        shared = self._shared.setdefault
+
         def text(name: str, max_length: int = NAME_MAX) -> str:
-            value = raw.get(name, "") or ""
+            value = raw.get(name) or ""
             if len(value) > max_length:
                 error(name, f"{name} dépasse {max_length} caractères")
-            return self.share(value)
+            return shared(value, value)
 
         for name in REQUIRED:
             if not raw.get(name):
@@ -447,7 +449,7 @@ def iter_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict | None, i
             if len(values) != width:
                 yield reader.line_num, None, len(values)
                 continue
-            yield reader.line_num, {h: v.strip() for h, v in zip(header, values, strict=True)}, width
+            yield reader.line_num, dict(zip(header, map(str.strip, values), strict=True)), width
 
     return header, records()
 
