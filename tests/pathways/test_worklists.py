@@ -219,3 +219,43 @@ def test_a_bad_filter_is_explained_in_french(team, client_for):
     )
     assert response.status_code == 200
     assert "La fin de la période précède son début." in response.content.decode()
+
+
+def test_the_filter_form_reads_as_django_renders_it_and_follows_the_sites(team, client_for):
+    from django.template.loader import render_to_string
+
+    from parcours.backoffice.forms_pathways import WorklistFilterForm
+    from parcours.backoffice.views.pathways import _empty_filters_html, _kinds_choices
+
+    client = client_for(team["me"])
+    html = client.get(reverse("backoffice:worklist-late")).content.decode()
+    fresh = WorklistFilterForm(
+        sites=list(selectors.worklist_sites(team["me"])), kinds=_kinds_choices(), show_mine_only=True
+    )
+    expected = render_to_string("backoffice/pathways/_worklist_filters.html", {"form": fresh})
+    assert expected in html and "Seulement mes tâches" in html and ">Nanterre</option>" in html
+    # A renamed site is a new set of choices, not the old form from the cache.
+    Site.objects.filter(pk=team["nanterre"].pk).update(name="Nanterre-Université")
+    html = client.get(reverse("backoffice:worklist-late")).content.decode()
+    assert ">Nanterre-Université</option>" in html and ">Nanterre</option>" not in html
+    assert "Seulement mes tâches" not in client.get(reverse("backoffice:worklist-mine")).content.decode()
+    assert _empty_filters_html.cache_info().hits >= 1
+    # Filled in, the form shows what was asked.
+    html = client.get(reverse("backoffice:worklist-mine"), {"kind": "social_worker_contact"}).content.decode()
+    assert '<option value="social_worker_contact" selected>' in html
+
+
+def test_deadlines_read_as_django_formats_them(settings):
+    from django.utils import formats
+
+    from parcours.backoffice.templatetags.pathways_tags import deadline, local_datetime
+
+    reunion = ZoneInfo("Indian/Reunion")
+    for month in range(1, 13):
+        moment = datetime(2026, month, 1 + month, 19, 59 - month, tzinfo=ZoneInfo("UTC"))
+        local = moment.astimezone(reunion)
+        day = formats.date_format(local, "j F Y")
+        assert deadline(moment, "Indian/Reunion") == f"{day} à {local:%H} h {local:%M}"
+        assert local_datetime(moment, "Indian/Reunion") == f"{day} à {local:%H} h {local:%M}"
+    assert deadline(datetime(2026, 8, 3, 23, 59, tzinfo=PARIS), "Europe/Paris") == "3 août 2026"
+    assert deadline(None) == ""

@@ -23,8 +23,17 @@ def messages_visible_to(actor, permission: str = "notifications.view") -> QueryS
 
 
 def messages_for_household(actor, household: Household) -> QuerySet[Message]:
-    """The household's messages, newest first (the caller has already opened the household)."""
-    return messages_visible_to(actor).filter(household=household).order_by("-created_at", "-id")
+    """The household's messages, newest first (the caller has already opened the household).
+
+    A household's messages are seen by whoever may see the household: checked here on the household
+    in hand, which spares every household page the subquery of `messages_visible_to`."""
+    if not policy.can(actor, "notifications.view", household):
+        return Message.objects.none()
+    return (
+        Message.objects.filter(household=household)
+        .select_related("household__department", "person", "department")
+        .order_by("-created_at", "-id")
+    )
 
 
 def household_messages(actor, household: Household) -> list[Message]:

@@ -276,14 +276,22 @@ def pathway_for(actor, pk: int, *, permission: str = "pathways.view") -> Pathway
 
 
 def current_pathway(actor, household: Household) -> Pathway | None:
-    """The household's pathway in progress (the latest declaration), or its last one."""
-    qs = policy.scope(actor, Pathway.objects.filter(household=household), "pathways.view")
+    """The household's pathway in progress (the latest declaration), or its last one.
+
+    A pathway is seen by whoever may see its household: the check is made once, on the household in
+    hand, rather than by a subquery on every household page."""
+    if not policy.can(actor, "pathways.view", household):
+        return None
     open_first = Case(When(status=Pathway.Status.OPEN, then=Value(0)), default=Value(1))
-    return (
-        qs.select_related("template", "event", "household__department")
+    pathway = (
+        Pathway.objects.filter(household=household)
+        .select_related("template", "event")
         .order_by(open_first, "-declared_on", "-pk")
         .first()
     )
+    if pathway is not None:
+        pathway.household = household
+    return pathway
 
 
 def steps_of(pathway: Pathway) -> list[PathwayStep]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import lru_cache
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -34,6 +35,7 @@ from parcours.backoffice.forms_pathways import (
     WorklistFilterForm,
 )
 from parcours.core import audit, policy
+from parcours.core.models import Site
 from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 from parcours.households import timeline
@@ -82,13 +84,32 @@ def _kinds_choices():
     return list(StepKind.choices)
 
 
+def _filters_html(form: WorklistFilterForm, sites, show_mine_only: bool) -> str:
+    if form.is_bound:
+        return render_to_string("backoffice/pathways/_worklist_filters.html", {"form": form})
+    key = (tuple((site.pk, site.name) for site in sites), tuple(_kinds_choices()), show_mine_only)
+    return _empty_filters_html(key)
+
+
+@lru_cache(maxsize=512)
+def _empty_filters_html(key) -> str:
+    """The unbound filter form, rendered once per choice set: Django renders a field through its
+    templates in about 2 ms, and this form shows on every worklist page, unfilled most of the time."""
+    sites, kinds, show_mine_only = key
+    form = WorklistFilterForm(
+        sites=[Site(pk=pk, name=name) for pk, name in sites], kinds=list(kinds), show_mine_only=show_mine_only
+    )
+    return render_to_string("backoffice/pathways/_worklist_filters.html", {"form": form})
+
+
 def worklist(request, worklist: str):
     user = request.user
     current = Worklist(worklist)
+    sites = selectors.worklist_sites(user)
+    show_mine_only = current in (Worklist.LATE, Worklist.WEEK)
     form = WorklistFilterForm(
-        request.GET or None, sites=selectors.worklist_sites(user), kinds=_kinds_choices(),
-        show_mine_only=current in (Worklist.LATE, Worklist.WEEK),
-    )  # fmt: skip
+        request.GET or None, sites=sites, kinds=_kinds_choices(), show_mine_only=show_mine_only
+    )
     filters = selectors.WorklistFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -111,6 +132,7 @@ def worklist(request, worklist: str):
             "title": WORKLIST_TITLES[current],
             "worklist": current.value,
             "form": form,
+            "filters_html": _filters_html(form, sites, show_mine_only),
             "page": page,
             "rows": rows,
             "tabs": _tabs(user, current),
