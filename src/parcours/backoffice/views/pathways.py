@@ -35,8 +35,8 @@ from parcours.backoffice.forms_pathways import (
     WorklistFilterForm,
 )
 from parcours.core import audit, policy
-from parcours.core.models import Site
 from parcours.core.forms import apply_errors
+from parcours.core.models import Site
 from parcours.households import selectors as household_selectors
 from parcours.households import timeline
 from parcours.pathways import imports, rules, selectors, services
