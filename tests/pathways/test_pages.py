@@ -329,3 +329,45 @@ def test_the_national_pilot_versions_the_national_template(advisor, client_for):
     assert (
         current.version == national.version + 1 and not current.steps.filter(kind="review_closure").exists()
     )
+
+
+def test_the_household_page_reads_each_pathways_table_once_and_shows_the_open_pathway(client_for):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parcours.pathways.services import record_contact_attempt
+
+    social_worker = factories.make_user("social_worker", "92")
+    paris = ZoneInfo("Europe/Paris")
+    with time_machine.travel(datetime(2026, 1, 5, 9, 0, tzinfo=paris), tick=False):
+        first = open_pathway(file_number="7654321", declared_on=date(2026, 1, 5), children_count=1)
+        record_contact_attempt(actor=social_worker, step=first.steps.get(kind="social_worker_contact"),
+                               channel="phone", result="no_answer")  # fmt: skip
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=paris), tick=False):
+        second = open_pathway(file_number="7654321", declared_on=date(2026, 3, 2), children_count=0)
+    first.refresh_from_db()
+    assert second.household_id == first.household_id and second.is_open and not first.is_open
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(social_worker).get(reverse("backoffice:household-detail", args=[second.household_id]))
+    sqls = [q["sql"] for q in queries.captured_queries]  # read now: the next request empties the log
+    html = response.content.decode()
+    panel = html.split('id="titre-parcours"')[1].split("Derniers événements")[0]
+    # The pathway in progress, with its own steps only: no children, so no workshop invitation.
+    assert "0 enfant" in panel and "Invitation à une séance" not in panel
+    shown = {s.pk for s in second.steps.all()}
+    assert all(reverse("backoffice:step-detail", args=[pk]) in panel for pk in shown)
+    assert not any(reverse("backoffice:step-detail", args=[s.pk]) in panel for s in first.steps.all())
+    # The first pathway's contact attempt names its step on the full timeline.
+    full = client_for(social_worker).get(reverse("backoffice:household-timeline", args=[second.household_id]))
+    attempt = full.content.decode().split("Contact (appel téléphonique) : pas de réponse")[1].split("</li>")[0]
+    assert "— Contact proactif d&#x27;un travailleur social" in attempt
+    by_household = [q for q in sqls if "pathways_pathwaystep\".\"household_id\" = " in q]
+    assert len(by_household) == 1 and 'FROM "pathways_pathwaystep"' in by_household[0]
+    assert sum('FROM "pathways_separationevent"' in q for q in sqls) == 1
+    # The panel's steps and its pathway come from those two reads, not from queries of their own.
+    assert not any('"pathways_pathwaystep"."pathway_id" =' in q for q in sqls)
+    assert not any(q.startswith('SELECT "pathways_pathway"."id"') for q in sqls)

@@ -20,7 +20,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySe
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from parcours.core import audit, policy
+from parcours.core import audit, page_memo, policy
 from parcours.core.models import Site, User, UserRole
 from parcours.households.models import Household, Person
 from parcours.households.timeline import TimelineEntry
@@ -275,6 +275,30 @@ def pathway_for(actor, pk: int, *, permission: str = "pathways.view") -> Pathway
     )
 
 
+def _household_events(household: Household) -> list[SeparationEvent]:
+    """The household's declarations with their pathways and templates; read once per household page
+    (the panel's current pathway, the timeline)."""
+    return page_memo.shared(
+        household,
+        "pathways:events",
+        lambda: list(SeparationEvent.objects.filter(household=household).select_related("pathway__template")),
+    )
+
+
+def _household_steps(household: Household) -> list[PathwayStep]:
+    """Every step of the household's pathways in template order; read once per household page (the
+    panel's steps, the timeline's closed steps and the labels of its contact attempts)."""
+    return page_memo.shared(
+        household,
+        "pathways:steps",
+        lambda: list(
+            PathwayStep.objects.filter(household=household)
+            .select_related("assignee", "closed_by")
+            .order_by("pathway_id", "position")
+        ),
+    )
+
+
 def current_pathway(actor, household: Household) -> Pathway | None:
     """The household's pathway in progress (the latest declaration), or its last one.
 
@@ -282,20 +306,19 @@ def current_pathway(actor, household: Household) -> Pathway | None:
     hand, rather than by a subquery on every household page."""
     if not policy.can(actor, "pathways.view", household):
         return None
-    open_first = Case(When(status=Pathway.Status.OPEN, then=Value(0)), default=Value(1))
-    pathway = (
-        Pathway.objects.filter(household=household)
-        .select_related("template", "event")
-        .order_by(open_first, "-declared_on", "-pk")
-        .first()
-    )
-    if pathway is not None:
-        pathway.household = household
+    pathways = [
+        event.pathway for event in _household_events(household) if getattr(event, "pathway", None) is not None
+    ]
+    if not pathways:
+        return None
+    pathway = min(pathways, key=lambda p: (p.status != Pathway.Status.OPEN, -p.declared_on.toordinal(), -p.pk))
+    pathway.household = household
     return pathway
 
 
 def steps_of(pathway: Pathway) -> list[PathwayStep]:
-    return list(pathway.steps.select_related("assignee").order_by("position"))
+    """The pathway's steps in template order (from the household page's shared read when there is one)."""
+    return [step for step in _household_steps(pathway.household) if step.pathway_id == pathway.pk]
 
 
 # --- household timeline ---------------------------------------------------------------------
@@ -339,7 +362,7 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
     if not policy.can(actor, "pathways.view", household):
         return []
     entries: list[TimelineEntry] = []
-    events = SeparationEvent.objects.filter(household=household).select_related("pathway__template")
+    events = _household_events(household)
     # Entries sharing an instant keep this order once sorted newest first: consequences before causes.
     for event in events:
         pathway = getattr(event, "pathway", None)
@@ -356,8 +379,11 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
             TimelineEntry(event.received_at, "event", "Déclaration de séparation reçue", _event_detail(event),
                           extra={"source": event.get_source_display(), "external_id": event.external_id})
         )  # fmt: skip
-    steps = PathwayStep.objects.filter(household=household).exclude(status=OPEN).select_related("closed_by")
+    steps = _household_steps(household)
+    labels = {step.pk: step.label for step in steps}
     for step in steps:
+        if step.status == OPEN:
+            continue
         if step.status == PathwayStep.Status.WITHDRAWN:
             entries.append(
                 TimelineEntry(
@@ -374,13 +400,13 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
                 TimelineEntry(step.closed_at, "step", f"{step.label} : {step.get_outcome_display().lower()}{by}",
                               step.note, step.outcome)
             )  # fmt: skip
-    attempts = ContactAttempt.objects.filter(household=household).select_related("step", "recorded_by")
-    for attempt in attempts:
+    for attempt in ContactAttempt.objects.filter(household=household).select_related("recorded_by"):
         by = f" par {attempt.recorded_by.get_full_name()}" if attempt.recorded_by else ""
         entries.append(
             TimelineEntry(attempt.attempted_at, "contact",
                           f"Contact ({attempt.get_channel_display().lower()}) : {attempt.get_result_display().lower()}{by}",
-                          attempt.note, attempt.result, extra={"step": attempt.step.label})
+                          attempt.note, attempt.result,
+                          extra={"step": labels.get(attempt.step_id) or attempt.step.label})
         )  # fmt: skip
     for change in SituationChange.objects.filter(household=household).select_related("changed_by"):
         entries.append(
