@@ -12,7 +12,7 @@ from tests.workshops import factories as wf
 @pytest.mark.django_db(transaction=True)
 def test_social_worker_records_attendance_and_the_pages_are_accessible(page, make_user):
     social_worker = make_user("social_worker", "92")
-    workshop = wf.workshop("92", days=1, capacity=10)
+    workshop = wf.workshop("92", days=2, capacity=10)
     wf.public_registration(workshop, first_name="Awa")
     wf.public_registration(workshop, first_name="Léa")
     # The session started half an hour ago (moving the clock instead would end the staff session).

@@ -352,7 +352,9 @@ def test_the_household_page_reads_each_pathways_table_once_and_shows_the_open_pa
     first.refresh_from_db()
     assert second.household_id == first.household_id and second.is_open and not first.is_open
     with CaptureQueriesContext(connection) as queries:
-        response = client_for(social_worker).get(reverse("backoffice:household-detail", args=[second.household_id]))
+        response = client_for(social_worker).get(
+            reverse("backoffice:household-detail", args=[second.household_id])
+        )
     sqls = [q["sql"] for q in queries.captured_queries]  # read now: the next request empties the log
     html = response.content.decode()
     panel = html.split('id="titre-parcours"')[1].split("Derniers événements")[0]
@@ -363,9 +365,11 @@ def test_the_household_page_reads_each_pathways_table_once_and_shows_the_open_pa
     assert not any(reverse("backoffice:step-detail", args=[s.pk]) in panel for s in first.steps.all())
     # The first pathway's contact attempt names its step on the full timeline.
     full = client_for(social_worker).get(reverse("backoffice:household-timeline", args=[second.household_id]))
-    attempt = full.content.decode().split("Contact (appel téléphonique) : pas de réponse")[1].split("</li>")[0]
+    attempt = (
+        full.content.decode().split("Contact (appel téléphonique) : pas de réponse")[1].split("</li>")[0]
+    )
     assert "— Contact proactif d&#x27;un travailleur social" in attempt
-    by_household = [q for q in sqls if "pathways_pathwaystep\".\"household_id\" = " in q]
+    by_household = [q for q in sqls if 'pathways_pathwaystep"."household_id" = ' in q]
     assert len(by_household) == 1 and 'FROM "pathways_pathwaystep"' in by_household[0]
     assert sum('FROM "pathways_separationevent"' in q for q in sqls) == 1
     # The panel's steps and its pathway come from those two reads, not from queries of their own.

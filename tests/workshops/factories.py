@@ -53,6 +53,8 @@ def workshop(
         format=format,
         starts_at=starts_at,
         capacity=capacity,
+        # The eve at the same hour: a session `days=1` ahead is closed to the public from that hour
+        # today on, so a test that registers publicly takes `days` of 2 or more.
         registration_deadline=extra.pop("registration_deadline", starts_at - timedelta(days=1)),
         status=status,
         languages=extra.pop("languages", ["fr"]),

@@ -146,7 +146,7 @@ def test_a_parent_on_the_protected_track_gets_neutral_messages_and_a_neutral_ics
 
 def test_the_survey_message_leads_to_the_anonymous_survey(db, make_user, client):
     social_worker = make_user("social_worker", "92")
-    workshop = wf.workshop(days=1)
+    workshop = wf.workshop(days=2)
     registration = wf.public_registration(workshop)
     with time_machine.travel(workshop.starts_at + timedelta(hours=2)):
         services.record_attendance(actor=social_worker, workshop=workshop, marks={registration.pk: "present"})

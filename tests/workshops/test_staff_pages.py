@@ -121,7 +121,7 @@ def test_cancelling_a_session_ends_every_registration(db, make_user, client_for)
 
 def test_attendance_then_closing_through_the_pages(db, make_user, client_for):
     social_worker = make_user("social_worker", "92")
-    workshop = wf.workshop(days=1)
+    workshop = wf.workshop(days=2)
     a = wf.public_registration(workshop, first_name="Awa")
     b = wf.public_registration(workshop, first_name="Léa")
     client = client_for(social_worker)

@@ -58,7 +58,7 @@ def test_closing_sends_one_ticket_per_person_present(db, make_user):
 
 def test_closing_needs_every_attendance(db, make_user):
     social_worker = make_user("social_worker", "92")
-    workshop = wf.workshop(days=1)
+    workshop = wf.workshop(days=2)
     wf.public_registration(workshop)
     with (
         time_machine.travel(workshop.starts_at + timedelta(hours=2)),

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -311,7 +311,9 @@ def current_pathway(actor, household: Household) -> Pathway | None:
     ]
     if not pathways:
         return None
-    pathway = min(pathways, key=lambda p: (p.status != Pathway.Status.OPEN, -p.declared_on.toordinal(), -p.pk))
+    pathway = min(
+        pathways, key=lambda p: (p.status != Pathway.Status.OPEN, -p.declared_on.toordinal(), -p.pk)
+    )
     pathway.household = household
     return pathway
 
