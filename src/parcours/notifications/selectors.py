@@ -11,6 +11,9 @@ from parcours.core import audit, page_memo, policy
 from parcours.households.models import Household
 from parcours.notifications.models import Message
 
+# What a message's labels read (recipient, department): joined, not fetched one message at a time.
+_DISPLAYED = ("household__department", "person", "department")
+
 
 def messages_visible_to(actor, permission: str = "notifications.view") -> QuerySet[Message]:
     if not policy.can(actor, permission) or actor.department_code is None:
@@ -19,7 +22,7 @@ def messages_visible_to(actor, permission: str = "notifications.view") -> QueryS
     return Message.objects.filter(
         Q(household__in=households.values("pk"))
         | Q(household__isnull=True, department__code=actor.department_code)
-    ).select_related("household__department", "person", "department")
+    ).select_related(*_DISPLAYED)
 
 
 def messages_for_household(actor, household: Household) -> QuerySet[Message]:
@@ -30,9 +33,7 @@ def messages_for_household(actor, household: Household) -> QuerySet[Message]:
     if not policy.can(actor, "notifications.view", household):
         return Message.objects.none()
     return (
-        Message.objects.filter(household=household)
-        .select_related("household__department", "person", "department")
-        .order_by("-created_at", "-id")
+        Message.objects.filter(household=household).select_related(*_DISPLAYED).order_by("-created_at", "-id")
     )
 
 

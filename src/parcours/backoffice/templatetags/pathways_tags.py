@@ -13,6 +13,7 @@ register = template.Library()
 
 @lru_cache(maxsize=8)
 def _month_names(language: str | None) -> dict[int, str]:
+    # Keyed by the active language, in which str() translates Django's lazy month names.
     return {number: str(name) for number, name in MONTHS.items()}
 
 
