@@ -4,6 +4,13 @@ The household page renders a panel per module and a timeline excerpt, and severa
 the same rows (the household's messages, its workshop activity, its violence reports). The view
 that renders them calls `start(obj)`; within that render, `shared(obj, key, compute)` computes
 once. Anywhere else `compute()` runs every time, so a service or a test never sees a stale read.
+
+Most households have no violence report, no emergency aid, no workshop registration, no contact
+attempt yet: a query each to find nothing was a third of the household page's queries. Modules
+register a *probe* per kind of row (`register_probe`); within a page, the first `may_have(obj, key)`
+asks the database once, in a single query of EXISTS clauses, which kinds the object has at all.
+A probe only tells whether to look: the module's own read, with its access rules, still decides
+what is shown. Outside a page, or for a probe registered too late, `may_have` answers True.
 """
 
 from __future__ import annotations
@@ -11,12 +18,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.db.models import Exists, QuerySet
+
 T = TypeVar("T")
 _ATTR = "_page_memo"
+_PROBED = ("page_memo", "probed")
+# model -> {key: function(obj) -> queryset of the rows whose existence is probed}
+PROBES: dict[type, dict[str, Callable[[object], QuerySet]]] = {}
 
 
 def start(obj) -> None:
     obj.__dict__[_ATTR] = {}
+
+
+def active(obj) -> bool:
+    """Whether `obj` is being rendered by a page that shares its reads."""
+    return obj is not None and obj.__dict__.get(_ATTR) is not None
 
 
 def shared(obj, key, compute: Callable[[], T]) -> T:
@@ -26,3 +43,33 @@ def shared(obj, key, compute: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+def register_probe(model: type, key: str, rows: Callable[[object], QuerySet]) -> None:
+    """Declare that `rows(obj)` (a queryset) are the rows of kind `key` of an instance of `model`."""
+    PROBES.setdefault(model, {})[key] = rows
+
+
+def may_have(obj, key: str) -> bool:
+    """False only when the page's probe found no row of kind `key` for `obj`."""
+    memo = obj.__dict__.get(_ATTR) if obj is not None else None
+    if memo is None:
+        return True
+    found = memo.get(_PROBED)
+    if found is None:
+        found = memo[_PROBED] = _probe(obj)
+    return found.get(key, True)
+
+
+def _probe(obj) -> dict[str, bool]:
+    probes = PROBES.get(type(obj), {})
+    if not probes:
+        return {}
+    keys = list(probes)
+    row = (
+        type(obj)
+        ._default_manager.filter(pk=obj.pk)
+        .values_list(*(Exists(probes[key](obj)) for key in keys))
+        .first()
+    )
+    return dict(zip(keys, row, strict=True)) if row is not None else {}

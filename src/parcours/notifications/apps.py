@@ -9,7 +9,9 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from parcours.notifications import timeline  # noqa: F401  (registers the household timeline source)
+        from parcours.notifications import selectors, timeline  # noqa: F401  (registers the household timeline source)
+
+        selectors.register_probes()
 
         # Each app declares its message templates in `<app>/messages.py`.
         autodiscover_modules("messages")

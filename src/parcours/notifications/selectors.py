@@ -39,9 +39,16 @@ def messages_for_household(actor, household: Household) -> QuerySet[Message]:
 
 def household_messages(actor, household: Household) -> list[Message]:
     """`messages_for_household` as a list, read once per household page (timeline and panel)."""
-    return page_memo.shared(
-        household, ("messages", actor.pk), lambda: list(messages_for_household(actor, household))
-    )
+    def read():
+        if not page_memo.may_have(household, "notifications:messages"):
+            return []
+        return list(messages_for_household(actor, household))
+
+    return page_memo.shared(household, ("messages", actor.pk), read)
+
+
+def register_probes() -> None:
+    page_memo.register_probe(Household, "notifications:messages", lambda h: Message.objects.filter(household=h))
 
 
 def message_for(actor, pk: int, *, permission: str = "notifications.view", audited: bool = True) -> Message:

@@ -239,6 +239,12 @@ def violence_reported(household: Household) -> bool:
     A yes/no for safety rules of other modules (never to share a session, never to message the
     other parent about the victim); it reveals nothing of the pathway itself.
     """
+    if page_memo.active(household):  # the household page has read its pathways already
+        return any(
+            event.pathway.status == Pathway.Status.OPEN and event.pathway.violence_reported
+            for event in _household_events(household)
+            if getattr(event, "pathway", None) is not None
+        )
     return Pathway.objects.filter(
         household=household, status=Pathway.Status.OPEN, violence_reported=True
     ).exists()
@@ -359,6 +365,16 @@ def _change_detail(change: SituationChange) -> str:
     return " ; ".join(parts) + f". Motif : {change.reason}"
 
 
+def register_probes() -> None:
+    """Contact attempts and situation changes: most households have none (see page_memo)."""
+    page_memo.register_probe(
+        Household, "pathways:contact_attempts", lambda h: ContactAttempt.objects.filter(household=h)
+    )
+    page_memo.register_probe(
+        Household, "pathways:situation_changes", lambda h: SituationChange.objects.filter(household=h)
+    )
+
+
 def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
     """Events, steps, contact attempts and situation changes of a household's pathways."""
     if not policy.can(actor, "pathways.view", household):
@@ -402,7 +418,12 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
                 TimelineEntry(step.closed_at, "step", f"{step.label} : {step.get_outcome_display().lower()}{by}",
                               step.note, step.outcome)
             )  # fmt: skip
-    for attempt in ContactAttempt.objects.filter(household=household).select_related("recorded_by"):
+    attempts = (
+        ContactAttempt.objects.filter(household=household).select_related("recorded_by")
+        if page_memo.may_have(household, "pathways:contact_attempts")
+        else ()
+    )
+    for attempt in attempts:
         by = f" par {attempt.recorded_by.get_full_name()}" if attempt.recorded_by else ""
         entries.append(
             TimelineEntry(attempt.attempted_at, "contact",
@@ -410,7 +431,12 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
                           attempt.note, attempt.result,
                           extra={"step": labels.get(attempt.step_id) or attempt.step.label})
         )  # fmt: skip
-    for change in SituationChange.objects.filter(household=household).select_related("changed_by"):
+    changes = (
+        SituationChange.objects.filter(household=household).select_related("changed_by")
+        if page_memo.may_have(household, "pathways:situation_changes")
+        else ()
+    )
+    for change in changes:
         entries.append(
             TimelineEntry(change.changed_at, "change", "Changement de situation", _change_detail(change))
         )

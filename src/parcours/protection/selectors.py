@@ -69,7 +69,9 @@ def household_reports(household: Household) -> list[ViolenceReport]:
             ViolenceReport.objects.filter(household=household)
             .select_related("person", "reported_by")
             .order_by("reported_at")
-        ),
+        )
+        if page_memo.may_have(household, "protection:reports")
+        else [],
     )
 
 
@@ -82,8 +84,16 @@ def household_aids(household: Household) -> list[EmergencyAid]:
             EmergencyAid.objects.filter(household=household)
             .select_related("household__department")
             .order_by("-received_on", "-id")
-        ),
+        )
+        if page_memo.may_have(household, "protection:aids")
+        else [],
     )
+
+
+def register_probes() -> None:
+    """Most households have no violence report and no AUU file (see page_memo)."""
+    page_memo.register_probe(Household, "protection:reports", lambda h: ViolenceReport.objects.filter(household=h))
+    page_memo.register_probe(Household, "protection:aids", lambda h: EmergencyAid.objects.filter(household=h))
 
 
 def household_safety(household: Household) -> tuple[list[SafetyStep], list[Referral]]:

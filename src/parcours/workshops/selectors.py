@@ -178,17 +178,35 @@ def household_activity(actor, household) -> dict:
 
 
 def _household_activity(household) -> dict:
-    registrations = list(
-        Registration.objects.filter(household=household)
-        .select_related("workshop__department", "workshop__venue", "person")
-        .order_by("-created_at")
+    registrations = (
+        list(
+            Registration.objects.filter(household=household)
+            .select_related("workshop__department", "workshop__venue", "person")
+            .order_by("-created_at")
+        )
+        if page_memo.may_have(household, "workshops:registrations")
+        else []
     )
-    invitations = list(
-        Invitation.objects.filter(household=household)
-        .select_related("person", "registration")
-        .order_by("-sent_at")
+    invitations = (
+        list(
+            Invitation.objects.filter(household=household)
+            .select_related("person", "registration")
+            .order_by("-sent_at")
+        )
+        if page_memo.may_have(household, "workshops:invitations")
+        else []
     )
     return {"registrations": registrations, "invitations": invitations}
+
+
+def register_probes() -> None:
+    """Most households have no invitation and no registration yet (see page_memo)."""
+    from parcours.households.models import Household
+
+    page_memo.register_probe(
+        Household, "workshops:registrations", lambda h: Registration.objects.filter(household=h)
+    )
+    page_memo.register_probe(Household, "workshops:invitations", lambda h: Invitation.objects.filter(household=h))
 
 
 def person_registrable(actor, pk: int):
