@@ -318,8 +318,15 @@ PARCOURS_QUICK_EXIT_URL = env_str("PARCOURS_QUICK_EXIT_URL", "https://www.meteof
 # Rate-limit counters live in a cache shared by every server process: the database by default
 # (its table is created by the workshops migrations), Memcached or Redis if configured.
 PARCOURS_RATELIMIT_CACHE = "ratelimit"
+# The default cache (the menu's worklist counts) is shared by every server process too: a count
+# forgotten after a change is forgotten for all workers, and each agent's counts are computed once
+# per period for the whole server, not once per worker. Its table is created by `migrate`.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": {
+        "BACKEND": env_str("PARCOURS_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+        "LOCATION": env_str("PARCOURS_CACHE_LOCATION", "parcours_cache"),
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},  # one entry per agent at work (300 by default: culled)
+    },
     "ratelimit": {
         "BACKEND": env_str("PARCOURS_RATELIMIT_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
         "LOCATION": env_str("PARCOURS_RATELIMIT_CACHE_LOCATION", "parcours_ratelimit_cache"),

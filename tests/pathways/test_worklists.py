@@ -146,25 +146,36 @@ def test_staff_of_another_department_and_other_roles_see_nothing(team, steps):
         assert worklist(factories.make_user(role, "92"), Worklist.TEAM) == []
 
 
-def test_counts_of_the_navigation_in_two_queries_then_from_the_cache(team, steps, django_assert_num_queries):
+def test_counts_of_the_navigation_in_two_queries_then_from_the_cache_every_worker_shares(team, steps):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     def fresh_user():  # a new request: a new user object
         user = type(team["me"]).objects.select_related("organisation__department").get(pk=team["me"].pk)
         user.roles  # noqa: B018 (loaded once per request by the middleware)
         return user
 
-    user = fresh_user()
-    with time_machine.travel(NOW, tick=False):
-        with django_assert_num_queries(2):  # the team, then the four counts at once
+    def counted(user):
+        with CaptureQueriesContext(connection) as queries:
             counts = selectors.worklist_counts(user)
+        sqls = [q["sql"] for q in queries.captured_queries]
+        cached = [q for q in sqls if "parcours_cache" in q]
+        return counts, [q for q in sqls if q not in cached and "SAVEPOINT" not in q], cached
+
+    with time_machine.travel(NOW, tick=False):
+        counts, reads, _ = counted(fresh_user())
+        assert len(reads) == 2  # the team, then the four counts at once
         for name in Worklist:
-            assert counts[name] == selectors.worklist(user, name).count() > 0
-        next_request = fresh_user()
-        with django_assert_num_queries(0):
-            assert selectors.worklist_counts(next_request) == counts
-        selectors.forget_counts(user)
-        after_a_change = fresh_user()
-        with django_assert_num_queries(2):
-            selectors.worklist_counts(after_a_change)
+            assert counts[name] == selectors.worklist(team["me"], name).count() > 0
+        again, reads, cache_reads = counted(fresh_user())
+        assert again == counts and reads == [] and len(cache_reads) == 1
+        # Kept in the database: every server process reads the same counts, and forgets them together.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key FROM parcours_cache")
+            assert any(selectors.counts_cache_key(team["me"]) in key for (key,) in cursor.fetchall())
+        selectors.forget_counts(team["me"])
+        _, reads, _ = counted(fresh_user())
+        assert len(reads) == 2
 
 
 def test_assigning_a_step_moves_it_between_worklists(team, steps):
