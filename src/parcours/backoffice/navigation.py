@@ -44,31 +44,32 @@ def register(item: NavItem) -> None:
 def items_for(request) -> list[dict]:
     user = request.user
     current = policy.url_name(getattr(request, "resolver_match", None))
-    items = []
-    for item in sorted(NAV, key=lambda i: i.order):
-        if not policy.has_perm(user, item.permission):
-            continue
-        items.append(
-            {
-                "label": item.label,
-                "url": reverse(item.url_name),
-                "current": current == item.url_name,
-                "count": _count(item, user) if item.count else None,
-            }
-        )
-    return items
+    shown = [item for item in sorted(NAV, key=lambda i: i.order) if policy.has_perm(user, item.permission)]
+    # The badges kept in the cache are read at once: the cache is shared by the server's processes
+    # (the database by default), and each read is a round trip.
+    kept = cache.get_many([_key(item, user) for item in shown if item.count and item.count_ttl])
+    return [
+        {
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "current": current == item.url_name,
+            "count": _count(item, user, kept) if item.count else None,
+        }
+        for item in shown
+    ]
 
 
-_MISSING = object()
+def _key(item: NavItem, user) -> str:
+    # The account's creation instant too: a reused id (a test base, a restored copy) gets no stale count.
+    return f"nav-count:{item.url_name}:{user.pk}:{user.date_joined.timestamp()}"
 
 
-def _count(item: NavItem, user):
+def _count(item: NavItem, user, kept: dict):
     if not item.count_ttl:
         return item.count(user)
-    # The account's creation instant too: a reused id (a test base, a restored copy) gets no stale count.
-    key = f"nav-count:{item.url_name}:{user.pk}:{user.date_joined.timestamp()}"
-    found = cache.get(key, _MISSING)
-    if found is _MISSING:  # a count may be None (no badge)
-        found = item.count(user)
-        cache.set(key, found, item.count_ttl)
+    key = _key(item, user)
+    if key in kept:  # a count may be None (no badge)
+        return kept[key]
+    found = item.count(user)
+    cache.set(key, found, item.count_ttl)
     return found
