@@ -24,7 +24,9 @@ def two_badges(monkeypatch, db):
 
     items = [
         navigation.NavItem("Accueil", "backoffice:home", "households.view", count=counter("a", 3)),
-        navigation.NavItem("Foyers", "backoffice:household-search", "households.view", count=counter("b", None)),
+        navigation.NavItem(
+            "Foyers", "backoffice:household-search", "households.view", count=counter("b", None)
+        ),
     ]
     monkeypatch.setattr(navigation, "NAV", items)
     return calls

@@ -44,7 +44,9 @@ def test_a_household_with_none_of_those_rows_costs_one_probe_and_no_query_per_ki
     for table in PROBED_TABLES:
         assert [q for q in sqls if f'FROM "{table}"' in q] == probes, table
     # Nor a query of its own for "violence reported?": the page has read the pathways already.
-    assert not any('FROM "pathways_pathway"' in q and "violence_reported" in q.split("WHERE")[-1] for q in sqls)
+    assert not any(
+        'FROM "pathways_pathway"' in q and "violence_reported" in q.split("WHERE")[-1] for q in sqls
+    )
 
 
 def test_the_probe_finds_the_kinds_a_household_has_and_the_page_shows_them(social_worker, client_for):

@@ -39,6 +39,7 @@ def messages_for_household(actor, household: Household) -> QuerySet[Message]:
 
 def household_messages(actor, household: Household) -> list[Message]:
     """`messages_for_household` as a list, read once per household page (timeline and panel)."""
+
     def read():
         if not page_memo.may_have(household, "notifications:messages"):
             return []
@@ -48,7 +49,9 @@ def household_messages(actor, household: Household) -> list[Message]:
 
 
 def register_probes() -> None:
-    page_memo.register_probe(Household, "notifications:messages", lambda h: Message.objects.filter(household=h))
+    page_memo.register_probe(
+        Household, "notifications:messages", lambda h: Message.objects.filter(household=h)
+    )
 
 
 def message_for(actor, pk: int, *, permission: str = "notifications.view", audited: bool = True) -> Message:

@@ -65,13 +65,15 @@ def household_reports(household: Household) -> list[ViolenceReport]:
     return page_memo.shared(
         household,
         "violence_reports",
-        lambda: list(
-            ViolenceReport.objects.filter(household=household)
-            .select_related("person", "reported_by")
-            .order_by("reported_at")
-        )
-        if page_memo.may_have(household, "protection:reports")
-        else [],
+        lambda: (
+            list(
+                ViolenceReport.objects.filter(household=household)
+                .select_related("person", "reported_by")
+                .order_by("reported_at")
+            )
+            if page_memo.may_have(household, "protection:reports")
+            else []
+        ),
     )
 
 
@@ -80,19 +82,23 @@ def household_aids(household: Household) -> list[EmergencyAid]:
     return page_memo.shared(
         household,
         "emergency_aids",
-        lambda: list(
-            EmergencyAid.objects.filter(household=household)
-            .select_related("household__department")
-            .order_by("-received_on", "-id")
-        )
-        if page_memo.may_have(household, "protection:aids")
-        else [],
+        lambda: (
+            list(
+                EmergencyAid.objects.filter(household=household)
+                .select_related("household__department")
+                .order_by("-received_on", "-id")
+            )
+            if page_memo.may_have(household, "protection:aids")
+            else []
+        ),
     )
 
 
 def register_probes() -> None:
     """Most households have no violence report and no AUU file (see page_memo)."""
-    page_memo.register_probe(Household, "protection:reports", lambda h: ViolenceReport.objects.filter(household=h))
+    page_memo.register_probe(
+        Household, "protection:reports", lambda h: ViolenceReport.objects.filter(household=h)
+    )
     page_memo.register_probe(Household, "protection:aids", lambda h: EmergencyAid.objects.filter(household=h))
 
 

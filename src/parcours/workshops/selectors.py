@@ -206,7 +206,9 @@ def register_probes() -> None:
     page_memo.register_probe(
         Household, "workshops:registrations", lambda h: Registration.objects.filter(household=h)
     )
-    page_memo.register_probe(Household, "workshops:invitations", lambda h: Invitation.objects.filter(household=h))
+    page_memo.register_probe(
+        Household, "workshops:invitations", lambda h: Invitation.objects.filter(household=h)
+    )
 
 
 def person_registrable(actor, pk: int):
