@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from parcours.core.models import Department
@@ -54,6 +55,10 @@ class Household(models.Model):
             models.UniqueConstraint(
                 fields=["department", "file_number"], name="unique_file_number_per_department"
             ),
+        ]
+        indexes = [
+            # The few restricted files of a department, which the worklists set aside (policy.hidden_households).
+            models.Index(fields=["department"], condition=Q(restricted=True), name="household_restricted_idx"),
         ]
 
     def __str__(self) -> str:
