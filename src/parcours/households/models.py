@@ -58,7 +58,9 @@ class Household(models.Model):
         ]
         indexes = [
             # The few restricted files of a department, which the worklists set aside (policy.hidden_households).
-            models.Index(fields=["department"], condition=Q(restricted=True), name="household_restricted_idx"),
+            models.Index(
+                fields=["department"], condition=Q(restricted=True), name="household_restricted_idx"
+            ),
         ]
 
     def __str__(self) -> str:

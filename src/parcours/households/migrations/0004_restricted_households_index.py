@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_drop_unused_indexes'),
-        ('households', '0003_drop_unused_indexes'),
+        ("core", "0004_drop_unused_indexes"),
+        ("households", "0003_drop_unused_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(condition=models.Q(('restricted', True)), fields=['department'], name='household_restricted_idx'),
+            model_name="household",
+            index=models.Index(
+                condition=models.Q(("restricted", True)),
+                fields=["department"],
+                name="household_restricted_idx",
+            ),
         ),
     ]
