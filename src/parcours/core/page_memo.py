@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db.models import Exists, QuerySet
+from django.db import connection
 
 T = TypeVar("T")
 _ATTR = "_page_memo"
 _PROBED = ("page_memo", "probed")
-# model -> {key: function(obj) -> queryset of the rows whose existence is probed}
-PROBES: dict[type, dict[str, Callable[[object], QuerySet]]] = {}
+# model -> {key: (model of the rows, their foreign key to the instance)}
+PROBES: dict[type, dict[str, tuple[type, str]]] = {}
 
 
 def start(obj) -> None:
@@ -45,9 +45,11 @@ def shared(obj, key, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
-def register_probe(model: type, key: str, rows: Callable[[object], QuerySet]) -> None:
-    """Declare that `rows(obj)` (a queryset) are the rows of kind `key` of an instance of `model`."""
-    PROBES.setdefault(model, {})[key] = rows
+def register_probe(model: type, key: str, rows: type, field: str) -> None:
+    """Declare that the rows of kind `key` of an instance of `model` are those of `rows` whose
+    foreign key `field` points to it."""
+    PROBES.setdefault(model, {})[key] = (rows, field)
+    _SQL.pop(model, None)
 
 
 def may_have(obj, key: str) -> bool:
@@ -61,15 +63,26 @@ def may_have(obj, key: str) -> bool:
     return found.get(key, True)
 
 
+# model -> (keys, SQL): written once, from the models' table and column names. Built by the ORM,
+# the query of seven EXISTS clauses took 5 ms to compile on every page, ten times its execution.
+_SQL: dict[type, tuple[list[str], str]] = {}
+
+
 def _probe(obj) -> dict[str, bool]:
-    probes = PROBES.get(type(obj), {})
-    if not probes:
+    model = type(obj)
+    if model not in _SQL:
+        probes = PROBES.get(model, {})
+        quote = connection.ops.quote_name
+        clauses = []
+        for rows, field in probes.values():
+            column = rows._meta.get_field(field).column
+            table = quote(rows._meta.db_table)
+            clauses.append(f"EXISTS(SELECT 1 FROM {table} WHERE {quote(column)} = %s)")  # noqa: S608 (model names)
+        _SQL[model] = (list(probes), "SELECT " + ", ".join(clauses))
+    keys, sql = _SQL[model]
+    if not keys:
         return {}
-    keys = list(probes)
-    row = (
-        type(obj)
-        ._default_manager.filter(pk=obj.pk)
-        .values_list(*(Exists(probes[key](obj)) for key in keys))
-        .first()
-    )
-    return dict(zip(keys, row, strict=True)) if row is not None else {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [obj.pk] * len(keys))
+        row = cursor.fetchone()
+    return {key: bool(value) for key, value in zip(keys, row, strict=True)}

@@ -49,9 +49,7 @@ def household_messages(actor, household: Household) -> list[Message]:
 
 
 def register_probes() -> None:
-    page_memo.register_probe(
-        Household, "notifications:messages", lambda h: Message.objects.filter(household=h)
-    )
+    page_memo.register_probe(Household, "notifications:messages", Message, "household")
 
 
 def message_for(actor, pk: int, *, permission: str = "notifications.view", audited: bool = True) -> Message:

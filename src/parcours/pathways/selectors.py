@@ -368,12 +368,8 @@ def _change_detail(change: SituationChange) -> str:
 
 def register_probes() -> None:
     """Contact attempts and situation changes: most households have none (see page_memo)."""
-    page_memo.register_probe(
-        Household, "pathways:contact_attempts", lambda h: ContactAttempt.objects.filter(household=h)
-    )
-    page_memo.register_probe(
-        Household, "pathways:situation_changes", lambda h: SituationChange.objects.filter(household=h)
-    )
+    page_memo.register_probe(Household, "pathways:contact_attempts", ContactAttempt, "household")
+    page_memo.register_probe(Household, "pathways:situation_changes", SituationChange, "household")
 
 
 def timeline_entries(actor, household: Household) -> list[TimelineEntry]:

@@ -96,10 +96,8 @@ def household_aids(household: Household) -> list[EmergencyAid]:
 
 def register_probes() -> None:
     """Most households have no violence report and no AUU file (see page_memo)."""
-    page_memo.register_probe(
-        Household, "protection:reports", lambda h: ViolenceReport.objects.filter(household=h)
-    )
-    page_memo.register_probe(Household, "protection:aids", lambda h: EmergencyAid.objects.filter(household=h))
+    page_memo.register_probe(Household, "protection:reports", ViolenceReport, "household")
+    page_memo.register_probe(Household, "protection:aids", EmergencyAid, "household")
 
 
 def household_safety(household: Household) -> tuple[list[SafetyStep], list[Referral]]:

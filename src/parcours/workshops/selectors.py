@@ -203,12 +203,8 @@ def register_probes() -> None:
     """Most households have no invitation and no registration yet (see page_memo)."""
     from parcours.households.models import Household
 
-    page_memo.register_probe(
-        Household, "workshops:registrations", lambda h: Registration.objects.filter(household=h)
-    )
-    page_memo.register_probe(
-        Household, "workshops:invitations", lambda h: Invitation.objects.filter(household=h)
-    )
+    page_memo.register_probe(Household, "workshops:registrations", Registration, "household")
+    page_memo.register_probe(Household, "workshops:invitations", Invitation, "household")
 
 
 def person_registrable(actor, pk: int):
