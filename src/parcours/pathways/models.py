@@ -457,7 +457,6 @@ class PathwayStep(InHousehold, models.Model):
                 condition=Q(status="open"),
                 name="step_open_department_due_idx",
             ),
-            models.Index(fields=["household", "status"], name="step_household_status_idx"),
         ]
 
     def __str__(self) -> str:

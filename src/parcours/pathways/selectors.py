@@ -294,16 +294,27 @@ def _household_events(household: Household) -> list[SeparationEvent]:
 
 def _household_steps(household: Household) -> list[PathwayStep]:
     """Every step of the household's pathways in template order; read once per household page (the
-    panel's steps, the timeline's closed steps and the labels of its contact attempts)."""
-    return page_memo.shared(
-        household,
-        "pathways:steps",
-        lambda: list(
-            PathwayStep.objects.filter(household=household)
+    panel's steps, the timeline's closed steps and the labels of its contact attempts).
+
+    Found through the pathways the page has read already, on the steps' pathway index: an index of
+    steps by household would cost every imported step one more B-tree insert, for this page alone.
+    """
+
+    def read():
+        pathways = [event.pathway.pk for event in _household_events(household) if _has_pathway(event)]
+        if not pathways:
+            return []
+        return list(
+            PathwayStep.objects.filter(pathway_id__in=pathways)
             .select_related("assignee", "closed_by")
             .order_by("pathway_id", "position")
-        ),
-    )
+        )
+
+    return page_memo.shared(household, "pathways:steps", read)
+
+
+def _has_pathway(event: SeparationEvent) -> bool:
+    return getattr(event, "pathway", None) is not None
 
 
 def current_pathway(actor, household: Household) -> Pathway | None:
