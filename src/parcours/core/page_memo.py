@@ -45,6 +45,11 @@ def shared(obj, key, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def rows(obj, key: str, queryset) -> list:
+    """The rows of `queryset` (of kind `key`), or none without a query when the probe found none."""
+    return list(queryset) if may_have(obj, key) else []
+
+
 def register_probe(model: type, key: str, rows: type, field: str) -> None:
     """Declare that the rows of kind `key` of an instance of `model` are those of `rows` whose
     foreign key `field` points to it."""

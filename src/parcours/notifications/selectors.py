@@ -40,12 +40,11 @@ def messages_for_household(actor, household: Household) -> QuerySet[Message]:
 def household_messages(actor, household: Household) -> list[Message]:
     """`messages_for_household` as a list, read once per household page (timeline and panel)."""
 
-    def read():
-        if not page_memo.may_have(household, "notifications:messages"):
-            return []
-        return list(messages_for_household(actor, household))
-
-    return page_memo.shared(household, ("messages", actor.pk), read)
+    return page_memo.shared(
+        household,
+        ("messages", actor.pk),
+        lambda: page_memo.rows(household, "notifications:messages", messages_for_household(actor, household)),
+    )
 
 
 def register_probes() -> None:

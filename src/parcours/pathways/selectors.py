@@ -426,10 +426,10 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
                 TimelineEntry(step.closed_at, "step", f"{step.label} : {step.get_outcome_display().lower()}{by}",
                               step.note, step.outcome)
             )  # fmt: skip
-    attempts = (
-        ContactAttempt.objects.filter(household=household).select_related("recorded_by")
-        if page_memo.may_have(household, "pathways:contact_attempts")
-        else ()
+    attempts = page_memo.rows(
+        household,
+        "pathways:contact_attempts",
+        ContactAttempt.objects.filter(household=household).select_related("recorded_by"),
     )
     for attempt in attempts:
         by = f" par {attempt.recorded_by.get_full_name()}" if attempt.recorded_by else ""
@@ -439,10 +439,10 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
                           attempt.note, attempt.result,
                           extra={"step": labels.get(attempt.step_id) or attempt.step.label})
         )  # fmt: skip
-    changes = (
-        SituationChange.objects.filter(household=household).select_related("changed_by")
-        if page_memo.may_have(household, "pathways:situation_changes")
-        else ()
+    changes = page_memo.rows(
+        household,
+        "pathways:situation_changes",
+        SituationChange.objects.filter(household=household).select_related("changed_by"),
     )
     for change in changes:
         entries.append(

@@ -65,14 +65,12 @@ def household_reports(household: Household) -> list[ViolenceReport]:
     return page_memo.shared(
         household,
         "violence_reports",
-        lambda: (
-            list(
-                ViolenceReport.objects.filter(household=household)
-                .select_related("person", "reported_by")
-                .order_by("reported_at")
-            )
-            if page_memo.may_have(household, "protection:reports")
-            else []
+        lambda: page_memo.rows(
+            household,
+            "protection:reports",
+            ViolenceReport.objects.filter(household=household)
+            .select_related("person", "reported_by")
+            .order_by("reported_at"),
         ),
     )
 
@@ -82,14 +80,12 @@ def household_aids(household: Household) -> list[EmergencyAid]:
     return page_memo.shared(
         household,
         "emergency_aids",
-        lambda: (
-            list(
-                EmergencyAid.objects.filter(household=household)
-                .select_related("household__department")
-                .order_by("-received_on", "-id")
-            )
-            if page_memo.may_have(household, "protection:aids")
-            else []
+        lambda: page_memo.rows(
+            household,
+            "protection:aids",
+            EmergencyAid.objects.filter(household=household)
+            .select_related("household__department")
+            .order_by("-received_on", "-id"),
         ),
     )
 

@@ -178,23 +178,19 @@ def household_activity(actor, household) -> dict:
 
 
 def _household_activity(household) -> dict:
-    registrations = (
-        list(
-            Registration.objects.filter(household=household)
-            .select_related("workshop__department", "workshop__venue", "person")
-            .order_by("-created_at")
-        )
-        if page_memo.may_have(household, "workshops:registrations")
-        else []
+    registrations = page_memo.rows(
+        household,
+        "workshops:registrations",
+        Registration.objects.filter(household=household)
+        .select_related("workshop__department", "workshop__venue", "person")
+        .order_by("-created_at"),
     )
-    invitations = (
-        list(
-            Invitation.objects.filter(household=household)
-            .select_related("person", "registration")
-            .order_by("-sent_at")
-        )
-        if page_memo.may_have(household, "workshops:invitations")
-        else []
+    invitations = page_memo.rows(
+        household,
+        "workshops:invitations",
+        Invitation.objects.filter(household=household)
+        .select_related("person", "registration")
+        .order_by("-sent_at"),
     )
     return {"registrations": registrations, "invitations": invitations}
 
