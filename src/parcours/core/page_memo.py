@@ -50,10 +50,10 @@ def rows(obj, key: str, queryset) -> list:
     return list(queryset) if may_have(obj, key) else []
 
 
-def register_probe(model: type, key: str, rows: type, field: str) -> None:
-    """Declare that the rows of kind `key` of an instance of `model` are those of `rows` whose
+def register_probe(model: type, key: str, related: type, field: str) -> None:
+    """Declare that the rows of kind `key` of an instance of `model` are those of `related` whose
     foreign key `field` points to it."""
-    PROBES.setdefault(model, {})[key] = (rows, field)
+    PROBES.setdefault(model, {})[key] = (related, field)
     _SQL.pop(model, None)
 
 
@@ -79,9 +79,9 @@ def _probe(obj) -> dict[str, bool]:
         probes = PROBES.get(model, {})
         quote = connection.ops.quote_name
         clauses = []
-        for rows, field in probes.values():
-            column = rows._meta.get_field(field).column
-            table = quote(rows._meta.db_table)
+        for related, field in probes.values():
+            column = related._meta.get_field(field).column
+            table = quote(related._meta.db_table)
             clauses.append(f"EXISTS(SELECT 1 FROM {table} WHERE {quote(column)} = %s)")  # noqa: S608 (model names)
         _SQL[model] = (list(probes), "SELECT " + ", ".join(clauses))
     keys, sql = _SQL[model]

@@ -382,15 +382,17 @@ def require(user, permission: str, obj=None, *, restricted: str = "assigned") ->
         raise Http404
 
 
-def hidden_households(user, permission: str, department_id: int | None) -> QuerySet:
-    """The households of the user's department that `scope` leaves out under `permission`.
+def hidden_households(user, permission: str) -> QuerySet:
+    """The households of the user's own department that `scope` leaves out under `permission`.
 
-    For lists of a department's records that carry their household's department (worklists): they
-    set aside this small set — restricted files only — rather than checking every row's household
-    through `scope`. Computed by `scope` itself, on the department's restricted households, since
-    the others are all in its scope (it keeps them when the department matches).
+    For lists of the user's department's records that carry their household's department
+    (worklists): they set aside this small set — restricted files only — rather than checking every
+    row's household through `scope`. Computed by `scope` itself, on the department's restricted
+    households, since the others are all in its scope (it keeps them when the department matches).
     """
     Household = apps.get_model("households", "Household")
+    organisation = getattr(user, "organisation", None)
+    department_id = organisation.department_id if organisation is not None else None
     restricted = Household.objects.filter(department_id=department_id, restricted=True)
     opened = scope(user, restricted, permission, household_path="").values("pk")
     return restricted.exclude(pk__in=opened).values("pk")

@@ -66,7 +66,7 @@ def steps_visible_to(actor, permission: str = "pathways.view") -> QuerySet[Pathw
     if not policy.can(actor, permission):
         return PathwayStep.objects.none()
     department_id = actor.organisation.department_id if getattr(actor, "organisation", None) else None
-    hidden = policy.hidden_households(actor, permission, department_id)
+    hidden = policy.hidden_households(actor, permission)
     return PathwayStep.objects.filter(department_id=department_id).exclude(household_id__in=hidden)
 
 
