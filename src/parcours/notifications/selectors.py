@@ -39,7 +39,6 @@ def messages_for_household(actor, household: Household) -> QuerySet[Message]:
 
 def household_messages(actor, household: Household) -> list[Message]:
     """`messages_for_household` as a list, read once per household page (timeline and panel)."""
-
     return page_memo.shared(
         household,
         ("messages", actor.pk),

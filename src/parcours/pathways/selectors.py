@@ -244,7 +244,7 @@ def violence_reported(household: Household) -> bool:
         return any(
             event.pathway.status == Pathway.Status.OPEN and event.pathway.violence_reported
             for event in _household_events(household)
-            if getattr(event, "pathway", None) is not None
+            if _has_pathway(event)
         )
     return Pathway.objects.filter(
         household=household, status=Pathway.Status.OPEN, violence_reported=True
