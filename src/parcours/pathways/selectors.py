@@ -324,9 +324,7 @@ def current_pathway(actor, household: Household) -> Pathway | None:
     hand, rather than by a subquery on every household page."""
     if not policy.can(actor, "pathways.view", household):
         return None
-    pathways = [
-        event.pathway for event in _household_events(household) if getattr(event, "pathway", None) is not None
-    ]
+    pathways = [event.pathway for event in _household_events(household) if _has_pathway(event)]
     if not pathways:
         return None
     pathway = min(
