@@ -201,3 +201,73 @@ def test_a_separation_recorded_from_the_form_repeats_the_same_household_and_depa
     )
     assert created and event.household == household and event.pathway.steps.exists()
     assert_copies_agree()
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_link_the_database_does_not_constrain_is_checked_and_a_broken_one_writes_nothing(
+    settings, background
+):
+    """A planner that forgot to write the households: its people would point nowhere. No database
+    constraint stops them (IMPORT_LINKS); the batch's link check does, and nothing is written."""
+    from parcours.core.bulk import Writer
+
+    events = _batch()
+    before = (Household.objects.count(), Person.objects.count(), SeparationEvent.objects.count())
+    send = Writer.send
+
+    def forgetful(self, table):
+        if table.model is Household:
+            table.take()
+            return
+        send(self, table)
+
+    settings.PATHWAYS_IMPORT_BACKGROUND_MIN = 1 if background else 10_000
+    Writer.send = forgetful
+    try:
+        with pytest.raises(
+            IntegrityError, match="households_person n° .* ne mène à aucune ligne de households_household"
+        ):
+            record_separations(actor=None, source=SeparationEvent.Source.FILE, events=events, chunk_size=7)
+    finally:
+        Writer.send = send
+    assert (Household.objects.count(), Person.objects.count(), SeparationEvent.objects.count()) == before
+
+
+def test_the_link_check_reads_only_the_rows_written_since_its_last_check():
+    household = factories.HouseholdFactory(department_code="92", file_number="6200000")
+    earlier = Person.objects.create(
+        household=household, role=Person.Role.PARENT, first_name="A", last_name="B"
+    )
+    with transaction.atomic():
+        links = bulk.LinkCheck([(Person, "household")])
+        assert links.floors == {"households_person": earlier.pk}
+        fresh = Person.objects.create(
+            household=household, role=Person.Role.PARENT, first_name="C", last_name="D"
+        )
+        links.write_now()
+        assert links.floors == {"households_person": fresh.pk}
+        # A person of this batch whose household is gone: caught, whatever came before.
+        Person.objects.filter(pk=fresh.pk).update(household_id=household.pk + 999)
+        Person.objects.create(household=household, role=Person.Role.PARENT, first_name="E", last_name="F")
+        links.floors["households_person"] = earlier.pk
+        with pytest.raises(IntegrityError, match=f"households_person n° {fresh.pk} "):
+            links.write_now()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_links_have_no_database_constraint_and_others_keep_theirs():
+    from django.db import connection
+
+    from parcours.pathways.services.opening import IMPORT_LINKS
+
+    with connection.cursor() as cursor:
+        for model, name in IMPORT_LINKS:
+            table = model._meta.db_table
+            column = model._meta.get_field(name).column
+            constraints = connection.introspection.get_constraints(cursor, table)
+            assert not [c for c in constraints.values() if c["foreign_key"] and c["columns"] == [column]], (
+                f"{table}.{column}"
+            )
+        constraints = connection.introspection.get_constraints(cursor, Household._meta.db_table)
+        assert [c for c in constraints.values() if c["foreign_key"] and c["columns"] == ["department_id"]]

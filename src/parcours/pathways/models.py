@@ -241,12 +241,16 @@ class SeparationEvent(models.Model):
     # own: every index costs time on each of the hundred thousand rows of an import.
     # The household's department, repeated for the unique external_id per department. No constraint
     # of its own: the household's guards it, since a department named here is named by that
-    # household (a foreign-key check costs as much as a B-tree insert on each imported row).
+    # household (a foreign-key check costs as much as a B-tree insert on each imported row, and is
+    # a SQL query of its own on PostgreSQL).
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     external_id = models.CharField("identifiant de la déclaration", max_length=64)
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="separation_events")
+    # No database constraint (as for a person's household): the import checks its links at once.
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="separation_events", db_constraint=False
+    )
     source = models.CharField("origine", max_length=8, choices=Source.choices)
     source_label = models.CharField("précision sur l'origine", max_length=120, blank=True)
     received_at = models.DateTimeField("reçue le", default=timezone.now)
@@ -297,8 +301,9 @@ class Pathway(InHousehold, models.Model):
         OPEN = "open", "En cours"
         CLOSED = "closed", "Clôturé"
 
-    # Its event's household, repeated for the household page. No constraint of its own, as for the
-    # event's department: the event's constraint guards the same household.
+    # Its event's household, repeated for the household page. No database constraint on a pathway's
+    # links to the rows an import writes with it (household, event, declarant): the import checks
+    # them for the whole batch before it commits (IMPORT_LINKS in services/opening.py).
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="pathways", db_index=False, db_constraint=False
     )
@@ -306,7 +311,9 @@ class Pathway(InHousehold, models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    event = models.OneToOneField(SeparationEvent, on_delete=models.CASCADE, related_name="pathway")
+    event = models.OneToOneField(
+        SeparationEvent, on_delete=models.CASCADE, related_name="pathway", db_constraint=False
+    )
     # The parent who declared the separation: the one the Caf reaches out to.
     declarant = models.ForeignKey(
         "households.Person",
@@ -315,6 +322,7 @@ class Pathway(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="pathways")
     site = models.ForeignKey(
