@@ -196,7 +196,9 @@ class Address(models.Model):
 
     POLICY_HOUSEHOLD_PATH = "person__household"
 
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address", db_constraint=False)
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="address", db_constraint=False
+    )
     line = models.CharField("adresse", max_length=200)
     complement = models.CharField("complément", max_length=200, blank=True)
     postal_code = models.CharField("code postal", max_length=5)
