@@ -271,3 +271,23 @@ def test_the_import_links_have_no_database_constraint_and_others_keep_theirs():
             )
         constraints = connection.introspection.get_constraints(cursor, Household._meta.db_table)
         assert [c for c in constraints.values() if c["foreign_key"] and c["columns"] == ["department_id"]]
+
+
+def test_null_columns_are_left_to_the_database_and_a_repeated_json_is_serialised_once():
+    table = bulk.Table(
+        AuditEntry,
+        ["id", "object_id", "object_ref", "department", "scope", "prev_hash", "hash"],
+        fixed={"actor": None, "action": "test.bulk", "object_type": "t", "data": {"é": [1, 2]}},
+    )
+    assert "actor_id" not in table.columns and "action" in table.columns
+    first = (AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1000
+    for n in range(3):
+        table.add(first + n, str(n), f"réf {n}", "92", "", "p", "h")
+    assert all(len(row) == len(table.columns) for row in table.rows)
+    with transaction.atomic():
+        bulk.Writer().send(table)
+        written = list(
+            AuditEntry.objects.filter(action="test.bulk").order_by("id").values_list("actor_id", "data")
+        )
+        transaction.set_rollback(True)
+    assert written == [(None, {"é": [1, 2]})] * 3

@@ -248,3 +248,33 @@ def test_the_workshops_module_finds_its_invitations_and_the_violence_flag(social
     assert not integrations.violence_reported(with_children.household)
     integrations.complete_invitation_step(actor=social_worker, step_id=steps[0].pk, note="Invitation envoyée")
     assert PathwayStep.objects.get(pk=steps[0].pk).outcome == "done"
+
+
+def test_the_assigners_heap_chooses_as_a_scan_of_every_colleague_would():
+    """Thousands of picks, from pools that share colleagues (two roles), mixed with picks by site
+    and on restricted files: each choice is the first of the least loaded, by id."""
+    import random
+
+    from parcours.pathways.services.planning import Assigner, Candidate
+
+    rng = random.Random(7)
+    assigner = Assigner([])  # no department: pools filled by hand
+    people = {uid: Candidate(uid, rng.choice([None, 1, 2])) for uid in range(1, 30)}
+    for department_id in (1, 2):
+        for role in ("social_worker", "benefits_officer"):
+            members = sorted(rng.sample(sorted(people), 9))
+            assigner.candidates[(department_id, role)] = [people[uid] for uid in members]
+    assigner.load = {uid: rng.randrange(4) for uid in people}
+    expected_load = dict(assigner.load)
+    for _ in range(3000):
+        department_id, role = rng.choice([1, 2]), rng.choice(["social_worker", "benefits_officer"])
+        pool = assigner.candidates[(department_id, role)]
+        site_id = rng.choice([None, None, None, 1])
+        allowed = {c.user_id for c in pool[::3]} if rng.random() < 0.1 else None
+        scanned = [c for c in pool if allowed is None or c.user_id in allowed]
+        if site_id is not None:
+            scanned = [c for c in scanned if c.site_id == site_id] or scanned
+        best = min(scanned, key=lambda c: (expected_load[c.user_id], c.user_id))
+        expected_load[best.user_id] += 1
+        assert assigner.pick(department_id, role, site_id=site_id, allowed=allowed) == best
+    assert assigner.load == expected_load

@@ -252,6 +252,7 @@ class _Opener:
         )
         self.applicable: dict = {}  # (department, situation) -> indexes of the template steps that apply
         self.dues: dict = {}  # (template and calendar, declared_on, violence instant) -> (due_at, protected) per step
+        self.plans: dict = {}  # (template and calendar, situation, declared_on, violence instant) -> _plan()
         self.folded: dict[str, str] = {}
 
     # -- the batch ---------------------------------------------------------------------------
@@ -584,11 +585,11 @@ class _Opener:
                 staff[household_id].add(user_id)
 
     def _plan(self, event, household, violence_at):
-        """(columns from the template step, (due_at, protected)) of each applicable step.
+        """(template step, position, kind, label, role, due_at, protected) of each applicable step.
 
-        Which steps apply depends on the situation only, and a step's deadline on the
-        template, the calendar (shared by most departments), the declaration day and the
-        violence instant only: each is worked out once and shared.
+        Which steps apply depends on the template and the situation only, and a step's deadline
+        on the template, the calendar (shared by most departments), the declaration day and the
+        violence instant only: each combination is worked out once and shared.
         """
         code = event.department
         situation = (
@@ -597,6 +598,11 @@ class _Opener:
             event.shared_home,
             not household.is_allocataire,
         )
+        calendar = self.calendars[code]
+        key = (calendar, situation, event.declared_on, violence_at)
+        plan = self.plans.get(key)
+        if plan is not None:
+            return plan
         template_steps, step_rows = self.template_steps[code], self.step_rows[code]
         applicable = self.applicable.get((code, situation))
         if applicable is None:
@@ -604,11 +610,8 @@ class _Opener:
             applicable = self.applicable[(code, situation)] = [
                 i for i, step in enumerate(template_steps) if rules.applies(step.conditions, flags)
             ]
-        key = (self.calendars[code], event.declared_on, violence_at)
-        dues = self.dues.get(key)
-        if dues is None:
-            dues = self.dues[key] = [None] * len(template_steps)
-        plan = []
+        dues = self.dues.setdefault((calendar, event.declared_on, violence_at), [None] * len(template_steps))
+        plan = self.plans[key] = []
         for i in applicable:
             due = dues[i]
             if due is None:
@@ -616,7 +619,7 @@ class _Opener:
                     self.calculator, household.department, template_steps[i], base_on=event.declared_on,
                     violence_reported=event.violence_reported, violence_reported_at=violence_at,
                 )  # fmt: skip
-            plan.append((step_rows[i], due))
+            plan.append((*step_rows[i], *due))
         return plan
 
     def _fold(self, name: str) -> str:
@@ -628,7 +631,7 @@ class _Opener:
     def _steps(self, table, event, household, pathway_id, opened_at, violence_at, allowed) -> None:
         department_id, household_id, declared_on = household.department.pk, household.pk, event.declared_on
         pick, site_id, add = self.assigner.pick, self.site_id, table.add
-        for (step_id, position, kind, label, role), (due_at, protected) in self._plan(
+        for step_id, position, kind, label, role, due_at, protected in self._plan(
             event, household, violence_at
         ):
             chosen = pick(department_id, role, site_id=site_id, allowed=allowed)

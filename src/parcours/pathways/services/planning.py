@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -96,6 +97,7 @@ class Assigner:
             self.candidates[(department_id, role)].append(Candidate(user_id, site_id))
             user_ids.add(user_id)
         self.load: dict[int, int] = dict.fromkeys(user_ids, 0)
+        self.heaps: dict[tuple[int, str], list[tuple[int, int]]] = {}
         if user_ids:
             counts = (
                 PathwayStep.objects.filter(status=PathwayStep.Status.OPEN, assignee_id__in=user_ids)
@@ -119,6 +121,8 @@ class Assigner:
                 if candidate.user_id == self.prefer:
                     self.load[candidate.user_id] += 1
                     return candidate
+        if site_id is None and allowed is None:
+            return self._least_loaded(department_id, role, pool)
         if site_id is not None:
             pool = [c for c in pool if c.site_id == site_id] or pool
         load = self.load
@@ -129,4 +133,24 @@ class Assigner:
             if current < best:
                 chosen, best = candidate, current
         load[chosen.user_id] = best + 1
+        return chosen
+
+    def _least_loaded(self, department_id: int, role: str, pool: list[Candidate]) -> Candidate:
+        """The same choice as the scan above, from a heap of (load, rank by id) per pool: a file
+        gives out hundreds of thousands of steps. Loads only grow, so an entry whose load is out
+        of date (the colleague got a step from another pool) is put back with its load."""
+        heap = self.heaps.get((department_id, role))
+        if heap is None:
+            heap = self.heaps[(department_id, role)] = [(self.load[c.user_id], i) for i, c in enumerate(pool)]
+            heapq.heapify(heap)
+        load = self.load
+        while True:
+            pushed, rank = heap[0]
+            current = load[pool[rank].user_id]
+            if current == pushed:
+                break
+            heapq.heapreplace(heap, (current, rank))
+        chosen = pool[rank]
+        load[chosen.user_id] = current + 1
+        heapq.heapreplace(heap, (current + 1, rank))
         return chosen
