@@ -225,7 +225,8 @@ def test_a_link_the_database_does_not_constrain_is_checked_and_a_broken_one_writ
     Writer.send = forgetful
     try:
         with pytest.raises(
-            IntegrityError, match="households_person n° .* ne mène à aucune ligne de households_household"
+            IntegrityError,
+            match="households_person.household_id désigne households_household n° .*, qui n'existe pas",
         ):
             record_separations(actor=None, source=SeparationEvent.Source.FILE, events=events, chunk_size=7)
     finally:
@@ -233,26 +234,47 @@ def test_a_link_the_database_does_not_constrain_is_checked_and_a_broken_one_writ
     assert (Household.objects.count(), Person.objects.count(), SeparationEvent.objects.count()) == before
 
 
-def test_the_link_check_reads_only_the_rows_written_since_its_last_check():
-    household = factories.HouseholdFactory(department_code="92", file_number="6200000")
-    earlier = Person.objects.create(
-        household=household, role=Person.Role.PARENT, first_name="A", last_name="B"
-    )
-    with transaction.atomic():
-        links = bulk.LinkCheck([(Person, "household")])
-        assert links.floors == {"households_person": earlier.pk}
-        fresh = Person.objects.create(
-            household=household, role=Person.Role.PARENT, first_name="C", last_name="D"
-        )
-        links.write_now()
-        assert links.floors == {"households_person": fresh.pk}
-        # A person of this batch whose household is gone: caught, whatever came before.
-        Person.objects.filter(pk=fresh.pk).update(household_id=household.pk + 999)
-        Person.objects.create(household=household, role=Person.Role.PARENT, first_name="E", last_name="F")
-        links.floors["households_person"] = earlier.pk
-        with pytest.raises(IntegrityError, match=f"households_person n° {fresh.pk} "):
-            links.write_now()
-        transaction.set_rollback(True)
+@pytest.mark.parametrize("background", [False, True])
+def test_links_to_rows_the_batch_sent_need_no_lookup_and_others_are_looked_up(background):
+    on_file = factories.HouseholdFactory(department_code="92", file_number="6200000")
+    department = on_file.department_id
+    new_ids = list(bulk.reserve_ids(Household, 2))
+    gone = new_ids[-1] + 1000  # an id no household has
+    households = bulk.Table(Household, ["id", "department", "file_number", "is_allocataire"])
+    people = bulk.Table(Person, ["id", "household", "first_name", "last_name"], fixed={"role": "parent"})
+    person_ids = bulk.reserve_ids(Person, 4)
+
+    def write(*links_to):
+        links, looked_up = bulk.LinkCheck([(Person, "household")]), []
+        pending = links.pending
+
+        def spied():
+            found = pending()
+            looked_up.extend(found.lookups)
+            return found
+
+        links.pending = spied
+        with transaction.atomic():
+            with bulk.Writer(background=background, links=links) as writer:
+                for n, pk in enumerate(new_ids):
+                    households.add(pk, department, f"{6300000 + n}", True)
+                writer.send(households)
+                for pk, household_id in zip(person_ids, links_to, strict=False):
+                    people.add(pk, household_id, "Awa", "Diallo")
+                writer.send(people)
+                writer.check()
+            transaction.set_rollback(True)
+        return looked_up
+
+    # Both new households were sent: only the one on file is looked up.
+    assert write(new_ids[0], new_ids[1], on_file.pk) == [
+        (("households_person", "household_id", "households_household"), [on_file.pk])
+    ]
+    with pytest.raises(
+        IntegrityError, match=f"households_person.household_id désigne households_household n° {gone},"
+    ):
+        write(new_ids[0], gone, on_file.pk)
+    assert not Person.objects.filter(pk__in=list(person_ids)).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -252,35 +252,63 @@ def _statement_sizes(count: int, per: int) -> list[int]:
 
 
 class LinkCheck:
-    """Foreign keys without a database constraint, checked for the rows written since the last check.
+    """Foreign keys without a database constraint, checked for the rows a batch writes.
 
-    A constraint costs a lookup per row, and on PostgreSQL a query of its own (at commit, or as
-    each COPY ends): most of a large import's database time. Here each link is one anti-join on
-    the primary keys for a whole chunk, run by the `Writer` after the chunk's rows (in its thread,
-    alongside the Python that builds the next chunk). A row whose link leads nowhere raises an
-    IntegrityError, and the caller's transaction writes nothing.
+    A constraint costs a lookup per row, and on PostgreSQL a query of its own: most of a large
+    import's database time. Here the `Writer` shows each table it sends (`observe`): a link that
+    leads to a row the batch itself sent is sound, since that row is written before any check
+    runs, or the write fails and the batch with it. The other links, to rows already in the
+    base, are looked up (`pending`: one query per 500 ids, run by the Writer after the rows).
+    A link that leads nowhere raises an IntegrityError, and the transaction writes nothing.
     """
+
+    LOOKUP = 500
 
     def __init__(self, links: Sequence[tuple[type[models.Model], str]], connection=default_connection):
         self.connection = connection
-        mark = "?" if connection.vendor == "sqlite" else "%s"
-        self.links, self.floors, self.newest = [], {}, {}
+        self.by_model: dict[type[models.Model], list[tuple[str, str, str]]] = {}
+        self.sent: dict[str, set] = {}  # target table -> ids this batch sent
+        self.referenced: dict[tuple[str, str, str], set] = {}  # (table, column, target) -> ids named
         for model, name in links:
             field = model._meta.get_field(name)
-            table, column, target = model._meta.db_table, field.column, field.related_model._meta.db_table
-            self.floors[table] = 0
-            self.newest[table] = f'SELECT MAX("id") FROM "{table}" WHERE "id" > {mark}'  # noqa: S608
-            # Both bounds: the planner, without statistics on rows of this transaction, then reads
-            # them by the primary key instead of scanning the table.
-            broken = (
-                f'SELECT c."id" FROM "{table}" c WHERE c."id" > {mark} AND c."id" <= {mark} '  # noqa: S608
-                f'AND c."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{target}" t WHERE t."id" = c."{column}") LIMIT 1'
-            )
-            self.links.append((table, column, target, broken))
-        with connection.cursor() as cursor:  # before the first row is written
-            for table in self.floors:
-                cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608 (model table)
-                self.floors[table] = cursor.fetchone()[0]
+            link = (model._meta.db_table, field.column, field.related_model._meta.db_table)
+            self.by_model.setdefault(model, []).append(link)
+            self.sent.setdefault(link[2], set())
+            self.referenced[link] = set()
+            self.by_model.setdefault(field.related_model, [])
+
+    def observe(self, table: Table) -> None:
+        links = self.by_model.get(table.model)
+        if links is None or not table.rows:
+            return
+        rows, columns = table.rows, table.columns
+        name = table.model._meta.db_table
+        if name in self.sent and "id" in columns:
+            at = columns.index("id")
+            self.sent[name].update(row[at] for row in rows)
+        for link in links:
+            at = columns.index(link[1])
+            self.referenced[link].update(row[at] for row in rows)
+
+    def pending(self) -> _Lookups:
+        """The ids named since the last call that this batch did not send, to look up."""
+        lookups = []
+        for link, ids in self.referenced.items():
+            ids.discard(None)
+            missing = ids - self.sent[link[2]]
+            if missing:
+                lookups.append((link, sorted(missing)))
+            ids.clear()
+        return _Lookups(self.connection, lookups, self.LOOKUP)
+
+
+class _Lookups:
+    """Ids that rows of a batch name, looked up in the tables they name (see LinkCheck)."""
+
+    __slots__ = ("connection", "lookups", "size")
+
+    def __init__(self, connection, lookups: list, size: int):
+        self.connection, self.lookups, self.size = connection, lookups, size
 
     def write_now(self) -> None:
         self.connection.ensure_connection()
@@ -290,23 +318,20 @@ class LinkCheck:
     def write(self, raw) -> None:
         from django.db import IntegrityError
 
+        mark = "?" if self.connection.vendor == "sqlite" else "%s"
         cursor = raw.cursor()
         try:
-            ranges = {}
-            for table, floor in self.floors.items():
-                cursor.execute(self.newest[table], (floor,))
-                ranges[table] = (floor, cursor.fetchone()[0])
-            for table, column, target, sql in self.links:
-                floor, newest = ranges[table]
-                if newest is None:
-                    continue
-                cursor.execute(sql, (floor, newest))
-                broken = cursor.fetchone()
-                if broken is not None:
-                    raise IntegrityError(
-                        f"Lien rompu, rien n'est écrit : {table} n° {broken[0]} ({column}) ne mène à aucune ligne de {target}."
-                    )
-            self.floors.update({table: newest for table, (_, newest) in ranges.items() if newest is not None})
+            for (table, column, target), ids in self.lookups:
+                for start in range(0, len(ids), self.size):
+                    part = ids[start : start + self.size]
+                    marks = ", ".join([mark] * len(part))
+                    cursor.execute(f'SELECT "id" FROM "{target}" WHERE "id" IN ({marks})', part)  # noqa: S608
+                    absent = set(part) - {row[0] for row in cursor.fetchall()}
+                    if absent:
+                        raise IntegrityError(
+                            f"Lien rompu, rien n'est écrit : {table}.{column} désigne {target} n° {min(absent)}, "
+                            "qui n'existe pas."
+                        )
         finally:
             cursor.close()
 
@@ -325,8 +350,16 @@ class Writer:
     commit (they are deferred otherwise), so that this work too runs alongside the Python.
     """
 
-    def __init__(self, connection=default_connection, *, background: bool = False, depth: int = 8):
+    def __init__(
+        self,
+        connection=default_connection,
+        *,
+        background: bool = False,
+        depth: int = 8,
+        links: LinkCheck | None = None,
+    ):
         self.connection = connection
+        self.links = links
         self.background = background
         self.depth = depth
         self.error: BaseException | None = None
@@ -364,6 +397,8 @@ class Writer:
 
     def send(self, table: Table) -> None:
         self._raise_failure()
+        if self.links is not None:
+            self.links.observe(table)
         batch = table.take()
         if batch is None:
             return
@@ -372,13 +407,16 @@ class Writer:
         else:
             self._queue.put(batch)
 
-    def check(self, links: LinkCheck) -> None:
-        """Check the links of what was sent so far, after it is written."""
+    def check(self) -> None:
+        """Look up, once written, the rows that what was sent so far links to (see LinkCheck)."""
         self._raise_failure()
+        lookups = self.links.pending()
+        if not lookups.lookups:
+            return
         if self._thread is None:
-            links.write_now()
+            lookups.write_now()
         else:
-            self._queue.put(links)
+            self._queue.put(lookups)
 
     def close(self) -> None:
         """Wait for every write; raise the first failure."""

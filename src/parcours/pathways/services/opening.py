@@ -57,7 +57,7 @@ STEP_FIELDS = ["pathway", "household", "department", "template_step", "position"
 SITUATION_FLAGS = ("has_children", "violence_reported", "shared_home", "not_allocataire")
 # The links between the rows a batch writes, checked chunk by chunk by a `bulk.LinkCheck` instead
 # of database constraints: on PostgreSQL a constraint runs a query per row, and these six made a
-# quarter of a large import's time. Django still cascades deletions. (A step's links are copies of
+# quarter of a large import's time. The check looks up only links to rows the batch did not write. Django still cascades deletions. (A step's links are copies of
 # its pathway's, written with it: they were never constrained, see PathwayStep.)
 IMPORT_LINKS = [(Person, "household"), (ContactChannel, "person"), (Address, "person"),
                 (SeparationEvent, "household"), (Pathway, "event"), (Pathway, "declarant")]  # fmt: skip
@@ -274,11 +274,10 @@ class _Opener:
                 self.actor, "pathways.pathway.opened", Pathway._meta.label_lower, data={"source": self.source}
             )
             background = len(to_open) >= settings.PATHWAYS_IMPORT_BACKGROUND_MIN
-            links = bulk.LinkCheck(IMPORT_LINKS)
-            with bulk.Writer(background=background) as writer:
+            with bulk.Writer(background=background, links=bulk.LinkCheck(IMPORT_LINKS)) as writer:
                 for start, end in _chunks(len(to_open), chunk_size, tapered=background):
                     report.add(self._write_chunk(to_open, start, end, plan, chain, writer, now), keep_results)
-                    writer.check(links)
+                    writer.check()
                     if release_events:
                         to_open[start:end] = [None] * (end - start)
                     if progress is not None:
