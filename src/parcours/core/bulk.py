@@ -287,8 +287,9 @@ class LinkCheck:
             at = columns.index("id")
             self.sent[name].update(row[at] for row in rows)
         for link in links:
-            at = columns.index(link[1])
-            self.referenced[link].update(row[at] for row in rows)
+            if link[1] in columns:  # a column left out is NULL on every row
+                at = columns.index(link[1])
+                self.referenced[link].update(row[at] for row in rows)
 
     def pending(self) -> _Lookups:
         """The ids named since the last call that this batch did not send, to look up."""

@@ -37,9 +37,16 @@ class InHousehold:
 class Household(models.Model):
     POLICY_HOUSEHOLD_PATH = ""
 
-    # No index of its own: the unique (department, file_number) starts with it.
+    # No index of its own: the unique (department, file_number) starts with it. No database
+    # constraint, as for every link of the rows an import writes (IMPORT_LINKS in
+    # pathways/services/opening.py checks them for each batch).
     department = models.ForeignKey(
-        Department, verbose_name="département", on_delete=models.PROTECT, related_name="+", db_index=False
+        Department,
+        verbose_name="département",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     file_number = models.CharField("numéro d'allocataire", max_length=20)
     is_allocataire = models.BooleanField("allocataire", default=True)

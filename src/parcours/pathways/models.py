@@ -267,9 +267,16 @@ class SeparationEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     import_job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -324,7 +331,9 @@ class Pathway(InHousehold, models.Model):
         db_index=False,
         db_constraint=False,
     )
-    template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="pathways")
+    template = models.ForeignKey(
+        PathwayTemplate, on_delete=models.PROTECT, related_name="pathways", db_constraint=False
+    )
     site = models.ForeignKey(
         Site,
         null=True,
@@ -449,6 +458,7 @@ class PathwayStep(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     withdrawn_reason = models.CharField("motif du retrait", max_length=300, blank=True)
 
