@@ -349,6 +349,7 @@ class Writer:
 
     On PostgreSQL foreign keys are checked as each table is written rather than all at
     commit (they are deferred otherwise), so that this work too runs alongside the Python.
+    Links without a constraint are checked by the `links` given (`check()` after each chunk).
     """
 
     def __init__(
@@ -411,6 +412,8 @@ class Writer:
     def check(self) -> None:
         """Look up, once written, the rows that what was sent so far links to (see LinkCheck)."""
         self._raise_failure()
+        if self.links is None:
+            return
         lookups = self.links.pending()
         if not lookups.lookups:
             return
