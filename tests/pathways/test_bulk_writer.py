@@ -313,3 +313,19 @@ def test_null_columns_are_left_to_the_database_and_a_repeated_json_is_serialised
         )
         transaction.set_rollback(True)
     assert written == [(None, {"é": [1, 2]})] * 3
+
+
+def test_the_ids_a_batch_sent_are_kept_as_bits_and_answer_as_a_set_would():
+    import random
+
+    rng = random.Random(3)
+    kept = bulk.IdSet()
+    assert 5 not in kept
+    expected = set()
+    for start in (1_000_000, 1_000_050, 999_990, 5, 10 * bulk.IdSet.SPAN):
+        ids = [start + rng.randrange(20_000) for _ in range(2_000)]
+        kept.update(ids)
+        expected.update(ids)
+    probes = expected | {rng.randrange(11 * bulk.IdSet.SPAN) for _ in range(20_000)} | {0, -1, 999_989}
+    assert {pk for pk in probes if pk in kept} == expected
+    assert len(kept.bits) < 100_000  # bits for the ids near the first one; a set for the others

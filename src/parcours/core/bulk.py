@@ -267,13 +267,13 @@ class LinkCheck:
     def __init__(self, links: Sequence[tuple[type[models.Model], str]], connection=default_connection):
         self.connection = connection
         self.by_model: dict[type[models.Model], list[tuple[str, str, str]]] = {}
-        self.sent: dict[str, set] = {}  # target table -> ids this batch sent
+        self.sent: dict[str, IdSet] = {}  # target table -> ids this batch sent
         self.referenced: dict[tuple[str, str, str], set] = {}  # (table, column, target) -> ids named
         for model, name in links:
             field = model._meta.get_field(name)
             link = (model._meta.db_table, field.column, field.related_model._meta.db_table)
             self.by_model.setdefault(model, []).append(link)
-            self.sent.setdefault(link[2], set())
+            self.sent.setdefault(link[2], IdSet())
             self.referenced[link] = set()
             self.by_model.setdefault(field.related_model, [])
 
@@ -296,11 +296,52 @@ class LinkCheck:
         lookups = []
         for link, ids in self.referenced.items():
             ids.discard(None)
-            missing = ids - self.sent[link[2]]
+            sent = self.sent[link[2]]
+            missing = [pk for pk in ids if pk not in sent]
             if missing:
                 lookups.append((link, sorted(missing)))
             ids.clear()
         return _Lookups(self.connection, lookups, self.LOOKUP)
+
+
+class IdSet:
+    """Integer ids as bits from the first one seen, with a set for ids far from it.
+
+    The ids a batch sends are reserved together, so they follow one another: a bit each instead
+    of some 60 bytes in a set (30 MB for the 500,000 ids of a 100,000-line import).
+    """
+
+    SPAN = 1 << 26  # 8 MB of bits at most
+
+    __slots__ = ("base", "bits", "others")
+
+    def __init__(self):
+        self.base: int | None = None
+        self.bits = bytearray()
+        self.others: set[int] = set()
+
+    def update(self, ids) -> None:
+        bits, others = self.bits, self.others
+        for pk in ids:
+            if self.base is None:
+                self.base = pk
+            offset = pk - self.base
+            if not 0 <= offset < self.SPAN:
+                others.add(pk)
+                continue
+            byte = offset >> 3
+            if byte >= len(bits):
+                bits.extend(bytes(byte + 1 - len(bits) + 4096))
+            bits[byte] |= 1 << (offset & 7)
+
+    def __contains__(self, pk) -> bool:
+        if self.base is None:
+            return False
+        offset = pk - self.base
+        if 0 <= offset < self.SPAN:
+            byte = offset >> 3
+            return byte < len(self.bits) and bool(self.bits[byte] >> (offset & 7) & 1)
+        return pk in self.others
 
 
 class _Lookups:
