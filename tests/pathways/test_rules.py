@@ -102,6 +102,26 @@ def test_shared_home_and_not_allocataire_conditions_of_a_department_variant():
     assert kinds(open_pathway()) == ["information_offer"]
 
 
+@pytest.mark.django_db
+def test_each_department_gets_its_variant_else_the_national_template_in_two_queries(
+    django_assert_num_queries,
+):
+    from parcours.pathways.services.planning import current_templates
+
+    pilot = factories.make_user("local_pilot", "974")
+    save_department_template(
+        actor=pilot, name="Variante 974", change_note="Un seul pas",
+        steps=[StepSpec("information_offer", "Information", "service_advisor", 0, "working_days")],
+    )  # fmt: skip
+    departments = [factories.department(code) for code in ("92", "974", "27")]
+    with django_assert_num_queries(2):  # the templates, then their steps
+        found = current_templates(departments)
+        steps = {code: [s.kind for s in template.steps.all()] for code, template in found.items()}
+    assert found["974"].department.code == "974" and found["92"] == found["27"]
+    assert found["92"].department_id is None and steps["974"] == ["information_offer"]
+    assert len(steps["92"]) == 7 and steps["92"][0] == "information_offer"
+
+
 # --- deadlines -------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from parcours.pathways import rules
 from parcours.pathways.imports import EventInput
 from parcours.pathways.models import ImportJob, Pathway, PathwayStep, SeparationEvent
 from parcours.pathways.selectors import forget_counts
-from parcours.pathways.services.planning import Assigner, current_template, due_for
+from parcours.pathways.services.planning import Assigner, current_templates, due_for
 
 Source = SeparationEvent.Source
 # Who may record events through each door; None = demo seeding. Files without an actor come
@@ -249,7 +249,7 @@ class _Opener:
         self.import_job_id = import_job.pk if import_job is not None else None
         self.site_id = site.pk if site is not None else None
         self.departments = departments
-        self.templates = {code: current_template(dep) for code, dep in departments.items()}
+        self.templates = current_templates(departments.values())
         self.template_steps = {code: list(t.steps.all()) for code, t in self.templates.items()}
         # The columns each new step copies from its template step, read once (not 5 attributes per step).
         self.step_rows = {

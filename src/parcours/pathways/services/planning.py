@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from parcours.core.models import Department, Organisation, UserRole
@@ -15,19 +15,21 @@ from parcours.pathways import rules
 from parcours.pathways.models import PathwayStep, PathwayTemplate, TemplateStep
 
 
-def current_template(department: Department) -> PathwayTemplate:
-    """The department's variant in force, else the national default."""
+def current_templates(departments) -> dict[str, PathwayTemplate]:
+    """Department code -> its variant in force, else the national default; with their steps
+    in order. Two queries whatever the number of departments (a file spans the 101)."""
     steps = Prefetch("steps", queryset=TemplateStep.objects.order_by("position"))
+    departments = list(departments)
     found = (
-        PathwayTemplate.objects.filter(department=department, is_current=True).prefetch_related(steps).first()
+        PathwayTemplate.objects.filter(is_current=True)
+        .filter(Q(department__isnull=True) | Q(department__in=[d.pk for d in departments]))
+        .prefetch_related(steps)
     )
-    if found is None:
-        found = (
-            PathwayTemplate.objects.filter(department__isnull=True, is_current=True)
-            .prefetch_related(steps)
-            .get()
-        )
-    return found
+    by_department = {template.department_id: template for template in found}
+    national = by_department.get(None)
+    if national is None:
+        raise PathwayTemplate.DoesNotExist("Aucun modèle national de parcours en vigueur.")
+    return {d.code: by_department.get(d.pk, national) for d in departments}
 
 
 def local_date(department: Department, moment: datetime) -> date:
