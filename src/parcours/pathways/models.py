@@ -238,16 +238,15 @@ class SeparationEvent(models.Model):
         DEMO = "demo", "Données de démonstration"
 
     # Foreign keys already led by a composite index (or never filtered on) get no index of their
-    # own: every index costs time on each of the hundred thousand rows of an import.
-    # The household's department, repeated for the unique external_id per department. No constraint
-    # of its own: the household's guards it, since a department named here is named by that
-    # household (a foreign-key check costs as much as a B-tree insert on each imported row, and is
-    # a SQL query of its own on PostgreSQL).
+    # own: every index costs time on each of the hundred thousand rows of an import. No link of
+    # the rows an import writes has a database constraint: a foreign-key check costs more than a
+    # B-tree insert on each imported row, and is a SQL query of its own on PostgreSQL. The import
+    # checks them by batch (IMPORT_LINKS in services/opening.py); Django applies on_delete.
+    # The household's department, repeated for the unique external_id per department.
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     external_id = models.CharField("identifiant de la déclaration", max_length=64)
-    # No database constraint (as for a person's household): the import checks its links at once.
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="separation_events", db_constraint=False
     )
@@ -308,13 +307,12 @@ class Pathway(InHousehold, models.Model):
         OPEN = "open", "En cours"
         CLOSED = "closed", "Clôturé"
 
-    # Its event's household, repeated for the household page. No database constraint on a pathway's
-    # links to the rows an import writes with it (household, event, declarant): the import checks
-    # them for the whole batch before it commits (IMPORT_LINKS in services/opening.py).
+    # Its event's household, repeated for the household page. No database constraint on a
+    # pathway's links, as for an event's (IMPORT_LINKS in services/opening.py).
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="pathways", db_index=False, db_constraint=False
     )
-    # The household's department, repeated for the worklists' indexes (no constraint: same as the household's).
+    # The household's department, repeated for the worklists' indexes.
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
@@ -405,10 +403,9 @@ class PathwayStep(InHousehold, models.Model):
         UNREACHABLE = "unreachable", "Famille injoignable"
         NOT_APPLICABLE = "not_applicable", "Sans objet"
 
-    # No database constraint on the links of a step: an import writes five or six steps per event
-    # in the very transaction that creates their pathway (ids reserved up front), and on PostgreSQL
-    # each constraint is one more lookup per row at commit — a third of the import's time. Django
-    # still cascades deletions (on_delete), and the other columns are copies of the pathway's.
+    # No database constraint on the links of a step, as for a pathway's: an import writes five or
+    # six steps per event (IMPORT_LINKS in services/opening.py). The other columns are copies of
+    # the pathway's.
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps", db_constraint=False)
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
