@@ -188,6 +188,14 @@ def _dumped_once(value):
     return Jsonb(value.obj, dumps=lambda _obj: text)
 
 
+def _write_now(job, connection) -> None:
+    """A Writer's job (rows, or lookups) run in the calling thread, on Django's connection, so
+    that errors become Django's."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        job.write(connection.connection)
+
+
 class Batch:
     """Prepared rows of one table, written through the DB-API connection itself: the Writer's
     thread cannot use Django's connection object, which belongs to the thread that opened it."""
@@ -198,11 +206,7 @@ class Batch:
         self.table, self.rows, self.count = table, rows, count
 
     def write_now(self) -> None:
-        """Write in the calling thread, on Django's connection (errors become Django's)."""
-        connection = self.table.connection
-        connection.ensure_connection()
-        with connection.wrap_database_errors:
-            self.write(connection.connection)
+        _write_now(self, self.table.connection)
 
     def write(self, raw) -> None:
         table, rows = self.table, self.rows
@@ -353,9 +357,7 @@ class _Lookups:
         self.connection, self.lookups, self.size = connection, lookups, size
 
     def write_now(self) -> None:
-        self.connection.ensure_connection()
-        with self.connection.wrap_database_errors:
-            self.write(self.connection.connection)
+        _write_now(self, self.connection)
 
     def write(self, raw) -> None:
         from django.db import IntegrityError
