@@ -18,7 +18,7 @@ from parcours.households.models import Address, ContactChannel, Household, Perso
 from parcours.pathways import imports
 from parcours.pathways.models import Pathway, PathwayStep, SeparationEvent
 from parcours.pathways.services import complete_step, import_data
-from parcours.pathways.services.opening import SUPERSEDED, _by_department
+from parcours.pathways.services.opening import SUPERSEDED, _find_by_department
 from tests import factories
 from tests.pathways.factories import csv_bytes, json_bytes, row
 
@@ -225,15 +225,16 @@ def test_the_batch_lookup_finds_exactly_the_pairs_asked_for():
                                             for n, i in enumerate(ids)]), filename="a.csv")  # fmt: skip
     d92, d974 = (factories.department(code) for code in ("92", "974"))
     pairs = {(d92.pk, i) for i in ids} | {(d974.pk, ids[0]), (d92.pk, "absent")}
-    found = {
-        (e.department_id, e.external_id)
-        for where in _by_department(pairs, "external_id", SeparationEvent)
-        for e in SeparationEvent.objects.filter(where)
-    }
-    assert found == {(d92.pk, i) for i in ids}
+    rows = _find_by_department(pairs, "external_id", SeparationEvent, ["department_id", "external_id", "pk"],
+                               linked=(Pathway, "event"))  # fmt: skip
+    assert {(d, e) for d, e, _, _ in rows} == {(d92.pk, i) for i in ids}
+    assert {(pk, pathway) for _, _, pk, pathway in rows} == set(
+        SeparationEvent.objects.filter(external_id__in=ids).values_list("pk", "pathway__pk")
+    )
+    assert len(rows) == len(ids) and all(pathway is not None for *_, pathway in rows)
     if connection.vendor == "postgresql":  # the pairs travel as texts split on the unit separator
         with pytest.raises(ValueError, match="unit separator"):
-            list(_by_department({(d92.pk, "a\x1fb")}, "external_id", SeparationEvent))
+            _find_by_department({(d92.pk, "a\x1fb")}, "external_id", SeparationEvent, ["pk"])
 
 
 def test_a_known_household_is_found_by_department_and_file_number():

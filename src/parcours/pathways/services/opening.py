@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from parcours.core import audit, bulk, policy
@@ -399,12 +398,12 @@ class _Opener:
         found = {}
         codes = {d.pk: code for code, d in self.departments.items()}
         pairs = {(self.departments[e.department].pk, e.external_id) for e in events}
-        for where in _by_department(pairs, "external_id", SeparationEvent):
-            rows = SeparationEvent.objects.filter(where).values_list(
-                "department_id", "external_id", "pk", "pathway__pk", "household_id"
-            )
-            for department_id, external_id, pk, pathway_pk, household_id in rows:
-                found[(codes[department_id], external_id)] = (pk, pathway_pk, household_id)
+        rows = _find_by_department(
+            pairs, "external_id", SeparationEvent, ["department_id", "external_id", "pk", "household_id"],
+            linked=(Pathway, "event"),
+        )  # fmt: skip
+        for department_id, external_id, pk, household_id, pathway_pk in rows:
+            found[(codes[department_id], external_id)] = (pk, pathway_pk, household_id)
         return found
 
     def _households(self, events, plan: _Plan) -> None:
@@ -412,15 +411,17 @@ class _Opener:
         households = plan.households
         by_id = {d.pk: (code, d) for code, d in self.departments.items()}
         pairs = {(self.departments[e.department].pk, e.file_number) for e in events}
-        for where in _by_department(pairs, "file_number", Household):
-            rows = Household.objects.filter(where).values_list(
-                "pk", "department_id", "file_number", "restricted", "is_allocataire"
+        rows = _find_by_department(
+            pairs,
+            "file_number",
+            Household,
+            ["pk", "department_id", "file_number", "restricted", "is_allocataire"],
+        )
+        for pk, department_id, file_number, restricted, is_allocataire in rows:
+            code, department = by_id[department_id]
+            households[(code, file_number)] = _Household(
+                pk, department, file_number, restricted, is_allocataire
             )
-            for pk, department_id, file_number, restricted, is_allocataire in rows:
-                code, department = by_id[department_id]
-                households[(code, file_number)] = _Household(
-                    pk, department, file_number, restricted, is_allocataire
-                )
         plan.existing_household_ids = [h.pk for h in households.values()]
         for index, event in enumerate(events):
             key = (event.department, event.file_number)
@@ -674,34 +675,31 @@ def _chunks(count: int, size: int, *, tapered: bool) -> list[tuple[int, int]]:
 _SEPARATOR = "\x1f"  # the unit separator: the checks of external_id and file_number refuse it
 
 
-def _by_department(pairs, field: str, model, size: int = 800):
-    """Filters on (department id, value) pairs, on `model`'s unique (department, field) index.
+def _find_by_department(
+    pairs, field: str, model, columns: list[str], *, linked=None, size: int = 800
+) -> list:
+    """The `columns` of the rows of `model` whose (department id, `field`) is one of `pairs`, on
+    the model's unique (department, field) index; with `linked` = (other model, its one-to-one
+    field to `model`), the id of the other row that links to each, or None, as a last column.
 
-    PostgreSQL: one filter for the whole batch, the pairs joined as two arrays that the server
-    splits from two texts (800-value IN lists took a query each, and most of their time went
-    into building and planning the SQL).
+    PostgreSQL: one query for the whole batch. The pairs travel as two texts that the server
+    splits into arrays (Django binds parameters on the client, and a 100,000-value list was
+    quoted value by value), and each pair is looked up in the index by itself (LATERAL …
+    LIMIT 1): as a join, the planner read and hashed the whole table, its size growing with
+    each file imported.
     SQLite: one query per `size` values whatever their departments (a file spans the 101
     departments: one query each was a thousand round trips per 20,000 lines).
     """
     pairs = sorted(pairs)
     if not pairs:
-        return
+        return []
     if connection.vendor == "postgresql":
-        table, column = model._meta.db_table, model._meta.get_field(field).column
-        # Each side goes as one text split by the server: Django binds parameters on the client,
-        # and a 100,000-value list was quoted value by value in Python.
-        values = _SEPARATOR.join(v for _, v in pairs)
-        if values.count(_SEPARATOR) != len(pairs) - 1:
-            raise ValueError(f"a {field} holds the unit separator, which validation refuses")
-        yield Q(
-            pk__in=RawSQL(  # noqa: S611 (model table and column names; the values are parameters)
-                f"SELECT t.id FROM \"{table}\" t JOIN unnest(string_to_array(%s, ',')::bigint[], "  # noqa: S608
-                f"string_to_array(%s, chr(31))) AS k(department_id, value) "
-                f'ON t.department_id = k.department_id AND t."{column}" = k.value',
-                [",".join(str(d) for d, _ in pairs), values],
-            )
-        )
-        return
+        return _find_on_postgresql(pairs, field, model, columns, linked)
+    names = list(columns)
+    if linked is not None:
+        other, name = linked
+        names.append(f"{other._meta.get_field(name).related_query_name()}__pk")
+    rows = []
     for start in range(0, len(pairs), size):
         values = defaultdict(list)
         for department_id, value in pairs[start : start + size]:
@@ -709,7 +707,35 @@ def _by_department(pairs, field: str, model, size: int = 800):
         where = Q()
         for department_id, batch in values.items():
             where |= Q(department_id=department_id, **{f"{field}__in": batch})
-        yield where
+        rows.extend(model.objects.filter(where).order_by().values_list(*names))
+    return rows
+
+
+def _find_on_postgresql(pairs, field, model, columns, linked) -> list:
+    def column(of, name):
+        return (of._meta.pk if name == "pk" else of._meta.get_field(name)).column
+
+    values = _SEPARATOR.join(v for _, v in pairs)
+    if values.count(_SEPARATOR) != len(pairs) - 1:
+        raise ValueError(f"a {field} holds the unit separator, which validation refuses")
+    selected = [f't."{column(model, name)}"' for name in columns]
+    join = ""
+    if linked is not None:
+        other, name = linked
+        selected.append("l.id")
+        join = (
+            f'LEFT JOIN LATERAL (SELECT o.id FROM "{other._meta.db_table}" o '  # noqa: S608
+            f'WHERE o."{column(other, name)}" = t."{model._meta.pk.column}" LIMIT 1) l ON TRUE'
+        )
+    sql = (  # model table and column names; the values are parameters
+        f"SELECT {', '.join(selected)} FROM unnest(string_to_array(%s, ',')::bigint[], "  # noqa: S608
+        f"string_to_array(%s, chr(31))) AS k(department_id, value) "
+        f'CROSS JOIN LATERAL (SELECT * FROM "{model._meta.db_table}" r WHERE r.department_id = k.department_id '
+        f'AND r."{column(model, field)}" = k.value LIMIT 1) t {join}'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [",".join(str(d) for d, _ in pairs), values])
+        return cursor.fetchall()
 
 
 def _batches(items, size: int = 900):

@@ -103,6 +103,7 @@ class Assigner:
         if user_ids:
             counts = (
                 PathwayStep.objects.filter(status=PathwayStep.Status.OPEN, assignee_id__in=user_ids)
+                .order_by()  # the steps' default order joins their pathways, for nothing here
                 .values_list("assignee_id")
                 .annotate(n=Count("id"))
             )
