@@ -139,6 +139,45 @@ def test_steps_go_to_the_least_loaded_colleague_holding_the_role(db):
     assert step(one, "rights_appointment").assignee is None  # no benefits officer in this Caf yet
 
 
+def test_loads_counted_beforehand_steer_the_assignment_as_counted_ones_would(db):
+    from parcours.pathways.services.planning import Assigner, open_steps_by_assignee
+
+    first, second = factories.make_user("social_worker", "92"), factories.make_user("social_worker", "92")
+    for _ in range(2):  # a contact and a review each: first, second, first, second
+        open_pathway(children_count=0, violence_reported=True)
+    PathwayStep.objects.filter(assignee=first).order_by("pk").first().delete()
+    counted = open_steps_by_assignee()
+    assert counted == {first.pk: 1, second.pk: 2}
+    department = first.organisation.department_id
+    given = Assigner([department], loads={**counted, 999_999: 7})  # someone of another Caf: ignored
+    assert given.load == Assigner([department]).load == counted
+    assert given.pick(department, "social_worker").user_id == first.pk
+    assert Assigner([department], loads={first.pk: 9}).pick(department, "social_worker").user_id == second.pk
+
+
+def test_the_loads_are_counted_beforehand_only_outside_a_transaction(db):
+    """In a transaction, another connection would not see its rows: the import counts them itself."""
+    from parcours.pathways.services.planning import open_steps_in_background
+
+    assert open_steps_in_background() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_loads_are_counted_on_postgresql_while_the_file_is_checked():
+    from django.db import connection
+
+    from parcours.pathways.services.planning import open_steps_by_assignee, open_steps_in_background
+
+    factories.make_user("social_worker", "92"), factories.make_user("social_worker", "92")
+    open_pathway(children_count=2)
+    open_pathway(children_count=0, violence_reported=True)
+    loads = open_steps_in_background()
+    if connection.vendor == "sqlite":  # one connection: nothing runs beside it
+        assert loads is None
+    else:
+        assert loads() == open_steps_by_assignee() and sum(loads().values()) >= 4
+
+
 def test_the_staff_form_gives_the_recorder_the_steps_of_their_role(db):
     factories.make_user("service_advisor", "92")
     recorder = factories.make_user("service_advisor", "92")

@@ -26,6 +26,7 @@ from parcours.core.models import Organisation
 from parcours.pathways import imports
 from parcours.pathways.models import ImportJob, SeparationEvent
 from parcours.pathways.services.opening import Source, record_separations
+from parcours.pathways.services.planning import open_steps_in_background
 
 logger = logging.getLogger("parcours.pathways.imports")
 ALLOWED_EXTENSIONS = (".csv", ".json", ".txt")
@@ -128,6 +129,7 @@ def _import(
     own = actor.department_code if actor is not None else None
     checker = imports.RecordChecker(caf_departments(), today=timezone.localdate(), own_department=own)
     outcome = ImportOutcome(dry_run=dry_run)
+    staff_loads = None if dry_run else open_steps_in_background()
     try:
         parsed = imports.parse_file(data, filename, checker, progress=on_checked)
     except imports.FileUnreadable as exc:
@@ -153,6 +155,7 @@ def _import(
         progress=on_written,
         keep_results=False,
         release_events=True,
+        staff_loads=staff_loads,
     )
     outcome.created, outcome.existing = report.created, report.existing
     return outcome

@@ -131,11 +131,13 @@ def record_separations(
     chunk_size: int | None = None,
     keep_results: bool = True,
     release_events: bool = False,
+    staff_loads: Callable[[], dict[int, int]] | None = None,
 ) -> OpeningReport:
     """Record checked events and open their pathways, all in one transaction.
 
     Events already recorded (same department and external_id, earlier or higher in the same
-    batch) are reported as such and change nothing. Audit: one entry per pathway opened (its
+    batch) are reported as such and change nothing. `staff_loads` gives the staff's open steps
+    when they were counted beforehand (`planning.open_steps_in_background`). Audit: one entry per pathway opened (its
     household's scope) and, for files and API batches, one summary entry.
     """
     _check_actor(actor, source, events)
@@ -150,6 +152,7 @@ def record_separations(
         import_job=import_job,
         site=site,
         departments=departments,
+        staff_loads=staff_loads,
     )
     total = len(events)
     report = opener.open(
@@ -240,7 +243,7 @@ class _Plan:
 
 
 class _Opener:
-    def __init__(self, *, actor, source, source_label, import_job, site, departments):
+    def __init__(self, *, actor, source, source_label, import_job, site, departments, staff_loads=None):
         self.actor = actor
         self.user_id = actor.pk if getattr(actor, "pk", None) and hasattr(actor, "organisation_id") else None
         self.source = source
@@ -263,6 +266,7 @@ class _Opener:
         self.assigner = Assigner(
             [d.pk for d in departments.values()],
             prefer_user=self.user_id if source == Source.FORM else None,
+            loads=staff_loads() if staff_loads is not None else None,
         )
         self.applicable: dict = {}  # (department, situation) -> indexes of the template steps that apply
         self.dues: dict = {}  # (template and calendar, declared_on, violence instant) -> (due_at, protected) per step

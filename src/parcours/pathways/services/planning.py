@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
@@ -67,6 +70,39 @@ def due_for(
     return normal, False
 
 
+def open_steps_by_assignee(user_ids=None) -> dict[int, int]:
+    """Each staff member's load: their open steps (of everyone assigned when `user_ids` is None)."""
+    steps = PathwayStep.objects.filter(status=PathwayStep.Status.OPEN, assignee__isnull=False)
+    if user_ids is not None:
+        steps = steps.filter(assignee_id__in=user_ids)
+    # order_by(): the steps' default order joins their pathways, for nothing here.
+    return dict(steps.order_by().values_list("assignee_id").annotate(n=Count("id")))
+
+
+def open_steps_in_background() -> Callable[[], dict[int, int]] | None:
+    """Start counting the staff's loads on a connection of its own; None where it cannot be.
+
+    The count reads every open step (over a second at a million pathways): a file import
+    starts it before checking its lines, and the Python that checks them runs while
+    PostgreSQL counts. Only outside any transaction: another connection sees what is
+    committed, which is then everything the import's own transaction would see. Returns
+    the function that waits for the loads.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-staff-load")
+    future = executor.submit(_count_and_disconnect)
+    executor.shutdown(wait=False)
+    return future.result
+
+
+def _count_and_disconnect() -> dict[int, int]:
+    try:
+        return open_steps_by_assignee()
+    finally:
+        connection.close()  # this thread's own connection
+
+
 @dataclass(frozen=True)
 class Candidate:
     user_id: int
@@ -82,7 +118,7 @@ class Assigner:
     local pilot assigns staff to the file first).
     """
 
-    def __init__(self, department_ids, *, prefer_user=None):
+    def __init__(self, department_ids, *, prefer_user=None, loads: dict[int, int] | None = None):
         self.prefer = prefer_user
         self.candidates: dict[tuple[int, str], list[Candidate]] = defaultdict(list)
         rows = (
@@ -101,13 +137,8 @@ class Assigner:
         self.load: dict[int, int] = dict.fromkeys(user_ids, 0)
         self.heaps: dict[tuple[int, str], list[tuple[int, int]]] = {}
         if user_ids:
-            counts = (
-                PathwayStep.objects.filter(status=PathwayStep.Status.OPEN, assignee_id__in=user_ids)
-                .order_by()  # the steps' default order joins their pathways, for nothing here
-                .values_list("assignee_id")
-                .annotate(n=Count("id"))
-            )
-            self.load.update(dict(counts))
+            counts = open_steps_by_assignee(user_ids) if loads is None else loads
+            self.load.update((pk, n) for pk, n in counts.items() if pk in self.load)
 
     def pick(
         self, department_id: int, role: str, *, site_id: int | None = None, allowed: set[int] | None = None
