@@ -438,3 +438,21 @@ def test_the_file_e_mail_check_agrees_with_django_even_for_a_domain_seen_before(
         for value in EMAILS + [f"other.{v}" for v in EMAILS]:
             assert verdict(check, value) == verdict(validate_email, value), value
     assert {verdict(validate_email, v) for v in EMAILS} == {True, False}
+
+
+def test_a_large_batch_tunes_its_connection_for_itself(settings):
+    """SQLite: a wider page cache for the index pages; PostgreSQL: no JIT compilation of the
+    batch's lookups, for this transaction only."""
+
+    def current() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size" if connection.vendor == "sqlite" else "SHOW jit")
+            return str(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:  # the defaults (an earlier test may have used this connection)
+        cursor.execute("PRAGMA cache_size = -2000" if connection.vendor == "sqlite" else "SET LOCAL jit = on")
+    settings.PATHWAYS_IMPORT_CHUNK_SIZE = 2
+    assert run(csv_bytes([row()])).created == 1  # a small batch leaves them alone
+    assert current() == ("-2000" if connection.vendor == "sqlite" else "on")
+    assert run(csv_bytes([row(), row(), row()])).created == 3
+    assert current() == ("-16384" if connection.vendor == "sqlite" else "off")
