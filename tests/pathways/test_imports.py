@@ -456,3 +456,19 @@ def test_a_large_batch_tunes_its_connection_for_itself(settings):
     assert current() == ("-2000" if connection.vendor == "sqlite" else "on")
     assert run(csv_bytes([row(), row(), row()])).created == 3
     assert current() == ("-16384" if connection.vendor == "sqlite" else "off")
+
+
+def test_a_large_batch_writes_each_chunks_steps_in_the_order_of_the_worklists_indexes(settings):
+    """(department, assignee, deadline): each page of those indexes is then written once per chunk."""
+    settings.PATHWAYS_IMPORT_BACKGROUND_MIN, settings.PATHWAYS_IMPORT_CHUNK_SIZE = 1, 1000  # one chunk
+    for code in ("92", "974"):
+        for role in ("social_worker", "social_worker", "service_advisor", "benefits_officer"):
+            factories.make_user(role, code)
+    lines = [row(department="974" if n % 2 else "92", children_count=str(n % 3), violence_reported="oui" if n % 4 == 0
+                 else "non", declared_on=f"2026-0{1 + n % 9}-1{n % 10}") for n in range(40)]  # fmt: skip
+    assert run(csv_bytes(lines)).created == 40
+    written = list(PathwayStep.objects.order_by("pk").values_list("department_id", "assignee_id", "due_at"))
+    assert len(written) > 120 and len({d for d, _, _ in written}) == 2
+    assert all(assignee is not None for _, assignee, _ in written)
+    assert written == sorted(written)
+    assert PathwayStep.objects.values("pathway").distinct().count() == 40
