@@ -136,9 +136,9 @@ def record_separations(
     """Record checked events and open their pathways, all in one transaction.
 
     Events already recorded (same department and external_id, earlier or higher in the same
-    batch) are reported as such and change nothing. `staff_loads` gives the staff's open steps
-    when they were counted beforehand (`planning.open_steps_in_background`). Audit: one entry per pathway opened (its
-    household's scope) and, for files and API batches, one summary entry.
+    batch) are reported as such and change nothing. Audit: one entry per pathway opened (its
+    household's scope) and, for files and API batches, one summary entry. `staff_loads` gives
+    the staff's open steps when they were counted beforehand (`planning.open_steps_in_background`).
     """
     _check_actor(actor, source, events)
     chunk_size = chunk_size or settings.PATHWAYS_IMPORT_CHUNK_SIZE
@@ -298,12 +298,7 @@ class _Opener:
             background = len(to_open) >= settings.PATHWAYS_IMPORT_BACKGROUND_MIN
             with bulk.Writer(background=background, links=bulk.LinkCheck(IMPORT_LINKS)) as writer:
                 for start, end in _chunks(len(to_open), chunk_size, tapered=background):
-                    report.add(
-                        self._write_chunk(
-                            to_open, start, end, plan, chain, writer, now, sort_steps=background
-                        ),
-                        keep_results,
-                    )
+                    report.add(self._write_chunk(to_open, start, end, plan, chain, writer, now), keep_results)
                     writer.check()
                     if release_events:
                         to_open[start:end] = [None] * (end - start)
@@ -359,9 +354,7 @@ class _Opener:
         plan.pathway_ids = bulk.reserve_ids(Pathway, len(events))
         return plan
 
-    def _write_chunk(
-        self, to_open, start, end, plan, chain, writer, now, *, sort_steps
-    ) -> list[RecordResult]:
+    def _write_chunk(self, to_open, start, end, plan, chain, writer, now) -> list[RecordResult]:
         self._send_households_and_people(to_open, start, end, plan, writer, now)
         events = bulk.Table(SeparationEvent, EVENT_FIELDS, fixed={
             "source": self.source, "source_label": self.source_label, "recorded_by": self.user_id,
@@ -403,7 +396,7 @@ class _Opener:
                     event.line, event.external_id, event.department, True, event_id, pathway_id, household.pk
                 )
             )
-        if sort_steps:
+        if writer.background:  # a large batch
             # The worklists' indexes take the steps by (department or assignee, deadline): in that
             # order, each index page is read and written once per chunk, not once per step (an
             # eighth less time per file at 500,000 pathways, on SQLite and on PostgreSQL alike).
