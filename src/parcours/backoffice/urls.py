@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from parcours.backoffice import urls_notifications, urls_pathways, urls_protection, urls_workshops
+from parcours.backoffice import (
+    urls_exports,
+    urls_notifications,
+    urls_pathways,
+    urls_protection,
+    urls_workshops,
+)
 from parcours.backoffice.views import accounts, audit, auth, home, households
 
 app_name = "backoffice"
@@ -60,3 +66,5 @@ urlpatterns += urls_pathways.urlpatterns
 urlpatterns += urls_notifications.urlpatterns
 urlpatterns += urls_protection.urlpatterns
 urlpatterns += urls_workshops.urlpatterns
+# Registered exporters (core.exports): one URL each, listed in the access policy by the registry.
+urlpatterns += urls_exports.urlpatterns

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self) -> None:
-        from parcours.core import signals  # noqa: F401
+        from parcours.core import signals, tasks  # noqa: F401  (signals, periodic jobs)

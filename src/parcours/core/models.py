@@ -283,3 +283,67 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"Tête du journal : entrée n° {self.last_entry_id}"
+
+
+class ExportJob(models.Model):
+    """A registered export produced by the worker (core.exports, `background=True`), with progress.
+
+    Only the person who asked for it may download it; the file lives under the private data
+    directory and is deleted after PARCOURS_EXPORT_RETENTION_HOURS.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Prêt"
+        FAILED = "failed", "Échec"
+
+    token = models.CharField(max_length=32, unique=True)
+    identifier = models.CharField("export", max_length=100)
+    fmt = models.CharField("format", max_length=8)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    department = models.CharField(max_length=3, blank=True)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "export en arrière-plan"
+        indexes = [models.Index(fields=["requested_by", "identifier"], name="export_job_requester_idx")]
+
+    def __str__(self) -> str:
+        return f"Export {self.identifier} n° {self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class PeriodicRun(models.Model):
+    """When each registered periodic job (core.schedule) last ran: one row per job, never a global lock."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=10, blank=True)
+    last_message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "tâche périodique"
+
+    def __str__(self) -> str:
+        return self.name

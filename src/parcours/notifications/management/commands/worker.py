@@ -1,7 +1,8 @@
 """`parcours worker`: sends the outbox and runs the background tasks queued in the database.
 
 One process does both, in turns: the due messages (claim, chokepoint, hand-over, outcome), then the
-ready django-tasks tasks (imports, exports… of the other modules, database backend). SIGTERM or
+ready django-tasks tasks (imports, exports… of the other modules, database backend), and every few
+seconds the periodic jobs that are due (core.schedule). SIGTERM or
 Ctrl+C finishes the message or task in hand, then stops; SIGKILL loses and duplicates nothing
 (see notifications/delivery.py).
 """
@@ -17,7 +18,10 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 
+from parcours.core import schedule
 from parcours.notifications import delivery
+
+PERIODIC_CHECK_SECONDS = 5
 
 logger = logging.getLogger("parcours.notifications")
 
@@ -34,6 +38,11 @@ class Command(BaseCommand):
             "--until-empty", action="store_true", help="s'arrêter quand plus rien n'est dû (tests, cron)"
         )
         parser.add_argument("--no-tasks", action="store_true", help="n'exécuter que la file des messages")
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="ne pas lancer les tâches périodiques (parcours periodic)",
+        )
         parser.add_argument(
             "--worker-id", default="", help="identifiant unique du worker (par défaut : aléatoire)"
         )
@@ -52,6 +61,9 @@ class Command(BaseCommand):
                 f"Worker {worker_id} démarré (messages{'' if no_tasks else ' et tâches de fond'})."
             )
         totals = delivery.Report()
+        next_periodic = 0.0
+        # Draining the queues (--until-empty: tests, cron) leaves the periodic jobs to `parcours periodic`.
+        periodic = not (no_tasks or until_empty or options["no_periodic"])
         # The database task worker announces every batch at INFO: only its warnings and errors here.
         logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         while self.running:
@@ -65,6 +77,10 @@ class Command(BaseCommand):
             for name in ("sent", "failed", "refused", "dropped", "held", "retried", "recovered"):
                 setattr(totals, name, getattr(totals, name) + getattr(report, name))
             tasks = 0 if no_tasks else self.run_tasks(batch_size)
+            if periodic and time.monotonic() >= next_periodic:
+                # Periodic jobs (core.schedule): each claims its own row, so several workers share them.
+                tasks += len(schedule.run_due())
+                next_periodic = time.monotonic() + PERIODIC_CHECK_SECONDS
             busy = report.handled or report.recovered or tasks
             if verbose and (report.handled or report.recovered):
                 self.stdout.write(

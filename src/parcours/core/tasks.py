@@ -1,0 +1,18 @@
+"""Background jobs of the core: registered exports produced by the worker, and their purge."""
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from parcours.core import exports, schedule
+
+
+@task()
+def run_export(job_id: int) -> str:
+    return exports.run_job(job_id)
+
+
+@schedule.periodic("core.purge_exports", every=timedelta(hours=1))
+def purge_exports() -> int:
+    """Supprime les fichiers d'export en arrière-plan plus anciens que la durée de conservation."""
+    return exports.purge_jobs()
