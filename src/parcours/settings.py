@@ -10,10 +10,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from parcours.core.env import env_bool, env_int, env_list, env_str
+from parcours.core.env import env_bool, env_int, env_list, env_str, load_dotenv
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
+# `make run` writes a local `.env` (never committed) so that every command of the README works as
+# written on the database it serves; the environment wins over it, and production has none.
+# PARCOURS_DOTENV=0 ignores it (the test settings do), PARCOURS_DOTENV_FILE names another file.
+if env_bool("PARCOURS_DOTENV", True):
+    load_dotenv(Path(env_str("PARCOURS_DOTENV_FILE", str(PROJECT_DIR / ".env"))))
 DATA_DIR = Path(env_str("PARCOURS_DATA_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
