@@ -383,13 +383,21 @@ def worker_peak_rss(server: subprocess.Popen) -> int:
     return peak
 
 
+# Every list page a member of staff opens (each is paginated and filtered in the database).
+LIST_PAGES = [
+    ("worklist_mine", "/gestion/taches/"),
+    ("worklist_late", "/gestion/taches/en-retard/"),
+    ("invitation_list", "/gestion/seances/invitations/"),
+]
+
+
 def load(port: int, clients: list[dict], seconds: float, think: float, warmup: float = 3.0) -> dict:
     """Each client, in its own thread, opens its worklists and household pages in turn.
 
     With `think` > 0 a client pauses 0.5 to 1.5 × think seconds between pages, as staff do
     (20 clients = 20 people at work); with 0 they fire back to back (the server's saturation).
     """
-    results: dict[str, list[float]] = {"worklist_mine": [], "worklist_late": [], "household": []}
+    results: dict[str, list[float]] = {kind: [] for kind, _ in LIST_PAGES} | {"household": []}
     errors: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + warmup + seconds
@@ -397,7 +405,7 @@ def load(port: int, clients: list[dict], seconds: float, think: float, warmup: f
 
     def client(index: int, profile: dict):
         rng = random.Random(index)
-        pages = [("worklist_mine", "/gestion/taches/"), ("worklist_late", "/gestion/taches/en-retard/")]
+        pages = LIST_PAGES
         if think:
             time.sleep(rng.uniform(0, think))  # people do not all click at the same instant
         while time.monotonic() < stop_at:
