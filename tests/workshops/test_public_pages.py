@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.cache import CacheHandler
 from django.urls import reverse
 
-from parcours.workshops import links, ratelimit
+from parcours.core import ratelimit
+from parcours.workshops import links
 from parcours.workshops.models import Registration, Workshop
 from tests.workshops import factories as wf
 

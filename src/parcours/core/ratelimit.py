@@ -1,4 +1,4 @@
-"""Rate limiting of the public forms, shared by every server process through a shared cache.
+"""Rate limiting (public forms, sign-in, password reset), shared by every server process through a cache.
 
 Each allowed request takes one numbered slot `key:window:i` with `cache.add`, which is atomic on
 the database cache (the insert of an existing key fails) as on Memcached or Redis: the count is
@@ -21,13 +21,22 @@ def _cache():
 
 
 def client_ip(request) -> str:
-    # Behind the project's reverse proxy, the last X-Forwarded-For hop is the one it added.
-    if settings.PARCOURS_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+    """The client's address, trusting X-Forwarded-For exactly as far as the deployment says.
+
+    With N trusted proxies (PARCOURS_TRUSTED_PROXIES) in front of the app, each appends the address it
+    received the request from: the Nth hop from the right is the client as the outermost trusted proxy
+    saw it. Hops further left were written by the client and are ignored (anyone can forge them). A
+    header shorter than N means the request did not come through the proxies: its connection counts.
+    """
+    trusted = settings.PARCOURS_TRUSTED_PROXIES
+    remote = request.META.get("REMOTE_ADDR", "") or "inconnue"
+    if trusted <= 0:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    if len(hops) < trusted:
+        return remote
+    return hops[-trusted][:64]
 
 
 def hit(scope: str, identity: str, *, limit: int, period: int) -> bool:
