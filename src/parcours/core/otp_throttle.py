@@ -7,7 +7,7 @@ PARCOURS_OTP_MAX_DELAY_SECONDS (15 min); the owner, from her own address, is not
 attacker's failures. Past PARCOURS_OTP_ALERT_THRESHOLD wrong codes for one account in 24 h (all
 sources), the administrators are alerted once (core.alerts).
 
-State lives in the shared rate-limit cache (every server process sees it). One attempt at a time per
+State lives in the default cache, shared by every server process. One attempt at a time per
 account and source: a concurrent burst cannot test several codes during one delay.
 """
 
@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.cache import cache
 
 from parcours.core import alerts, ratelimit
 
@@ -37,7 +38,7 @@ def delay_for(failures: int) -> int:
 
 def wait_seconds(user, request) -> int:
     """Seconds before this source may try a code for this account again (0: now)."""
-    state = ratelimit._cache().get(_base(user, ratelimit.client_ip(request)))
+    state = cache.get(_base(user, ratelimit.client_ip(request)))
     if not state:
         return 0
     failures, last = state
@@ -47,7 +48,6 @@ def wait_seconds(user, request) -> int:
 @contextmanager
 def attempt(user, request):
     """Hold the single attempt slot of (account, source); yields False when another one is running."""
-    cache = ratelimit._cache()
     lock = _base(user, ratelimit.client_ip(request)) + ":busy"
     if not cache.add(lock, 1, timeout=10):
         yield False
@@ -59,7 +59,6 @@ def attempt(user, request):
 
 
 def failed(user, request) -> None:
-    cache = ratelimit._cache()
     base = _base(user, ratelimit.client_ip(request))
     failures = (cache.get(base) or (0, 0))[0] + 1
     cache.set(base, (failures, time.time()), timeout=settings.PARCOURS_OTP_MAX_DELAY_SECONDS + DAY)
@@ -76,7 +75,7 @@ def failed(user, request) -> None:
 
 
 def succeeded(user, request) -> None:
-    ratelimit._cache().delete(_base(user, ratelimit.client_ip(request)))
+    cache.delete(_base(user, ratelimit.client_ip(request)))
 
 
 def message(seconds: int) -> str:

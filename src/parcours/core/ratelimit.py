@@ -1,10 +1,9 @@
-"""Rate limiting (public forms, sign-in, password reset), shared by every server process through a cache.
+"""Rate limits shared by every server process, at a constant cost per request.
 
-Each allowed request takes one numbered slot `key:window:i` with `cache.add`, which is atomic on
-the database cache (the insert of an existing key fails) as on Memcached or Redis: the count is
-exact even with simultaneous requests in several processes, which `incr` on the database cache
-would not be (it reads then writes). A hint remembers the next free slot so that a request
-usually costs one or two cache operations.
+Each check is a single `INSERT … ON CONFLICT (key, window) DO UPDATE SET count = count + 1
+RETURNING count` on a unique index: atomic under concurrency on PostgreSQL and SQLite alike, one
+statement whatever the history (Django's database cache counted its whole table on every write).
+Expired windows are deleted by the periodic job `core.purge_rate_counters`.
 """
 
 from __future__ import annotations
@@ -13,11 +12,9 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import caches
+from django.db import connection
 
-
-def _cache():
-    return caches[settings.PARCOURS_RATELIMIT_CACHE]
+from parcours.core.models import RateCounter
 
 
 def client_ip(request) -> str:
@@ -39,18 +36,33 @@ def client_ip(request) -> str:
     return hops[-trusted][:64]
 
 
-def hit(scope: str, identity: str, *, limit: int, period: int) -> bool:
+def _key(scope: str, identity: str) -> str:
+    # The identity (an IP address, an e-mail) is hashed: the table keeps no personal data.
+    return hashlib.sha256(f"{scope}:{identity}".encode()).hexdigest()
+
+
+def hit(scope: str, identity: str, *, limit: int, period: int, now: float | None = None) -> bool:
     """Count one attempt; True when it is within `limit` per `period` seconds, False when over."""
     if limit <= 0:
         return True
-    # The identity (an IP address, an e-mail) is hashed: the cache keeps no personal data.
-    digest = hashlib.sha256(f"{scope}:{identity}".encode()).hexdigest()[:32]
-    window = int(time.time() // period)
-    base = f"rl:{scope}:{digest}:{window}"
-    cache = _cache()
-    start = cache.get(f"{base}:next", 0)
-    for slot in range(start, limit):
-        if cache.add(f"{base}:{slot}", 1, timeout=period * 2):
-            cache.set(f"{base}:next", slot + 1, timeout=period * 2)
-            return True
-    return False
+    now = time.time() if now is None else now
+    window = int(now // period)
+    q = connection.ops.quote_name
+    table, key, win, count, expires = (
+        q(n) for n in (RateCounter._meta.db_table, "key", "window", "count", "expires_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {win}, {count}, {expires}) VALUES (%s, %s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
+            [_key(scope, identity), window, int((window + 2) * period)],
+        )
+        (value,) = cursor.fetchone()
+    return value <= limit
+
+
+def purge(now: float | None = None) -> int:
+    """Delete the counters of windows that can no longer be checked."""
+    now = time.time() if now is None else now
+    deleted, _ = RateCounter.objects.filter(expires_at__lt=int(now)).delete()
+    return deleted

@@ -15,9 +15,8 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from parcours.core import ratelimit
 from parcours.core.forms import apply_errors
-from parcours.workshops import ics, links, selectors, services
+from parcours.workshops import ics, links, ratelimit, selectors, services
 from parcours.workshops.access import PUBLIC, LinkHolder
 from parcours.workshops.forms import (
     InvitationAnswerForm,
