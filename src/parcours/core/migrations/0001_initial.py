@@ -393,6 +393,27 @@ class Migration(migrations.Migration):
             model_name="userrole",
             constraint=models.UniqueConstraint(fields=("user", "role"), name="unique_user_role"),
         ),
+        migrations.CreateModel(
+            name="RateCounter",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64)),
+                ("window", models.BigIntegerField()),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.BigIntegerField(db_index=True)),
+            ],
+            options={
+                "verbose_name": "compteur de limitation de débit",
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "window"), name="rate_counter_key_window")
+                ],
+            },
+        ),
         migrations.RunPython(load_departments, migrations.RunPython.noop),
         migrations.RunPython(add_guard, drop_guard),
     ]
