@@ -135,9 +135,7 @@ class Person(InHousehold, models.Model):
         CHILD = "child", "Enfant"
 
     # No index of its own: person_household_role_idx starts with it (and serves the cascade).
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="members", db_index=False
-    )
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members", db_index=False)
     role = models.CharField("rôle dans le foyer", max_length=10, choices=Role.choices)
     first_name = models.CharField("prénom", max_length=80)
     last_name = models.CharField("nom", max_length=80)
@@ -201,9 +199,7 @@ class Address(models.Model):
 
     POLICY_HOUSEHOLD_PATH = "person__household"
 
-    person = models.OneToOneField(
-        Person, on_delete=models.CASCADE, related_name="address"
-    )
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address")
     line = models.CharField("adresse", max_length=200)
     complement = models.CharField("complément", max_length=200, blank=True)
     postal_code = models.CharField("code postal", max_length=5)

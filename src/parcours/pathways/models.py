@@ -241,9 +241,7 @@ class SeparationEvent(models.Model):
     # own: every index costs time on each of the hundred thousand rows of an import. Every link
     # has its database constraint (integrity is the database's job, whoever writes the rows).
     # The household's department, repeated for the unique external_id per department.
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
     external_id = models.CharField("identifiant de la déclaration", max_length=64)
     # Indexed by separation_event_copies_key, which starts with it (and serves the cascade).
     household = models.ForeignKey(
@@ -314,12 +312,8 @@ class Pathway(InHousehold, models.Model):
         Household, on_delete=models.CASCADE, related_name="pathways", db_index=False
     )
     # The household's department, repeated for the worklists' indexes.
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    event = models.OneToOneField(
-        SeparationEvent, on_delete=models.CASCADE, related_name="pathway"
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
+    event = models.OneToOneField(SeparationEvent, on_delete=models.CASCADE, related_name="pathway")
     # The parent who declared the separation: the one the Caf reaches out to.
     declarant = models.ForeignKey(
         "households.Person",
@@ -329,9 +323,7 @@ class Pathway(InHousehold, models.Model):
         related_name="+",
         db_index=False,
     )
-    template = models.ForeignKey(
-        PathwayTemplate, on_delete=models.PROTECT, related_name="pathways"
-    )
+    template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="pathways")
     site = models.ForeignKey(
         Site,
         null=True,
@@ -408,12 +400,8 @@ class PathwayStep(InHousehold, models.Model):
 
     # `household` and `department` are copies of the pathway's, which the database checks.
     pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps")
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+", db_index=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
     template_step = models.ForeignKey(
         TemplateStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
     )  # fmt: skip
