@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "parcours.pathways",
     "parcours.protection",
     "parcours.workshops",
+    "parcours.doctrine",
     "parcours.backoffice",
     "parcours.portal",
     "parcours.api",
