@@ -10,10 +10,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from parcours.core.env import env_bool, env_int, env_list, env_str
+from parcours.core.env import env_bool, env_int, env_list, env_str, load_dotenv
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
+# `make run` writes a local `.env` (never committed) so that every command of the README works as
+# written on the database it serves; the environment wins over it, and production has none.
+# PARCOURS_DOTENV=0 ignores it (the test settings do), PARCOURS_DOTENV_FILE names another file.
+if env_bool("PARCOURS_DOTENV", True):
+    load_dotenv(Path(env_str("PARCOURS_DOTENV_FILE", str(PROJECT_DIR / ".env"))))
 DATA_DIR = Path(env_str("PARCOURS_DATA_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
@@ -318,9 +323,8 @@ PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY = env_int("PARCOURS_WORKSHOP_RATE_PER_CON
 PARCOURS_BEHIND_PROXY = env_bool("PARCOURS_BEHIND_PROXY", False)
 # Where the quick-exit button and Shift × 3 lead (a neutral site).
 PARCOURS_QUICK_EXIT_URL = env_str("PARCOURS_QUICK_EXIT_URL", "https://www.meteofrance.com/")
-# Rate-limit counters live in a cache shared by every server process: the database by default
-# (its table is created by the workshops migrations), Memcached or Redis if configured.
-PARCOURS_RATELIMIT_CACHE = "ratelimit"
+# Rate-limit counters live in the database (core.RateCounter): one upsert per check, shared by every
+# server process, purged by the worker (core.ratelimit).
 # The default cache (the menu's worklist counts) is shared by every server process too: a count
 # forgotten after a change is forgotten for all workers, and each agent's counts are computed once
 # per period for the whole server, not once per worker. Its table is created by `migrate`.
@@ -329,11 +333,6 @@ CACHES = {
         "BACKEND": env_str("PARCOURS_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
         "LOCATION": env_str("PARCOURS_CACHE_LOCATION", "parcours_cache"),
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},  # one entry per agent at work (300 by default: culled)
-    },
-    "ratelimit": {
-        "BACKEND": env_str("PARCOURS_RATELIMIT_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
-        "LOCATION": env_str("PARCOURS_RATELIMIT_CACHE_LOCATION", "parcours_ratelimit_cache"),
-        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
 }
 # --- notifications: outbox, worker, e-mail / SMS / letter transports ----------------------------
