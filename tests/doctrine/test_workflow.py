@@ -64,7 +64,9 @@ def test_the_whole_workflow_by_role_with_comments_audit_and_versions():
     practice = services.transition(
         actor=pilot, practice=practice, action="request_changes", comment="Mettre à jour 2026"
     )
-    practice = services.update_practice(actor=worker, practice=practice, data={"title": "Séance en webinaire (2026)"})
+    practice = services.update_practice(
+        actor=worker, practice=practice, data={"title": "Séance en webinaire (2026)"}
+    )
     practice = services.transition(actor=worker, practice=practice, action="submit")
     practice = services.transition(actor=pilot, practice=practice, action="validate")
     practice = services.transition(actor=national, practice=practice, action="publish")
