@@ -472,9 +472,7 @@ def iter_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict | None, i
 def _csv_problem(line: int, exc: csv.Error) -> str:
     if "field larger than field limit" in str(exc):
         return (
-            f"Ligne {line} : une valeur dépasse {csv.field_size_limit():,} caractères".replace(
-                ",", "\u202f"
-            )
+            f"Ligne {line} : une valeur dépasse {csv.field_size_limit():,} caractères".replace(",", "\u202f")
             + " — un guillemet n'est sans doute pas refermé. Rien n'a été écrit."
         )
     return f"Ligne {line} : le CSV est mal formé ({exc}). Rien n'a été écrit."
