@@ -431,25 +431,15 @@ def _report_invitations(request, result) -> None:
 
 
 def invitation_list(request):
-    steps = integrations.due_invitation_steps(request.user)
     if request.method == "POST":
-        chosen = set(request.POST.getlist("step"))
-        sent = 0
-        for step in steps:
-            if str(step.pk) not in chosen:
-                continue
-            try:
-                result = services.invite_household(
-                    actor=request.user, household=integrations.step_household(step), step_id=step.pk
-                )
-            except ValidationError as error:
-                _fail(request, error)
-                break
-            sent += len(result.invitations)
-            for person, reason in result.skipped:
-                messages.warning(request, f"{person.full_name} n'est pas invité(e) : {reason}.")
-        messages.success(request, f"{sent} invitation(s) envoyée(s).")
+        outcome = services.invite_households(actor=request.user, step_ids=request.POST.getlist("step"))
+        for person, reason in outcome.skipped:
+            messages.warning(request, f"{person.full_name} n'est pas invité(e) : {reason}.")
+        if outcome.error is not None:
+            _fail(request, outcome.error)
+        messages.success(request, f"{outcome.sent} invitation(s) envoyée(s).")
         return redirect("backoffice:invitation-list")
+    steps = integrations.due_invitation_steps(request.user)
     invitations = selectors.invitations_visible_to(request.user).order_by("-sent_at")
     page = Paginator(invitations, 25).get_page(request.GET.get("page"))
     return render(
@@ -508,14 +498,10 @@ def series_detail(request, pk: int):
 @require_POST
 def series_publish(request, pk: int):
     series = selectors.series_for(request.user, pk)
-    published = 0
-    for workshop in series.workshops.filter(status=Workshop.Status.DRAFT, starts_at__gt=timezone.now()):
-        try:
-            services.publish_workshop(actor=request.user, workshop=workshop)
-        except ValidationError as error:
-            _fail(request, error)
-        else:
-            published += 1
+    outcome = services.publish_series(actor=request.user, series=series)
+    for _workshop, error in outcome.refused:
+        _fail(request, error)
+    published = len(outcome.published)
     messages.success(request, f"{published} séance(s) publiée(s).")
     return redirect("backoffice:series-detail", pk=series.pk)
 
