@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "parcours.pathways",
     "parcours.protection",
     "parcours.workshops",
+    "parcours.doctrine",
     "parcours.backoffice",
     "parcours.portal",
     "parcours.api",
