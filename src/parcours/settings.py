@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["parcours.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"api_token": env_str("PARCOURS_API_RATE", "600/min")},
 }
