@@ -150,6 +150,15 @@ class ProtectAddressForm(StyledModelForm):
         return clean_postal_code(self.cleaned_data["elected_postal_code"])
 
 
+class LiftRestrictionForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de la levée de la restriction",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ce motif est conservé dans le journal d'accès avec votre nom et l'heure.",
+    )
+
+
 class RevealForm(StyledForm):
     reason = forms.CharField(
         label="Motif de la consultation",

@@ -126,6 +126,8 @@ VERBS = {
 ACTIONS = {
     "protection.violence.reported": "Signalement de violences",
     "households.household.restricted": "Restriction de l'accès au dossier",
+    "households.household.unrestricted": "Levée de la restriction de l'accès au dossier",
+    "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
     "core.security.alert": "Alerte de sécurité",
 }
 

@@ -43,6 +43,7 @@ RULES: dict[str, frozenset[str]] = {
     # reference and assignments only (file number, restriction, who is assigned), never the content
     "households.view_reference": frozenset({LOCAL_PILOT}),
     "households.assign": frozenset({LOCAL_PILOT}),
+    "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
     # --- accounts ---
@@ -164,6 +165,9 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:household-assign": Access(
         "households.assign", obj="household", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:household-lift-restriction": Access(
+        "households.lift_restriction", obj="household", restricted="reference", methods=("GET", "POST")
     ),
     "backoffice:household-unassign": Access(
         "households.assign", obj="assignment", restricted="reference", methods=("POST",)
