@@ -20,6 +20,8 @@ OBJECTS = {
     "emergency_aid": "aide universelle d'urgence",
     "household": "dossier du foyer",
     "household_log": "journal d'accès du dossier",
+    "department_log": "journal d'accès du département",
+    "department_journal": "journal d'accès du département",
     "import": "import de déclarations",
     "invitation": "invitation à une séance",
     "keys": "clés de chiffrement",

@@ -174,6 +174,7 @@ URLS: dict[str, Access] = {
     ),
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
+    "backoffice:audit-department": Access("audit.view_department"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
     "backoffice:user-create": Access("accounts.manage", methods=("GET", "POST")),
