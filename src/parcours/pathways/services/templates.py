@@ -76,7 +76,9 @@ _REFERENCE_DAY = date(2026, 1, 12)
 
 
 def _violence_due(calculator, department, value, unit, protected_value, protected_unit):
-    deadline = rules.Deadline(protected_value, protected_unit) if protected_unit else rules.Deadline(value, unit)
+    deadline = (
+        rules.Deadline(protected_value, protected_unit) if protected_unit else rules.Deadline(value, unit)
+    )
     return calculator.due(department, deadline, base_on=_REFERENCE_DAY)
 
 
@@ -97,7 +99,9 @@ def _check_protected_deadlines(specs: list[StepSpec], department) -> None:
         mine = _violence_due(calculator, department, spec.deadline_value, spec.deadline_unit,
                              spec.protected_deadline_value, spec.protected_deadline_unit)  # fmt: skip
         if mine > limit:
-            national_text = rules.Deadline(base.protected_deadline_value, base.protected_deadline_unit).describe()
+            national_text = rules.Deadline(
+                base.protected_deadline_value, base.protected_deadline_unit
+            ).describe()
             raise ValidationError(
                 f"Étape {position} ({spec.label.strip()}) : le délai quand des violences sont signalées ne "
                 f"peut pas dépasser celui du modèle national ({national_text})."
