@@ -660,7 +660,9 @@ class _Opener:
         if applicable is None:
             flags = dict(zip(SITUATION_FLAGS, situation, strict=True))
             applicable = self.applicable[(code, situation)] = [
-                i for i, step in enumerate(template_steps) if rules.applies(step.conditions, flags)
+                i
+                for i, step in enumerate(template_steps)
+                if rules.step_applies(step.kind, step.conditions, flags)
             ]
         dues = self.dues.setdefault((calendar, event.declared_on, violence_at), [None] * len(template_steps))
         plan = self.plans[key] = []
