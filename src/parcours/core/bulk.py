@@ -189,7 +189,7 @@ def _dumped_once(value):
 
 
 def _write_now(job, connection) -> None:
-    """A Writer's job (rows, or lookups) run in the calling thread, on Django's connection, so
+    """A Writer's job run in the calling thread, on Django's connection, so
     that errors become Django's."""
     connection.ensure_connection()
     with connection.wrap_database_errors:
@@ -327,10 +327,13 @@ class Writer:
         """Wait for every write; raise the first failure."""
         if self._thread is not None:
             self._stop()
-            if self.error is None and self.connection.vendor == "postgresql":
-                with self.connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self._raise_failure()
+        if self.connection.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                # Rows written inline are checked now rather than at commit: what follows the
+                # writer (the import's hooks) reads them and must not meet a broken link first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def abandon(self) -> None:
         """Stop after a failure in the caller: skip what is queued, wait for the write in progress."""
