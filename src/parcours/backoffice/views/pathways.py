@@ -54,7 +54,25 @@ def record(request):
         request.POST or None, department_code=user.department_code, known_departments=jobs.caf_departments(),
         initial={"declared_on": user.department.local_today()},
     )  # fmt: skip
+    open_pathway = None
     if request.method == "POST" and form.is_valid():
+        open_pathway = selectors.open_pathway_of_file(user, form.event.department, form.event.file_number)
+        same = open_pathway is not None and open_pathway.event.external_id == form.event.external_id
+        if open_pathway is not None and not same and not form.cleaned_data.get("replace_confirmed"):
+            # Say what will happen to the pathway in progress before anything is written.
+            data = form.data.copy()
+            data["replace_confirmed"] = "on"
+            return render(
+                request,
+                "backoffice/pathways/record.html",
+                {
+                    "form": form.__class__(
+                        data, department_code=user.department_code, known_departments=jobs.caf_departments()
+                    ),
+                    "open_pathway": open_pathway,
+                    "replaces": form.event.declared_on >= open_pathway.declared_on,
+                },
+            )
         try:
             event, created = services.record_separation(actor=user, event=form.event)
         except ValidationError as error:
