@@ -241,6 +241,7 @@ URLS: dict[str, Access] = {
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-correct": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-pay": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-proceedings": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-repayment": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
