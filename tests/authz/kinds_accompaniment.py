@@ -36,7 +36,9 @@ def map_records(world, variant: str) -> dict:
         code = OTHER if variant == "other" else OWN
         if variant == "own":
             org = af.map_organisation(code, organisation=world.users["partner"].organisation)
-            referent, coordinator = world.users["social_worker"], world.users["partner"]
+            # In a world where a violence report restricted the household, the principals stay unassigned.
+            referent = world.assignee if household.restricted else world.users["social_worker"]
+            coordinator = world.users["partner"]
             accompanist = Accompanist.objects.get_or_create(
                 user=world.users["accompanist"], map_organisation=org
             )[0]

@@ -93,7 +93,9 @@ REMINDER = register(
         + SIGNATURE,
         protected_sms_text="Rappel : rendez-vous demain {{ item.at|date:'j/m à H\\hi' }}, {{ item.place }}.",
         channels=("sms", "email"),
-        example_context={"item": EXAMPLE_ITEMS[0]},  # about no handover: the hook leaves it to the other checks
+        example_context={
+            "item": EXAMPLE_ITEMS[0]
+        },  # about no handover: the hook leaves it to the other checks
         is_relevant=_still_planned,
     )
 )
