@@ -1,10 +1,13 @@
 """Staff forms. Labels and errors in French; widgets styled by core.forms."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 
+from parcours.core import ratelimit
+from parcours.core.auth import normalise_identifier
 from parcours.core.forms import DateInput, StyledForm, StyledFormMixin, StyledModelForm, TimeInput
-from parcours.core.models import Organisation, User
+from parcours.core.models import Organisation, Site, User
 from parcours.core.phones import normalize_french_phone
 from parcours.core.roles import Role
 from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
@@ -27,6 +30,9 @@ class LoginForm(StyledForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def clean_email(self):
+        return normalise_identifier(self.cleaned_data["email"])
 
 
 class OtpForm(StyledForm):
@@ -53,7 +59,34 @@ class ReauthForm(OtpForm):
 
 
 class ParcoursPasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    pass
+    """The reset e-mail goes through the outbox (sent by the worker, never during the request), at most
+    PARCOURS_PASSWORD_RESET_PER_ADDRESS_HOUR per address and _PER_SOURCE_HOUR per client address.
+    Known, unknown and over-limit addresses get the same answer, and the request does the same
+    work for each (count, look-up), so neither the page nor its timing tells them apart."""
+
+    def clean_email(self):
+        return normalise_identifier(self.cleaned_data["email"])
+
+    def save(self, request=None, **kwargs):
+        from parcours.notifications.services import queue_password_reset
+
+        email = self.cleaned_data["email"]
+        per_source = ratelimit.hit(
+            "password-reset-source",
+            ratelimit.client_ip(request) if request is not None else "",
+            limit=settings.PARCOURS_PASSWORD_RESET_PER_SOURCE_HOUR,
+            period=3600,
+        )
+        per_address = ratelimit.hit(
+            "password-reset-address",
+            email,
+            limit=settings.PARCOURS_PASSWORD_RESET_PER_ADDRESS_HOUR,
+            period=3600,
+        )
+        users = list(self.get_users(email))
+        if per_source and per_address:
+            for user in users:
+                queue_password_reset(user=user)
 
 
 class ParcoursSetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
@@ -115,6 +148,15 @@ class ProtectAddressForm(StyledModelForm):
 
     def clean_elected_postal_code(self):
         return clean_postal_code(self.cleaned_data["elected_postal_code"])
+
+
+class LiftRestrictionForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de la levée de la restriction",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ce motif est conservé dans le journal d'accès avec votre nom et l'heure.",
+    )
 
 
 class RevealForm(StyledForm):
@@ -192,12 +234,21 @@ class UserForm(StyledModelForm):
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "organisation"]
+        fields = ["email", "first_name", "last_name", "organisation", "site"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).select_related(
             "department"
         )
+        self.fields["organisation"].empty_label = "Choisissez une organisation"
+        self.fields["site"].queryset = Site.objects.select_related("organisation").order_by(
+            "organisation__name", "name"
+        )
+        self.fields["site"].label_from_instance = lambda site: f"{site.organisation.name} — {site.name}"
+        self.fields["site"].empty_label = "Aucun site (toute l'organisation)"
+        self.fields[
+            "site"
+        ].help_text = "Les listes de travail de l'agent montrent d'abord les tâches de son site."
         if self.instance.pk:
             self.fields["roles"].initial = sorted(self.instance.roles)

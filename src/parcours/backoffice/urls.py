@@ -4,6 +4,7 @@ from django.urls import path
 
 from parcours.backoffice import (
     urls_accompaniment,
+    urls_doctrine,
     urls_exports,
     urls_notifications,
     urls_pathways,
@@ -52,8 +53,14 @@ urlpatterns = [
     path("dossiers/", households.reference_list, name="household-reference-list"),
     path("dossiers/<int:pk>/", households.reference, name="household-reference"),
     path("dossiers/<int:pk>/affecter/", households.assign, name="household-assign"),
+    path(
+        "dossiers/<int:pk>/lever-la-restriction/",
+        households.lift_restriction,
+        name="household-lift-restriction",
+    ),
     path("affectations/<int:pk>/retirer/", households.unassign, name="household-unassign"),
     path("dossiers/<int:pk>/journal/", audit.household_audit, name="audit-household"),
+    path("journal/", audit.department_journal, name="audit-department"),
     # accounts
     path("comptes/", accounts.user_list, name="user-list"),
     path("comptes/nouveau/", accounts.user_create, name="user-create"),
@@ -68,5 +75,6 @@ urlpatterns += urls_notifications.urlpatterns
 urlpatterns += urls_protection.urlpatterns
 urlpatterns += urls_workshops.urlpatterns
 urlpatterns += urls_accompaniment.urlpatterns
+urlpatterns += urls_doctrine.urlpatterns
 # Registered exporters (core.exports): one URL each, listed in the access policy by the registry.
 urlpatterns += urls_exports.urlpatterns

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("core", "0007_alter_userrole_role"),
+        ("core", "0008_alter_userrole_role"),
         ("households", "0006_no_constraint_on_imported_links"),
         ("protection", "0002_ceilings_2023_12"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_export_jobs_and_periodic_runs"),
+        ("core", "0007_rate_counters"),
     ]
 
     operations = [
