@@ -10,6 +10,7 @@ referred and waiting for the organisation's answer; in 92, a measure in a prison
 
 from __future__ import annotations
 
+import contextlib
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -83,10 +84,9 @@ def _season(rng, coordinator, accompanist, measure, today) -> tuple[int, int]:
     cancelled = incidents = 0
     handovers = list(measure.handovers.order_by("from_at"))
     for handover in handovers:
-        try:
+        # Another measure's handover at that time is left for the coordinator to assign.
+        with contextlib.suppress(ValidationError):
             services.assign(actor=coordinator, handovers=[handover], accompanist=accompanist)
-        except ValidationError:
-            pass  # another measure's handover at that time: left for the coordinator to assign
     past = [h for h in handovers if h.to_at.astimezone(measure.tzinfo).date() < today]
     for index, handover in enumerate(past):
         if index % 7 == 3:
