@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from parcours.accompaniment import ics, selectors, services
 from parcours.accompaniment.models import Accompanist, Handover, JudgeReport, Measure
-from parcours.backoffice import household_panels, navigation
 from parcours.backoffice.forms_accompaniment import (
     AnswerForm,
     AssignForm,
@@ -37,43 +36,6 @@ from parcours.backoffice.forms_accompaniment import (
 from parcours.core import audit, exports, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
-
-navigation.register(
-    navigation.NavItem("Accompagnement protégé", "backoffice:map-list", "accompaniment.view", order=45)
-)
-navigation.register(
-    navigation.NavItem("Mes remises", "backoffice:map-mine", "accompaniment.my_handovers", order=45)
-)
-navigation.register(
-    navigation.NavItem(
-        "Accompagnement protégé", "backoffice:map-overview", "accompaniment.overview", order=85
-    )
-)
-
-
-@household_panels.register("accompaniment", order=40)
-def _panel(request, household):
-    from django.template.loader import render_to_string
-
-    user = request.user
-    if not (
-        policy.has_perm(user, "accompaniment.view") or policy.has_perm(user, "accompaniment.record_order")
-    ):
-        return ""
-    measures = (
-        selectors.measures_for(user).filter(household=household)
-        if policy.has_perm(user, "accompaniment.view")
-        else []
-    )
-    return render_to_string(
-        "backoffice/accompaniment/household_panel.html",
-        {
-            "household": household,
-            "measures": measures,
-            "can_record": policy.can(user, "accompaniment.record_order", household),
-        },
-        request=request,
-    )
 
 
 def _page(request, template: str, context: dict):
