@@ -237,6 +237,7 @@ class Migration(migrations.Migration):
                             ("local_pilot", "Pilote départemental"),
                             ("national_pilot", "Pilote national"),
                             ("partner", "Partenaire"),
+                            ("accompanist", "Accompagnant (mesure d'accompagnement protégé)"),
                             ("admin", "Administrateur"),
                         ],
                         max_length=32,

@@ -54,6 +54,20 @@ class Migration(migrations.Migration):
                 ),
                 ("is_allocataire", models.BooleanField(verbose_name="allocataire")),
                 ("received_on", models.DateField(verbose_name="demande reçue le")),
+                (
+                    "corrected_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="décision corrigée le"),
+                ),
+                (
+                    "intake_warnings",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="points d'attention relevés à l'enregistrement"
+                    ),
+                ),
+                (
+                    "revision",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="révision de la décision"),
+                ),
                 ("due_on", models.DateField(verbose_name="à payer au plus tard le")),
                 (
                     "proof_kind",
