@@ -129,8 +129,10 @@ def person_edit(request, pk: int):
 
 def address_edit(request, pk: int):
     person = selectors.person_for(request.user, pk, permission="households.edit")
-    if person.is_address_protected and not policy.has_perm(request.user, "households.protect_address"):
-        messages.error(request, "Cette adresse est protégée : seul un travailleur social peut la modifier.")
+    try:
+        services.check_address_editable(request.user, person, protected=person.is_address_protected)
+    except services.AddressProtected as refusal:
+        messages.error(request, str(refusal))
         return redirect("backoffice:household-detail", pk=person.household_id)
     instance = Address.objects.filter(person=person).first() if not person.is_address_protected else None
     form = AddressForm(request.POST or None, instance=instance)
