@@ -72,7 +72,7 @@ def _urls(world):
         if access is None:
             continue
         if access.obj:
-            for variant in registry.VARIANTS:
+            for variant in registry.variants_of(access.obj):
                 kwargs = registry.KINDS[access.obj](world, variant)
                 if kwargs is not None:
                     yield name, access, reverse(name, kwargs=kwargs)

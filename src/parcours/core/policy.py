@@ -91,6 +91,17 @@ RULES: dict[str, frozenset[str]] = {
     "workshops.configure": frozenset({LOCAL_PILOT}),
     "workshops.compare": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
     #
+    # --- doctrine: practice sheets against domestic violence ------------------------------------
+    # The one cross-department read of the policy: a PUBLISHED practice holds no personal data and
+    # is read by the staff of every department (URLs with `branch=True`, `Practice.policy_shared`);
+    # the national pilot reaches every Caf's sheets; a draft stays with its author.
+    "doctrine.view": frozenset({SW, SA, BO, LOCAL_PILOT, NATIONAL_PILOT}),  # search, sheets, document
+    "doctrine.propose": frozenset({SW, SA, BO, LOCAL_PILOT}),  # any Caf staff: write, submit own Caf's
+    "doctrine.review": frozenset({LOCAL_PILOT}),  # ask for changes, validate (own Caf)
+    "doctrine.publish": frozenset({NATIONAL_PILOT}),  # publish, archive, tag themes, compose the document
+    "doctrine.inventory": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),  # synthesis, inventory export
+    "doctrine.import": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),  # spreadsheet of practices
+    #
 }
 
 
@@ -108,6 +119,9 @@ class Access:
     obj: str | None = None
     restricted: str = "assigned"
     methods: tuple[str, ...] = ("GET",)
+    # Cross-department read (doctrine only): a record the whole branch shares (`policy_shared()`) is
+    # open to every department's holders of the permission, and national roles reach every department.
+    branch: bool = False
 
 
 URLS: dict[str, Access] = {
@@ -282,6 +296,26 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:webinar-server": Access("workshops.configure", methods=("GET", "POST")),
     "backoffice:workshop-comparison": Access("workshops.compare"),
+    # --- doctrine (branch=True: published sheets are read across departments, see RULES) ---------
+    "backoffice:doctrine-search": Access("doctrine.view"),
+    "backoffice:doctrine-create": Access("doctrine.propose", methods=("GET", "POST")),
+    "backoffice:doctrine-detail": Access("doctrine.view", obj="practice", branch=True),
+    "backoffice:doctrine-compare": Access("doctrine.view", obj="practice", branch=True),
+    "backoffice:doctrine-edit": Access("doctrine.propose", obj="practice", methods=("GET", "POST")),
+    "backoffice:doctrine-autosave": Access("doctrine.propose", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-attach": Access("doctrine.propose", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-attachment": Access("doctrine.view", obj="attachment", branch=True),
+    "backoffice:doctrine-submit": Access("doctrine.propose", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-request-changes": Access("doctrine.review", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-validate": Access("doctrine.review", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-publish": Access("doctrine.publish", obj="practice", branch=True, methods=("POST",)),
+    "backoffice:doctrine-archive": Access("doctrine.publish", obj="practice", branch=True, methods=("POST",)),
+    "backoffice:doctrine-themes": Access("doctrine.publish", obj="practice", branch=True, methods=("POST",)),
+    "backoffice:doctrine-inventory": Access("doctrine.inventory"),
+    "backoffice:doctrine-synthesis": Access("doctrine.inventory"),
+    "backoffice:doctrine-document": Access("doctrine.view"),
+    "backoffice:doctrine-document-edit": Access("doctrine.publish", methods=("GET", "POST")),
+    "backoffice:doctrine-import": Access("doctrine.import", methods=("GET", "POST")),
     # public pages: anyone; the private links are authorised by their signed token
     "portal:workshop-index": Access(PUBLIC),
     "portal:workshop-department": Access(PUBLIC),
@@ -350,8 +384,19 @@ def _record_department(obj) -> str | None:
     return household.department.code if household is not None else None
 
 
-def in_scope(user, obj, *, restricted: str = "assigned") -> bool:
-    """True when the record lies in what the user may see: own department, and assigned if restricted."""
+def in_scope(user, obj, *, restricted: str = "assigned", branch: bool = False) -> bool:
+    """True when the record lies in what the user may see: own department, and assigned if restricted.
+
+    `branch` (doctrine): a record the whole branch shares is open to every department, and national
+    roles reach every department; a record hidden from the user (another author's draft) never is.
+    """
+    if hasattr(obj, "policy_hidden_from") and obj.policy_hidden_from(user):
+        return False
+    if branch:
+        if hasattr(obj, "policy_shared") and obj.policy_shared():
+            return True
+        if user.department_code is None and getattr(user, "is_national", False):
+            return True
     department = _record_department(obj)
     if department is None or department != user.department_code:
         return False
@@ -368,17 +413,17 @@ def _holds(user, permission: str) -> bool:
     )
 
 
-def can(user, permission: str, obj=None, *, restricted: str = "assigned") -> bool:
+def can(user, permission: str, obj=None, *, restricted: str = "assigned", branch: bool = False) -> bool:
     if not _holds(user, permission):
         return False
-    return obj is None or in_scope(user, obj, restricted=restricted)
+    return obj is None or in_scope(user, obj, restricted=restricted, branch=branch)
 
 
-def require(user, permission: str, obj=None, *, restricted: str = "assigned") -> None:
+def require(user, permission: str, obj=None, *, restricted: str = "assigned", branch: bool = False) -> None:
     """Raise PermissionDenied (no such right: 403) or Http404 (record outside the user's scope)."""
     if not _holds(user, permission):
         raise PermissionDenied
-    if obj is not None and not in_scope(user, obj, restricted=restricted):
+    if obj is not None and not in_scope(user, obj, restricted=restricted, branch=branch):
         raise Http404
 
 

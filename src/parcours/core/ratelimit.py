@@ -11,9 +11,29 @@ from __future__ import annotations
 import hashlib
 import time
 
+from django.conf import settings
 from django.db import connection
 
 from parcours.core.models import RateCounter
+
+
+def client_ip(request) -> str:
+    """The client's address, trusting X-Forwarded-For exactly as far as the deployment says.
+
+    With N trusted proxies (PARCOURS_TRUSTED_PROXIES) in front of the app, each appends the address it
+    received the request from: the Nth hop from the right is the client as the outermost trusted proxy
+    saw it. Hops further left were written by the client and are ignored (anyone can forge them). A
+    header shorter than N means the request did not come through the proxies: its connection counts.
+    """
+    trusted = settings.PARCOURS_TRUSTED_PROXIES
+    remote = request.META.get("REMOTE_ADDR", "") or "inconnue"
+    if trusted <= 0:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    if len(hops) < trusted:
+        return remote
+    return hops[-trusted][:64]
 
 
 def _key(scope: str, identity: str) -> str:

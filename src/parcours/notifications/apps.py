@@ -15,3 +15,11 @@ class NotificationsConfig(AppConfig):
 
         # Each app declares its message templates in `<app>/messages.py`.
         autodiscover_modules("messages")
+
+        from parcours.core.alerts import security_alert
+        from parcours.notifications.services import alert_administrators
+
+        def _alert(sender, *, kind, account, detail, key, **_):
+            alert_administrators(kind=kind, account=account, detail=detail, key=key)
+
+        security_alert.connect(_alert, weak=False, dispatch_uid="notifications.alert_administrators")

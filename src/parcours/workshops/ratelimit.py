@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from parcours.core import ratelimit as core_ratelimit
 
-
-def client_ip(request) -> str:
-    # Behind the project's reverse proxy, the last X-Forwarded-For hop is the one it added.
-    if settings.PARCOURS_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+# The client's address as far as the deployment's proxies are trusted (PARCOURS_TRUSTED_PROXIES).
+client_ip = core_ratelimit.client_ip
 
 
 def hit(scope: str, identity: str, *, limit: int, period: int) -> bool:

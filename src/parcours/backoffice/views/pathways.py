@@ -182,6 +182,7 @@ def _step_context(request, step, **forms):
         "department_tz": step.household.department.timezone,
         "is_late": step.is_late(),
         "message": _information_message(user, step),
+        "safe_contacts": household_selectors.safe_contacts_for(user, step.pathway.declarant),
     }
     if context["can_work"]:
         users = assignable_users(step)
