@@ -31,11 +31,17 @@ def violence_reported(household) -> bool:
     return bool(check(household)) if check else False
 
 
-def due_invitation_steps(actor) -> list:
-    """The pathway steps of kind `workshop_invitation` due and visible to the actor ([] without pathways)."""
+def due_invitation_steps(actor, *, pks=None) -> list:
+    """The pathway steps of kind `workshop_invitation` due and visible to the actor ([] without pathways).
+
+    `pks` keeps only those steps, in the database (a department has tens of thousands due).
+    """
     selectors = _module("parcours.pathways.selectors")
     due = getattr(selectors, "due_workshop_invitation_steps", None) if selectors else None
-    return list(due(actor)) if due else []
+    if due is None:
+        return []
+    steps = due(actor)
+    return list(steps if pks is None else steps.filter(pk__in=pks))
 
 
 def step_household(step):
