@@ -139,6 +139,19 @@ def test_no_other_output_shows_the_protected_address(canary_world):
     assert found == [], f"L'adresse protégée apparaît dans : {found}"
 
 
+def test_the_canary_produces_every_registered_exporter(canary_world):
+    """The registry walk of outputs_core.py reaches each exporter: a new one is checked as it registers."""
+    from parcours.core import exports
+    from tests.authz.outputs_core import registered_exports
+
+    produced = {
+        label.split()[1]
+        for principal in PRINCIPALS
+        for label, _ in registered_exports(canary_world, principal)
+    }
+    assert produced == {exporter.identifier for exporter in exports.all_exporters()}
+
+
 def test_the_audited_reveal_does_show_it_so_the_canary_can_be_seen(canary_world):
     """Positive control: the canary is really stored and the test really sees it where it is allowed."""
     client = canary_world.client("social_worker")

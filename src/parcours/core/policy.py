@@ -197,7 +197,7 @@ URLS: dict[str, Access] = {
     "backoffice:import-sample": Access("pathways.import"),
     "backoffice:import-detail": Access("pathways.import", obj="import_job"),
     "backoffice:import-progress": Access("pathways.import", obj="import_job"),
-    "backoffice:import-report": Access("pathways.import", obj="import_job"),
+    # the report of a refused file: a registered exporter (pathways/exports.py)
     "backoffice:import-restart": Access("pathways.import", obj="import_job", methods=("POST",)),
     "backoffice:template-list": Access("pathways.manage_templates"),
     "backoffice:template-detail": Access("pathways.manage_templates", obj="template"),
@@ -211,7 +211,7 @@ URLS: dict[str, Access] = {
     "backoffice:message-detail": Access("notifications.view", obj="message"),
     "backoffice:message-retry": Access("notifications.manage", obj="message", methods=("POST",)),
     "backoffice:message-cancel": Access("notifications.manage", obj="message", methods=("GET", "POST")),
-    "backoffice:message-letter": Access("notifications.download_letter", obj="message"),
+    # the PDF of a letter: a registered exporter (notifications/exports.py)
     #
     # --- protection -----------------------------------------------------------------------------
     "backoffice:protection-report": Access(
@@ -223,7 +223,7 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:referral-create": Access("protection.refer", obj="household", methods=("GET", "POST")),
     "backoffice:referral-edit": Access("protection.refer", obj="referral", methods=("GET", "POST")),
-    "backoffice:referral-sheet": Access("protection.refer", obj="referral"),
+    # the referral sheet: a registered exporter (protection/exports.py)
     "backoffice:partner-list": Access("protection.view_partners"),
     "backoffice:partner-create": Access("protection.manage_partners", methods=("GET", "POST")),
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
@@ -270,8 +270,7 @@ URLS: dict[str, Access] = {
     "backoffice:workshop-close": Access(
         "workshops.attendance", obj="workshop", restricted="reference", methods=("POST",)
     ),
-    "backoffice:workshop-sheet": Access("workshops.attendance", obj="workshop", restricted="reference"),
-    "backoffice:workshop-export": Access("workshops.export", obj="workshop", restricted="reference"),
+    # the sign-in sheet and the registrations: registered exporters (workshops/exports.py)
     "backoffice:workshop-register": Access(
         "workshops.register", obj="workshop", restricted="reference", methods=("GET", "POST")
     ),

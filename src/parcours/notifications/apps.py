@@ -12,6 +12,9 @@ class NotificationsConfig(AppConfig):
         from parcours.notifications import selectors, timeline  # noqa: F401  (registers the household timeline source)
 
         selectors.register_probes()
+        from parcours.notifications import exports
+
+        exports.register()
 
         # Each app declares its message templates in `<app>/messages.py`.
         autodiscover_modules("messages")

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 from parcours.pathways import selectors as pathway_selectors
 from parcours.pathways.models import StepKind
-from parcours.workshops import charts, exports, integrations, selectors, services
+from parcours.workshops import charts, integrations, selectors, services
 from parcours.workshops.forms import (
     AttendanceForm,
     CancelForm,
@@ -283,24 +283,6 @@ def workshop_close(request, pk: int):
         request, "Séance clôturée ; l'enquête de satisfaction est envoyée aux personnes présentes."
     )
     return _back(workshop)
-
-
-def workshop_sheet(request, pk: int):
-    workshop = selectors.workshop_for(request.user, pk, "workshops.attendance")
-    pdf = exports.sign_in_sheet(workshop)
-    audit.record(request.user, "workshops.sign_in_sheet.exported", workshop)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="emargement-seance-{workshop.pk}.pdf"'
-    return response
-
-
-def workshop_export(request, pk: int):
-    workshop = selectors.workshop_for(request.user, pk, "workshops.export")
-    content = exports.registrations_csv(workshop)
-    audit.record(request.user, "workshops.registrations.exported", workshop)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="inscriptions-seance-{workshop.pk}.csv"'
-    return response
 
 
 def workshop_register(request, pk: int):
