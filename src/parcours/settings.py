@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["parcours.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     # The domain's typed refusals (core.errors) become HTTP answers in this one place.
     "EXCEPTION_HANDLER": "parcours.api.errors.exception_handler",
