@@ -35,7 +35,6 @@ from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.core.models import Site
 from parcours.households import selectors as household_selectors
-from parcours.households import timeline
 from parcours.pathways import imports, rules, selectors, services
 from parcours.pathways.models import StepKind
 from parcours.pathways.selectors import WORKLIST_TITLES, Worklist
