@@ -235,7 +235,9 @@ def aid_worklist(actor, *, mine_only: bool = False) -> list[WorklistRow]:
         qs = qs.filter(officer=actor)
     rows = []
     today = {}
-    for aid in qs.order_by("due_on", "received_on", "id"):
+    for aid in qs.select_related("person", "household__department", "officer").order_by(
+        "due_on", "received_on", "id"
+    ):
         department = aid.household.department
         if department.code not in today:
             today[department.code] = calendar.local_date(department)
