@@ -57,7 +57,10 @@ RULES: dict[str, frozenset[str]] = {
     "pathways.work_steps": CASEWORK,  # contact attempts, outcomes, (re)assignment
     "pathways.update_situation": CASEWORK,  # violence reported, children count corrected
     "pathways.import": frozenset({SA, BO, LOCAL_PILOT}),  # files of events, own department
-    "pathways.manage_templates": frozenset({LOCAL_PILOT}),  # the department's variant
+    "pathways.manage_templates": frozenset({LOCAL_PILOT}),
+    "pathways.pilot_dashboard": frozenset(
+        {LOCAL_PILOT}
+    ),  # department counts and its late list (references)  # the department's variant
     "pathways.manage_national_template": frozenset({NATIONAL_PILOT}),
     "pathways.api_submit": frozenset({API_CLIENT}),  # an organisation's API token
     #
@@ -175,6 +178,7 @@ URLS: dict[str, Access] = {
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
     "backoffice:audit-department": Access("audit.view_department"),
+    "backoffice:pilot-dashboard": Access("pathways.pilot_dashboard"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
     "backoffice:user-create": Access("accounts.manage", methods=("GET", "POST")),
@@ -237,6 +241,7 @@ URLS: dict[str, Access] = {
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-correct": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-pay": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-proceedings": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-repayment": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
