@@ -251,6 +251,7 @@ URLS: dict[str, Access] = {
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
     "backoffice:aid-create": Access("protection.register_aid", obj="household", methods=("GET", "POST")),
     "backoffice:aid-worklist": Access("protection.process_aid"),
+    "backoffice:aid-history": Access("protection.process_aid"),
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
