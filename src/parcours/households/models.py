@@ -11,11 +11,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from parcours.core.models import Department
+from parcours.core.phones import normalize_french_phone
 
 
 def fold(text: str) -> str:
@@ -295,6 +298,44 @@ class ContactChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}".strip()
+
+    @classmethod
+    def normalised_value(cls, kind: str, value: str) -> str:
+        """The value as stored: a checked e-mail address, a French number in E.164 form (+33…, +262…).
+
+        Raises ValidationError on the `value` field. Every door (staff form, service, API) goes
+        through here, so the chokepoint only ever sees numbers it can send to.
+        """
+        value = (value or "").strip()
+        if kind == cls.Kind.EMAIL:
+            if not value:
+                raise ValidationError({"value": "Saisissez l'adresse e-mail."})
+            try:
+                validate_email(value)
+            except ValidationError as error:
+                raise ValidationError({"value": error.messages}) from None
+        elif kind in (cls.Kind.SMS, cls.Kind.PHONE):
+            normalised = normalize_french_phone(value)
+            if normalised is None:
+                raise ValidationError(
+                    {
+                        "value": "Numéro de téléphone français invalide (ex. 06 12 34 56 78 ou +262 692 12 34 56)."
+                    }
+                )
+            value = normalised
+        return value
+
+    def clean(self):
+        errors = {}
+        try:
+            self.value = self.normalised_value(self.kind, self.value)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        # A window needs both ends: one alone would be read as "always" by some and "never" by others.
+        if (self.safe_from is None) != (self.safe_until is None):
+            errors["safe_until"] = ["Indiquez le début et la fin de la plage horaire, ou aucun des deux."]
+        if errors:
+            raise ValidationError(errors)
 
     def policy_household(self) -> Household:
         return self.person.household
