@@ -369,6 +369,7 @@ URLS: dict[str, Access] = {
     "backoffice:map-assign": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-report": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-end": Access("accompaniment.view", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-renew": Access("accompaniment.record_order", obj="measure", methods=("GET", "POST")),
     "backoffice:map-report-sign": Access("accompaniment.manage", obj="judge_report", methods=("POST",)),
     "backoffice:map-handover": Access(
         "accompaniment.record_outcome", obj="handover", methods=("GET", "POST")
