@@ -302,6 +302,8 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token"]
 
+# Denied accesses to personal-data URLs by one account in an hour past which the admins are alerted.
+PARCOURS_DENIED_ALERT_PER_HOUR = env_int("PARCOURS_DENIED_ALERT_PER_HOUR", 30)
 PARCOURS_STATISTICAL_SECRECY_THRESHOLD = env_int("PARCOURS_STATISTICAL_SECRECY_THRESHOLD", 11)
 # Files of background exports (core.exports) are deleted after this many hours.
 PARCOURS_EXPORT_RETENTION_HOURS = env_int("PARCOURS_EXPORT_RETENTION_HOURS", 24)

@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
         "households.view_reference",
         order=80,
     ),
+    NavItem("Accès refusés", "backoffice:denied-accesses", "audit.view_denied", order=85),
     NavItem("Comptes", "backoffice:user-list", "accounts.manage", order=90),
 ]
 

@@ -54,6 +54,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/affecter/", households.assign, name="household-assign"),
     path("affectations/<int:pk>/retirer/", households.unassign, name="household-unassign"),
     path("dossiers/<int:pk>/journal/", audit.household_audit, name="audit-household"),
+    path("acces-refuses/", audit.denied_accesses, name="denied-accesses"),
     # accounts
     path("comptes/", accounts.user_list, name="user-list"),
     path("comptes/nouveau/", accounts.user_create, name="user-create"),

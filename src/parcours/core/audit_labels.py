@@ -125,6 +125,7 @@ ACTIONS = {
     "protection.violence.reported": "Signalement de violences",
     "households.household.restricted": "Restriction de l'accès au dossier",
     "core.security.alert": "Alerte de sécurité",
+    "core.access.denied": "Accès refusé",
 }
 
 

@@ -45,6 +45,7 @@ RULES: dict[str, frozenset[str]] = {
     "households.assign": frozenset({LOCAL_PILOT}),
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
+    "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)
     # --- accounts ---
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
@@ -170,6 +171,7 @@ URLS: dict[str, Access] = {
     ),
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
+    "backoffice:denied-accesses": Access("audit.view_denied"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
     "backoffice:user-create": Access("accounts.manage", methods=("GET", "POST")),

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from parcours.core import audit
+from parcours.core import audit, denials
 from parcours.core.models import AuditEntry
 from parcours.households import selectors
 
@@ -16,3 +16,9 @@ def household_audit(request, pk: int):
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "backoffice/audit/household.html", {"household": household, "page": page})
+
+
+def denied_accesses(request):
+    """The department's accounts with the most denied accesses to personal-data pages (30 days)."""
+    rows = denials.top_deniers(request.user)
+    return render(request, "backoffice/audit/denied.html", {"rows": rows, "days": 30})
