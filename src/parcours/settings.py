@@ -113,6 +113,11 @@ TEMPLATES = [
 
 FORM_RENDERER = "parcours.core.forms.ParcoursFormRenderer"
 
+SQLITE_INIT_COMMAND = (
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+    # Deleted rows (an address in clear once it is protected) are overwritten, not left in free pages.
+    "PRAGMA secure_delete=ON;"
+)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'parcours.sqlite3'}"),
@@ -124,7 +129,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work during an import; IMMEDIATE avoids lock upgrades mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": SQLITE_INIT_COMMAND,
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -227,6 +232,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Every private file (imports, proofs, attachments) is readable by the server's account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # E-mail: console in development, a file "mailbox" in demo, SMTP (or any backend) in production.
 EMAIL_BACKEND = env_str(
@@ -400,6 +408,9 @@ PARCOURS_PROOF_MAX_MB = env_int("PARCOURS_PROOF_MAX_MB", 10)
 PATHWAYS_UNREACHABLE_AFTER = env_int("PARCOURS_UNREACHABLE_AFTER", 3)
 # Uploaded files of separation events: size limit; an import silent for this long may be restarted.
 PATHWAYS_IMPORT_MAX_BYTES = env_int("PARCOURS_IMPORT_MAX_MB", 50) * 1024 * 1024
+# An upload is deleted as soon as its import is done or rejected; a failed one (kept for a restart)
+# after this many hours. Private files are readable by the server's account only.
+PATHWAYS_IMPORT_FILE_RETENTION_HOURS = env_int("PARCOURS_IMPORT_FILE_RETENTION_HOURS", 72)
 PATHWAYS_IMPORT_STALE_MINUTES = env_int("PARCOURS_IMPORT_STALE_MINUTES", 15)
 # Events written per bulk round (memory vs round trips); the whole file stays one transaction.
 PATHWAYS_IMPORT_CHUNK_SIZE = env_int("PARCOURS_IMPORT_CHUNK_SIZE", 5000)

@@ -1,7 +1,10 @@
 """Background jobs of the pathways module (django-tasks; immediate in tests, db_worker in `make run`)."""
 
+from datetime import timedelta
+
 from django_tasks import task
 
+from parcours.core import schedule
 from parcours.pathways.services import jobs
 
 
@@ -17,3 +20,9 @@ def send_information_offers() -> int:
     from parcours.pathways.services.information import send_information_offers as sweep
 
     return sweep()
+
+
+@schedule.periodic("pathways.purge_import_files", every=timedelta(hours=1))
+def purge_import_files() -> int:
+    """Supprime les fichiers d'import déposés une fois l'import terminé (ou en échec depuis trop longtemps)."""
+    return jobs.purge_import_files()
