@@ -100,6 +100,8 @@ TEMPLATES = [
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # « 1er décembre »: the `date` filter with the French ordinal, everywhere.
+            "builtins": ["parcours.core.templatetags.french_dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from parcours.core import bulk
@@ -49,11 +50,25 @@ BAD_VALUES = [
     ({"department": ""}, "department", "department est obligatoire"),
     ({"department": "99"}, "department", "department « 99 » n'est le département d'aucune Caf utilisant Parcours"),
     ({"file_number": ""}, "file_number", "file_number est obligatoire"),
-    ({"file_number": "12 34"}, "file_number", "file_number « 12 34 » ne contient que chiffres, lettres et tirets"),
+    ({"file_number": "12 34"}, "file_number", "file_number « 12 34 » n'est pas un numéro d'allocataire : 7 chiffres"),
+    ({"file_number": "A123456"}, "file_number", "file_number « A123456 » n'est pas un numéro d'allocataire"),
+    ({"separated_on": "2099-01-01"}, "separated_on", "separated_on : le 01/01/2099 est dans le futur"),
+    ({"declarant_birth_date": "2015-01-01"}, "declarant_birth_date", "declarant_birth_date : née ou né le 01/01/2015, la personne n'était pas majeure"),
+    ({"declarant_birth_date": "1900-01-01"}, "declarant_birth_date", "declarant_birth_date : le 01/01/1900 n'est pas plausible"),
+    (
+        {"declarant_birth_date": "1990-05-04", "separated_on": "2005-01-01"},
+        "separated_on",
+        "separated_on : le 01/01/2005 précède la majorité du déclarant (04/05/2008)",
+    ),
+    (
+        {"youngest_child_birth_date": "2026-06-01"},
+        "youngest_child_birth_date",
+        "youngest_child_birth_date : le 01/06/2026 est après la déclaration",
+    ),
     ({"declared_on": ""}, "declared_on", "declared_on est obligatoire"),
     ({"declared_on": "31/02/2026"}, "declared_on",
      "declared_on « 31/02/2026 » n'est pas une date valide (AAAA-MM-JJ ou JJ/MM/AAAA)"),
-    ({"declared_on": "2099-01-01"}, "declared_on", "declared_on « 2099-01-01 » est dans le futur"),
+    ({"declared_on": "2099-01-01"}, "declared_on", "declared_on : le 01/01/2099 est dans le futur"),
     ({"separated_on": "2026-13-01"}, "separated_on", "separated_on « 2026-13-01 » n'est pas une date valide"),
     ({"declarant_last_name": ""}, "declarant_last_name", "declarant_last_name est obligatoire"),
     ({"declarant_last_name": "X" * 81}, "declarant_last_name", "declarant_last_name dépasse 80 caractères"),
@@ -469,6 +484,14 @@ def test_a_large_batch_writes_each_chunks_steps_in_the_order_of_the_worklists_in
     assert run(csv_bytes(lines)).created == 40
     written = list(PathwayStep.objects.order_by("pk").values_list("department_id", "assignee_id", "due_at"))
     assert len(written) > 120 and len({d for d, _, _ in written}) == 2
-    assert all(assignee is not None for _, assignee, _ in written)
-    assert written == sorted(written)
+    # A file declared with violence is restricted at once: its steps only go to its assigned staff
+    # (the social worker), the others wait for the local pilot (issue 15).
+    open_files = PathwayStep.objects.filter(household__restricted=False)
+    assert open_files.count() > 80 and not open_files.filter(assignee=None).exists()
+    assert not (
+        PathwayStep.objects.filter(household__restricted=True, assignee__isnull=False)
+        .exclude(household__assignments__user=F("assignee"))
+        .exists()
+    )
+    assert written == sorted(written, key=lambda r: (r[0], r[1] or 0, r[2]))  # unassigned first
     assert PathwayStep.objects.values("pathway").distinct().count() == 40

@@ -15,6 +15,7 @@ from parcours.protection.models import (
     Partner,
     ProofDocument,
     Referral,
+    ResourceCeiling,
     SafetyStep,
     ViolenceReport,
 )
@@ -296,7 +297,7 @@ def test_paying_a_file_not_yet_granted_is_redirected_with_an_explanation(officer
 def test_the_scale_is_shown_and_only_the_national_pilot_adds_one(client_for, officer_with_files):
     _, client, _, _, _ = officer_with_files
     page = client.get(url("aid-ceilings")).content.decode()
-    assert "1 décembre 2023" in page and "4\u00a0564,18 €" in page
+    assert "1er décembre 2023" in page and "4\u00a0564,18 €" in page
     assert client.get(url("aid-ceiling-create")).status_code == 403
     national = client_for(factories.make_user("national_pilot", None))
     response = national.post(
@@ -311,9 +312,8 @@ def test_the_scale_is_shown_and_only_the_national_pilot_adds_one(client_for, off
         },
     )
     assert response.status_code == 302
-    from parcours.protection import rules
 
-    assert str(rules.ceiling_for(date(2026, 4, 1), 2).monthly_amount) == "3780.50"
+    assert str(ResourceCeiling.in_force(date(2026, 4, 1), 2).monthly_amount) == "3780.50"
 
 
 def test_a_refusal_through_its_page_is_explained_on_the_file(officer_with_files):

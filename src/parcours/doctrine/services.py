@@ -99,8 +99,9 @@ def _check_partners(practice: Practice, partners) -> None:
             raise ValidationError("Un partenaire de la pratique doit venir de l'annuaire de la Caf.")
 
 
-def _write_rows(practice: Practice, *, partners=None, fundings=None, indicators=None) -> None:
-    """Replace the rows of the three structured dimensions (None: leave them as they are)."""
+def write_rows(practice: Practice, *, partners=None, fundings=None, indicators=None) -> None:
+    """Replace the rows of the three structured dimensions (None: leave them as they are; the
+    caller checks the policy and holds the transaction: the services here and the import)."""
     if partners is not None:
         _check_partners(practice, partners)
         practice.partners.all().delete()
@@ -137,9 +138,9 @@ def create_practice(
     _apply(practice, data)
     if not practice.title:
         raise ValidationError("Le titre est obligatoire.")
-    practice.full_clean(exclude=["search_document"])
+    practice.full_clean(exclude=["search_document", "created_by"])
     practice.save()
-    _write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
+    write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
     refresh(practice)
     audit.record(actor, "doctrine.practice.created", practice)
     return practice
@@ -160,10 +161,10 @@ def update_practice(
     changed = _apply(practice, data)
     if not practice.title:
         raise ValidationError("Le titre est obligatoire.")
-    practice.full_clean(exclude=["search_document"])
+    practice.full_clean(exclude=["search_document", "created_by"])
     practice.updated_at = timezone.now()
     practice.save()
-    _write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
+    write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
     refresh(practice)
     audit.record(
         actor,

@@ -13,7 +13,7 @@ class PathwaysConfig(AppConfig):
         # Events, steps, contact attempts and situation changes on the household timeline.
         timeline.register("pathways")(selectors.timeline_entries)
         selectors.register_probes()
-        from parcours.pathways import exports, tasks  # noqa: F401  (tasks: periodic purge of uploads)
+        from parcours.pathways import exports
 
         exports.register()
         # Step 1 is done when the outbox has sent the information.

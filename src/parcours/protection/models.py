@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from parcours.core.models import Department
 from parcours.households.models import Consent, Household, InHousehold, Person
+from parcours.protection import choices, rules
 
 
 class ViolenceReport(InHousehold, models.Model):
@@ -28,12 +29,20 @@ class ViolenceReport(InHousehold, models.Model):
         PERSON = "person", "Déclarées par la personne elle-même"
         PARTNER = "partner", "Signalées par un partenaire (association, service social, santé…)"
         POLICE = "police", "Signalées par la police, la gendarmerie ou la justice"
+        # A declaration of separation that says violence is reported, by the door it came through:
+        # the declarant is the presumed person at risk, to confirm or correct at the 72 h contact.
+        DECLARATION = "declaration", "Déclaration de séparation saisie par un agent"
+        IMPORT = "import", "Déclaration de séparation importée (fichier)"
+        API = "api", "Déclaration de séparation reçue par l'API"
+
+    # The sources where the software, not a person, named the person at risk.
+    PRESUMED_SOURCES = (Source.DECLARATION, Source.IMPORT, Source.API)
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="violence_reports")
     person = models.ForeignKey(
         Person, verbose_name="personne exposée", on_delete=models.CASCADE, related_name="violence_reports"
     )
-    source = models.CharField("origine du signalement", max_length=10, choices=Source.choices)
+    source = models.CharField("origine du signalement", max_length=16, choices=Source.choices)
     note = models.TextField("éléments utiles", blank=True)
     reported_at = models.DateTimeField("signalé le", default=timezone.now)
     reported_by = models.ForeignKey(
@@ -41,6 +50,12 @@ class ViolenceReport(InHousehold, models.Model):
     )
     # What the pathway switch did (None: no pathway in progress, or the pathways module is absent).
     pathway_switched = models.BooleanField("parcours basculé", null=True)
+    # A report from a declaration presumes the declarant is at risk: a social worker confirms (or
+    # corrects) the person at the 72 h contact. Reports recorded by an agent are confirmed at once.
+    confirmed_at = models.DateTimeField("personne exposée confirmée le", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -52,6 +67,15 @@ class ViolenceReport(InHousehold, models.Model):
 
     def audit_ref(self) -> str:
         return f"Signalement n° {self.pk} du dossier {self.household.reference}"
+
+    @staticmethod
+    def audit_ref_for(pk: int, household_reference: str) -> str:
+        """`audit_ref` without the instance (bulk writes)."""
+        return f"Signalement n° {pk} du dossier {household_reference}"
+
+    @property
+    def to_confirm(self) -> bool:
+        return self.confirmed_at is None
 
 
 class SafetyStep(models.Model):
@@ -229,7 +253,7 @@ class ResourceCeiling(models.Model):
     scale in force on the day it was received.
     """
 
-    MAX_CHILDREN = 3  # the scale's last line is "3 enfants ou plus"
+    MAX_CHILDREN = choices.CEILING_MAX_CHILDREN
 
     valid_from = models.DateField("en vigueur à partir du")
     children = models.PositiveSmallIntegerField("enfants à charge (3 = 3 ou plus)")
@@ -253,6 +277,15 @@ class ResourceCeiling(models.Model):
     def __str__(self) -> str:
         return f"Plafond du {self.valid_from:%d/%m/%Y}, {self.children_label} : {self.monthly_amount} €"
 
+    @classmethod
+    def in_force(cls, on, children_count: int) -> ResourceCeiling | None:
+        """The row in force on `on` for that number of children, or None when no scale applies yet."""
+        return (
+            cls.objects.filter(valid_from__lte=on, children=rules.ceiling_line(children_count))
+            .order_by("-valid_from")
+            .first()
+        )
+
     @property
     def children_label(self) -> str:
         return {0: "personne seule", 1: "1 enfant", 2: "2 enfants"}.get(self.children, "3 enfants ou plus")
@@ -271,18 +304,9 @@ class EmergencyAid(InHousehold, models.Model):
 
     OPEN_STATUSES = (Status.RECEIVED, Status.GRANTED)
 
-    class ProofKind(models.TextChoices):
-        PROTECTION_ORDER = "protection_order", "Ordonnance de protection (juge aux affaires familiales)"
-        COMPLAINT = "complaint", "Dépôt de plainte"
-        PROSECUTOR_REPORT = "prosecutor_report", "Signalement au procureur de la République"
-        # Kept so that the refusal is recorded with its reason: a main courante is not a proof.
-        MAIN_COURANTE = "main_courante", "Main courante (n'est pas un justificatif recevable)"
-
-    ACCEPTED_PROOFS = (ProofKind.PROTECTION_ORDER, ProofKind.COMPLAINT, ProofKind.PROSECUTOR_REPORT)
-
-    class Form(models.TextChoices):
-        GRANT = "grant", "Aide non remboursable"
-        LOAN = "loan", "Prêt sans intérêt"
+    ProofKind = choices.ProofKind
+    ACCEPTED_PROOFS = choices.ACCEPTED_PROOFS
+    Form = choices.AidForm
 
     class Proceedings(models.TextChoices):
         NONE = "none", "Aucune procédure pénale"
@@ -374,8 +398,6 @@ class EmergencyAid(InHousehold, models.Model):
 
     @property
     def deadline_days(self) -> int:
-        from parcours.protection import rules
-
         return rules.payment_deadline_days(self.is_allocataire)
 
 

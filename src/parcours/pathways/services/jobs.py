@@ -21,8 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
-from parcours.core import audit, policy
+from parcours.core import audit, policy, schedule
 from parcours.core.models import Organisation
 from parcours.pathways import imports
 from parcours.pathways.models import ImportJob, SeparationEvent
@@ -192,9 +193,13 @@ def start_import(*, actor, uploaded_file, dry_run: bool = False) -> ImportJob:
     return job
 
 
-def _enqueue(job: ImportJob) -> None:
-    from parcours.pathways.tasks import import_separation_events
+@task()
+def import_separation_events(job_id: int) -> dict:
+    """The worker's side of an upload: import the file of separation events (see `run_import`)."""
+    return run_import(job_id)
 
+
+def _enqueue(job: ImportJob) -> None:
     transaction.on_commit(lambda: import_separation_events.enqueue(job.pk))
 
 
@@ -276,8 +281,10 @@ def discard_file(job: ImportJob) -> None:
         ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
+@schedule.periodic("pathways.purge_import_files", every=timedelta(hours=1))
 def purge_import_files(now=None) -> int:
-    """Delete the uploads of jobs finished (or failed) longer than the retention ago."""
+    """Supprime les fichiers d'import d'un import terminé ou refusé, ou en échec depuis plus que la
+    durée de conservation (PATHWAYS_IMPORT_FILE_RETENTION_HOURS)."""
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.PATHWAYS_IMPORT_FILE_RETENTION_HOURS)
     stale = ImportJob.objects.exclude(file="").filter(
