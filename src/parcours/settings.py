@@ -281,6 +281,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "parcours.api.schema.add_cross_field_rules",
+    ],
 }
 
 OTP_TOTP_ISSUER = env_str("PARCOURS_TOTP_ISSUER", "Parcours")

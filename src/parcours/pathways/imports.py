@@ -48,6 +48,9 @@ COLUMNS = (
 )
 REQUIRED = ("external_id", "department", "file_number", "declared_on", "declarant_last_name",
             "declarant_first_name", "children_count")  # fmt: skip
+# Fields given all together or not at all (an address needs its postal code and town). The checks
+# below and the API's OpenAPI document (api.schema) are both built from this.
+ALL_OR_NONE = (("address_line", "postal_code", "city"),)
 TRUE_WORDS = {"oui", "true", "1", "vrai", "o", "yes"}
 FALSE_WORDS = {"non", "false", "0", "faux", "n", "no", ""}
 MAX_CHILDREN = 20
