@@ -322,7 +322,7 @@ def test_a_refusal_through_its_page_is_explained_on_the_file(officer_with_files)
         url("aid-refuse", late.pk), {"reason": "Demande retirée par la personne"}, follow=True
     )
     page = response.content.decode()
-    assert "Demande refusée : Demande retirée par la personne" in page
+    assert "Demande refusée." in page and "Demande retirée par la personne" in page
     assert "Refus" in page and "Décider" not in page
     late.refresh_from_db()
     assert late.status == "refused"
@@ -368,10 +368,11 @@ def test_the_timeline_tells_the_protected_track_to_assigned_staff_only(worker):
     services.record_violence_report(
         actor=user, household=household, person=mother, source="police", note="NE-PAS-AFFICHER"
     )
-    services.register_aid_request(
+    aid = services.register_aid_request(
         actor=user, household=household, person=mother, received_on=date(2026, 3, 4), proof_kind="main_courante",
-        proof_date=date(2026, 3, 1), officer=officer,
+        proof_date=date(2026, 3, 1), officer=officer, acknowledge_warnings=True,
     )  # fmt: skip
+    services.refuse_aid(actor=officer, aid=aid, reason="Une main courante n'est pas un justificatif.")
     titles = [e.title for e in timeline.entries_for(user, household) if e.kind == "protection"]
     assert any(t.startswith("Violences signalées (signalées par la police") for t in titles)
     assert any(t.endswith(": refusée") for t in titles)

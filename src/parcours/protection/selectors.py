@@ -235,7 +235,9 @@ def aid_worklist(actor, *, mine_only: bool = False) -> list[WorklistRow]:
         qs = qs.filter(officer=actor)
     rows = []
     today = {}
-    for aid in qs.order_by("due_on", "received_on", "id"):
+    for aid in qs.select_related("person", "household__department", "officer").order_by(
+        "due_on", "received_on", "id"
+    ):
         department = aid.household.department
         if department.code not in today:
             today[department.code] = calendar.local_date(department)
@@ -317,3 +319,26 @@ def open_steps_for(actor, *, limit: int = 5) -> tuple[int, list[SafetyStep]]:
         actor, SafetyStep.objects.filter(status=SafetyStep.Status.TODO), "protection.manage_checklist"
     ).select_related("person__household__department")
     return qs.count(), list(qs.order_by("opened_at", "person_id", "position")[:limit])
+
+
+def aid_deadlines(actor, *, today=None) -> dict:
+    """Emergency aids of the department against their legal payment deadline (pilot's dashboard)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, F, Q
+
+    policy.require(actor, "pathways.pilot_dashboard")
+    today = today or actor.department.local_today()
+    aids = EmergencyAid.objects.filter(household__department__code=actor.department_code)
+    to_pay = aids.filter(status__in=(EmergencyAid.Status.RECEIVED, EmergencyAid.Status.GRANTED))
+    paid = aids.filter(status=EmergencyAid.Status.PAID, paid_on__gte=today - timedelta(days=90)).aggregate(
+        paid=Count("pk"), on_time=Count("pk", filter=Q(paid_on__lte=F("due_on")))
+    )
+    return {
+        "to_pay": to_pay.count(),
+        "late": to_pay.filter(due_on__lt=today).count(),
+        "due_soon": to_pay.filter(due_on__gte=today, due_on__lte=today + timedelta(days=2)).count(),
+        "paid": paid["paid"],
+        "paid_on_time": paid["on_time"],
+        "paid_percent": round(100 * paid["on_time"] / paid["paid"]) if paid["paid"] else None,
+    }

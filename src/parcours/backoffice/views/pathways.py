@@ -499,3 +499,20 @@ def template_national(request):
         request, base=selectors.national_template(), save=services.save_national_template,
         back=reverse("backoffice:template-national"), title="Modèle national du parcours séparation",
     )  # fmt: skip
+
+
+def pilot_dashboard(request):
+    """The local pilot's view of the department: who and where is late, deadlines met, aids to pay."""
+    from parcours.protection import selectors as protection_selectors
+
+    late = Paginator(selectors.department_late_steps(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/pathways/pilot_dashboard.html",
+        {
+            "load": selectors.department_load(request.user),
+            "aids": protection_selectors.aid_deadlines(request.user),
+            "late": late,
+            "department_tz": request.user.department.timezone,
+        },
+    )
