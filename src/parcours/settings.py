@@ -274,6 +274,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["parcours.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    # The domain's typed refusals (core.errors) become HTTP answers in this one place.
+    "EXCEPTION_HANDLER": "parcours.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"api_token": env_str("PARCOURS_API_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {

@@ -253,6 +253,7 @@ URLS: dict[str, Access] = {
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
     "backoffice:aid-create": Access("protection.register_aid", obj="household", methods=("GET", "POST")),
     "backoffice:aid-worklist": Access("protection.process_aid"),
+    "backoffice:aid-history": Access("protection.process_aid"),
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
@@ -370,6 +371,7 @@ URLS: dict[str, Access] = {
     "backoffice:map-assign": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-report": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-end": Access("accompaniment.view", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-renew": Access("accompaniment.record_order", obj="measure", methods=("GET", "POST")),
     "backoffice:map-report-sign": Access("accompaniment.manage", obj="judge_report", methods=("POST",)),
     "backoffice:map-handover": Access(
         "accompaniment.record_outcome", obj="handover", methods=("GET", "POST")
