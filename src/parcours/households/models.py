@@ -40,16 +40,13 @@ class InHousehold:
 class Household(models.Model):
     POLICY_HOUSEHOLD_PATH = ""
 
-    # No index of its own: the unique (department, file_number) starts with it. No database
-    # constraint, as for every link of the rows an import writes (IMPORT_LINKS in
-    # pathways/services/opening.py checks them for each batch).
+    # No index of its own: the unique (department, file_number) starts with it.
     department = models.ForeignKey(
         Department,
         verbose_name="département",
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     file_number = models.CharField("numéro d'allocataire", max_length=20)
     is_allocataire = models.BooleanField("allocataire", default=True)
@@ -65,6 +62,9 @@ class Household(models.Model):
             models.UniqueConstraint(
                 fields=["department", "file_number"], name="unique_file_number_per_department"
             ),
+            # What the events' copy of (household, department) refers to (COPIED_COLUMNS_SQL in
+            # pathways/migrations): the database checks that a copied department is the household's.
+            models.UniqueConstraint(fields=["id", "department"], name="household_id_department_key"),
         ]
         indexes = [
             # The few restricted files of a department, which the worklists set aside (policy.hidden_households).
@@ -137,12 +137,8 @@ class Person(InHousehold, models.Model):
         PARENT = "parent", "Parent"
         CHILD = "child", "Enfant"
 
-    # No index of its own: person_household_role_idx starts with it. No database constraint on the
-    # links an import writes (person, contact, address, event, pathway): see IMPORT_LINKS in
-    # pathways/services/opening.py, which checks them for the whole batch before it commits.
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="members", db_index=False, db_constraint=False
-    )
+    # No index of its own: person_household_role_idx starts with it (and serves the cascade).
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members", db_index=False)
     role = models.CharField("rôle dans le foyer", max_length=10, choices=Role.choices)
     first_name = models.CharField("prénom", max_length=80)
     last_name = models.CharField("nom", max_length=80)
@@ -206,9 +202,7 @@ class Address(models.Model):
 
     POLICY_HOUSEHOLD_PATH = "person__household"
 
-    person = models.OneToOneField(
-        Person, on_delete=models.CASCADE, related_name="address", db_constraint=False
-    )
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address")
     line = models.CharField("adresse", max_length=200)
     complement = models.CharField("complément", max_length=200, blank=True)
     postal_code = models.CharField("code postal", max_length=5)
@@ -280,7 +274,7 @@ class ContactChannel(models.Model):
         PHONE = "phone", "Téléphone (appel)"
         POSTAL = "postal", "Courrier"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField("canal", max_length=10, choices=Kind.choices)
     value = models.CharField("coordonnée", max_length=200, blank=True)
     is_safe = models.BooleanField(
