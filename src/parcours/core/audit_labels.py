@@ -163,6 +163,7 @@ ACTIONS = {
     "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
     "protection.emergency_aid.decision_corrected": "Correction d'une décision d'aide d'urgence",
     "core.security.alert": "Alerte de sécurité",
+    "core.access.denied": "Accès refusé",
 }
 
 
