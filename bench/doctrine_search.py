@@ -144,13 +144,12 @@ def seed(count: int, rng: random.Random) -> None:
 
 
 def signed_in_client(user):
+    from django.conf import settings
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from parcours.core.middleware import start_session_clock
-
-    from django.conf import settings
 
     client = Client(HTTP_HOST="localhost")
     # The sign-in itself is not measured: no lockout bookkeeping for this shortcut (force_login has
