@@ -13,9 +13,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("core", "0008_alter_userrole_role"),
-        ("households", "0006_no_constraint_on_imported_links"),
-        ("protection", "0002_ceilings_2023_12"),
+        ("core", "0001_initial"),
+        ("households", "0001_initial"),
+        ("protection", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
