@@ -49,6 +49,11 @@ RULES: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
     "evaluation.view_national": frozenset({NATIONAL_PILOT}),
+    # the bilan: aggregates only (own department + the others for comparison, or the nation)
+    "evaluation.view": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
+    "evaluation.export": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
+    "evaluation.refresh": frozenset({NATIONAL_PILOT}),
+    "evaluation.manage_context": frozenset({NATIONAL_PILOT}),
     #
     # --- pathways: separation events, templates, steps, worklists -----------------------------
     "pathways.record_separation": CASEWORK,  # the staff form

@@ -8,6 +8,6 @@ class ProtectionConfig(AppConfig):
 
     def ready(self) -> None:
         # The chokepoint's protected-track rules and the household timeline source.
-        from parcours.protection import safety, selectors, timeline  # noqa: F401
+        from parcours.protection import indicators, safety, selectors, timeline  # noqa: F401
 
         selectors.register_probes()
