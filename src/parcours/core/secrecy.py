@@ -50,8 +50,9 @@ def too_small(people: float | None) -> bool:
 
 
 def shown(count: int | None) -> int | None:
-    """A lone count (no total published beside it): itself, or None when it is too small."""
-    return None if count is None or too_small(count) else count
+    """A lone count (no total published beside it): itself, or None below the threshold — zero
+    included, since hiding a lone cell costs nothing."""
+    return None if count is None or count < threshold() else count
 
 
 # --- tables with margins ----------------------------------------------------------------------
