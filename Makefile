@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_ENV := DEBUG=1 PARCOURS_DEMO=1 DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/demo.sqlite3}
+DEMO_DATABASE_URL = $${DATABASE_URL:-sqlite:///$(CURDIR)/var/demo.sqlite3}
 PYTEST_ARGS ?=
 
 .PHONY: run test lint fmt install browser bench bench-registrations clean check migrations-check worker
@@ -37,11 +37,15 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The local `.env` makes every `.venv/bin/parcours …` command of the README work as written, on the
+# database this target serves, with links in messages pointing at the port it serves.
 run: install
 	@mkdir -p var
-	$(DEMO_ENV) $(BIN)/parcours migrate --no-input -v 0
-	$(DEMO_ENV) $(BIN)/parcours seed_demo
-	$(DEMO_ENV) $(BIN)/parcours run_demo --addr $(HOST):$(PORT)
+	@printf '%s\n' "# Écrit par « make run » (réécrit à chaque lancement, jamais versionné) : réglages de la démo." \
+	  "DEBUG=1" "PARCOURS_DEMO=1" "DATABASE_URL=$(DEMO_DATABASE_URL)" "PARCOURS_SITE_URL=http://$(HOST):$(PORT)" > .env
+	$(BIN)/parcours migrate --no-input -v 0
+	$(BIN)/parcours seed_demo
+	$(BIN)/parcours run_demo --addr $(HOST):$(PORT)
 
 test: install browser
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -321,6 +321,7 @@ def sessions() -> list[dict]:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from parcours.core import policy
     from parcours.core.middleware import LAST_SEEN, LOGIN_AT
     from parcours.pathways.models import PathwayStep
 
@@ -341,7 +342,12 @@ def sessions() -> list[dict]:
         )
         mine = PathwayStep.objects.filter(assignee=user, status="open").count()
         clients.append(
-            {"cookie": f"parcours_session={store.session_key}", "households": households, "open_steps": mine}
+            {
+                "cookie": f"parcours_session={store.session_key}",
+                "households": households,
+                "open_steps": mine,
+                "pages": [(kind, path) for kind, path, perm in LIST_PAGES if policy.has_perm(user, perm)],
+            }
         )
     return clients
 
@@ -383,13 +389,22 @@ def worker_peak_rss(server: subprocess.Popen) -> int:
     return peak
 
 
+# Every list page a member of staff opens (each is paginated and filtered in the database).
+# (kind, path, permission): a client opens those its roles allow.
+LIST_PAGES = [
+    ("worklist_mine", "/gestion/taches/", "pathways.view"),
+    ("worklist_late", "/gestion/taches/en-retard/", "pathways.view"),
+    ("invitation_list", "/gestion/seances/invitations/", "workshops.invite"),
+]
+
+
 def load(port: int, clients: list[dict], seconds: float, think: float, warmup: float = 3.0) -> dict:
     """Each client, in its own thread, opens its worklists and household pages in turn.
 
     With `think` > 0 a client pauses 0.5 to 1.5 × think seconds between pages, as staff do
     (20 clients = 20 people at work); with 0 they fire back to back (the server's saturation).
     """
-    results: dict[str, list[float]] = {"worklist_mine": [], "worklist_late": [], "household": []}
+    results: dict[str, list[float]] = {kind: [] for kind, _, _ in LIST_PAGES} | {"household": []}
     errors: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + warmup + seconds
@@ -397,7 +412,7 @@ def load(port: int, clients: list[dict], seconds: float, think: float, warmup: f
 
     def client(index: int, profile: dict):
         rng = random.Random(index)
-        pages = [("worklist_mine", "/gestion/taches/"), ("worklist_late", "/gestion/taches/en-retard/")]
+        pages = profile.get("pages", [(kind, path) for kind, path, _ in LIST_PAGES[:2]])
         if think:
             time.sleep(rng.uniform(0, think))  # people do not all click at the same instant
         while time.monotonic() < stop_at:

@@ -17,6 +17,8 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("PARCOURS_SMS_BACKEND", "parcours.notifications.backends.sms.FileBackend")
 os.environ.setdefault("PARCOURS_DATA_DIR", tempfile.mkdtemp(prefix="parcours-tests-"))
 os.environ["DEBUG"] = "0"
+# A developer's `.env` (written by `make run`) must not reach the suite.
+os.environ["PARCOURS_DOTENV"] = "0"
 os.environ["PARCOURS_DEMO"] = "0"
 
 from parcours.settings import *  # noqa: E402,F403

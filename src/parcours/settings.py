@@ -10,10 +10,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from parcours.core.env import env_bool, env_int, env_list, env_str
+from parcours.core.env import env_bool, env_int, env_list, env_str, load_dotenv
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
+# `make run` writes a local `.env` (never committed) so that every command of the README works as
+# written on the database it serves; the environment wins over it, and production has none.
+# PARCOURS_DOTENV=0 ignores it (the test settings do), PARCOURS_DOTENV_FILE names another file.
+if env_bool("PARCOURS_DOTENV", True):
+    load_dotenv(Path(env_str("PARCOURS_DOTENV_FILE", str(PROJECT_DIR / ".env"))))
 DATA_DIR = Path(env_str("PARCOURS_DATA_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
@@ -62,6 +67,7 @@ INSTALLED_APPS = [
     "parcours.pathways",
     "parcours.protection",
     "parcours.workshops",
+    "parcours.doctrine",
     "parcours.evaluation",
     "parcours.backoffice",
     "parcours.portal",
@@ -172,8 +178,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("PARCOURS_BEHIND_PROXY", False):
+PARCOURS_BEHIND_PROXY = env_bool("PARCOURS_BEHIND_PROXY", False)
+if PARCOURS_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of this deployment append to X-Forwarded-For (see README, "Derrière un
+# proxy"). The client address used by every throttle is the one the outermost of them saw; 0 means
+# the connection's address (no proxy). Too high, and a client can choose its address; too low, and
+# every client shares the proxy's address (one attacker then locks everyone out).
+PARCOURS_TRUSTED_PROXIES = env_int("PARCOURS_TRUSTED_PROXIES", 1 if PARCOURS_BEHIND_PROXY else 0)
 
 # Strict CSP: every asset comes from the app itself, no inline script, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
@@ -263,7 +275,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 OTP_TOTP_ISSUER = env_str("PARCOURS_TOTP_ISSUER", "Parcours")
-OTP_TOTP_THROTTLE_FACTOR = 1
+# django-otp's own delay is per device (shared by every source and by sign-in and re-authentication)
+# and unbounded: whoever knows the password could freeze the code step for hours. Parcours throttles
+# per account and source instead, with a capped delay (core.otp_throttle).
+OTP_TOTP_THROTTLE_FACTOR = 0
+PARCOURS_OTP_MAX_DELAY_SECONDS = env_int("PARCOURS_OTP_MAX_DELAY_SECONDS", 15 * 60)
+# Wrong codes for one account (every source) within 24 h past which the administrators are alerted.
+PARCOURS_OTP_ALERT_THRESHOLD = env_int("PARCOURS_OTP_ALERT_THRESHOLD", 10)
+# Password-reset e-mails: at most this many per address and per source (client address) per hour;
+# past it the answer is the same, and no e-mail is sent.
+PARCOURS_PASSWORD_RESET_PER_ADDRESS_HOUR = env_int("PARCOURS_PASSWORD_RESET_PER_ADDRESS_HOUR", 3)
+PARCOURS_PASSWORD_RESET_PER_SOURCE_HOUR = env_int("PARCOURS_PASSWORD_RESET_PER_SOURCE_HOUR", 10)
 
 # Failed sign-ins are throttled per (e-mail, IP) for a cool-off period: an attacker elsewhere
 # cannot lock a victim out of her account, and unknown e-mails get the very same answer.
@@ -272,6 +294,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("PARCOURS_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "email"
+# One normalisation of the e-mail for the throttle and the backend: each capitalisation of an address
+# must not get its own budget. The address is the one X-Forwarded-For gives as far as it is trusted.
+AXES_USERNAME_CALLABLE = "parcours.core.auth.axes_username"
+AXES_CLIENT_IP_CALLABLE = "parcours.core.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "parcours.backoffice.views.auth.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
@@ -319,12 +345,10 @@ PARCOURS_WORKSHOP_BBB_TIMEOUT = env_int("PARCOURS_WORKSHOP_BBB_TIMEOUT", 5)
 # so that nobody floods someone else's phone with confirmations.
 PARCOURS_WORKSHOP_RATE_PER_IP_HOUR = env_int("PARCOURS_WORKSHOP_RATE_PER_IP_HOUR", 20)
 PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY = env_int("PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY", 5)
-PARCOURS_BEHIND_PROXY = env_bool("PARCOURS_BEHIND_PROXY", False)
 # Where the quick-exit button and Shift × 3 lead (a neutral site).
 PARCOURS_QUICK_EXIT_URL = env_str("PARCOURS_QUICK_EXIT_URL", "https://www.meteofrance.com/")
-# Rate-limit counters live in a cache shared by every server process: the database by default
-# (its table is created by the workshops migrations), Memcached or Redis if configured.
-PARCOURS_RATELIMIT_CACHE = "ratelimit"
+# Rate-limit counters live in the database (core.RateCounter): one upsert per check, shared by every
+# server process, purged by the worker (core.ratelimit).
 # The default cache (the menu's worklist counts) is shared by every server process too: a count
 # forgotten after a change is forgotten for all workers, and each agent's counts are computed once
 # per period for the whole server, not once per worker. Its table is created by `migrate`.
@@ -333,11 +357,6 @@ CACHES = {
         "BACKEND": env_str("PARCOURS_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
         "LOCATION": env_str("PARCOURS_CACHE_LOCATION", "parcours_cache"),
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},  # one entry per agent at work (300 by default: culled)
-    },
-    "ratelimit": {
-        "BACKEND": env_str("PARCOURS_RATELIMIT_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
-        "LOCATION": env_str("PARCOURS_RATELIMIT_CACHE_LOCATION", "parcours_ratelimit_cache"),
-        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
 }
 # --- notifications: outbox, worker, e-mail / SMS / letter transports ----------------------------

@@ -19,17 +19,26 @@ import pkgutil
 from collections.abc import Callable
 
 KINDS: dict[str, Callable] = {}
+KIND_VARIANTS: dict[str, tuple[str, ...]] = {}
 URL_KWARGS: dict[str, Callable] = {}
 OUTPUTS: list[Callable] = []
 VARIANTS = ("own", "other", "restricted")
+# A record of another department that the whole branch shares (a published practice): only the kinds
+# that declare it are built with it; URLs with `Access(branch=True)` open it, the others answer 404.
+SHARED = "shared"
 
 
-def kind(name: str):
+def kind(name: str, *, variants: tuple[str, ...] = VARIANTS):
     def decorator(func):
         KINDS[name] = func
+        KIND_VARIANTS[name] = variants
         return func
 
     return decorator
+
+
+def variants_of(name: str) -> tuple[str, ...]:
+    return KIND_VARIANTS.get(name, VARIANTS)
 
 
 def url_kwargs(url_name: str):

@@ -74,8 +74,13 @@ def _expected(access: policy.Access, principal: str, variant: str | None, world:
     user = world.users[principal]
     if not policy.role_allows(user, access.permission):
         return "forbidden"
+    if variant == registry.SHARED:
+        # The policy's cross-department read (doctrine): open only through URLs that say so.
+        return "allowed" if access.branch else "not_found"
     if variant == "other":
-        return "not_found"
+        # Branch URLs let national roles reach every department's records.
+        national = user.department_code is None and user.is_national
+        return "allowed" if access.branch and national else "not_found"
     if variant == "restricted" and access.restricted == "assigned":
         return "not_found"
     return "allowed"
@@ -104,7 +109,7 @@ def _request(client, method: str, url: str):
 
 def _kwargs_sets(name: str, access: policy.Access, world: World):
     if access.obj:
-        for variant in registry.VARIANTS:
+        for variant in registry.variants_of(access.obj):
             kwargs = registry.KINDS[access.obj](world, variant)
             if kwargs is not None:
                 yield variant, kwargs

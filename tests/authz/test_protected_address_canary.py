@@ -72,7 +72,7 @@ def _urls(world):
         if access is None:
             continue
         if access.obj:
-            for variant in registry.VARIANTS:
+            for variant in registry.variants_of(access.obj):
                 kwargs = registry.KINDS[access.obj](world, variant)
                 if kwargs is not None:
                     yield name, access, reverse(name, kwargs=kwargs)
@@ -137,6 +137,19 @@ def test_no_other_output_shows_the_protected_address(canary_world):
                     found.append(f"{label} ({principal})")
     assert checked > len(registry.OUTPUTS)
     assert found == [], f"L'adresse protégée apparaît dans : {found}"
+
+
+def test_the_canary_produces_every_registered_exporter(canary_world):
+    """The registry walk of outputs_core.py reaches each exporter: a new one is checked as it registers."""
+    from parcours.core import exports
+    from tests.authz.outputs_core import registered_exports
+
+    produced = {
+        label.split()[1]
+        for principal in PRINCIPALS
+        for label, _ in registered_exports(canary_world, principal)
+    }
+    assert produced == {exporter.identifier for exporter in exports.all_exporters()}
 
 
 def test_the_audited_reveal_does_show_it_so_the_canary_can_be_seen(canary_world):

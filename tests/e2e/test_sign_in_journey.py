@@ -33,3 +33,15 @@ def test_social_worker_signs_in_with_totp_opens_a_household_and_signs_out(page):
         AuditEntry.objects.filter(action="households.household.viewed", object_id=str(household.pk)).count()
         == 1
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_sign_in_page_and_banner_pass_axe(page, settings):
+    """The demo hint's codes keep their contrast, and the demo banner sits in a landmark."""
+    settings.DEMO_MODE = True
+    page.goto("/gestion/connexion/")
+    expect(page.get_by_text("Démonstration : comptes")).to_be_visible()
+    assert axe_violations(page) == []
+    sign_in(page, factories.make_user("social_worker", "92"))
+    expect(page.get_by_role("region", name="Mode démonstration")).to_be_visible()
+    assert axe_violations(page) == []

@@ -59,4 +59,7 @@ def test_the_comparison_page_is_accessible(page, make_user):
     page.goto("/gestion/seances/comparaison/?start=2025-01-01&end=2025-12-31")
     expect(page.get_by_role("heading", name="Satisfaction par format")).to_be_visible()
     expect(page.get_by_role("img", name="Satisfaction moyenne par format", exact=False)).to_be_visible()
+    # Every bar is drawn: the French locale must not reach the SVG's coordinates.
+    widths = page.eval_on_selector_all("svg.chart rect", "rs => rs.map(r => r.getBBox().width)")
+    assert widths and all(w > 0 for w in widths), widths
     assert axe_violations(page) == []

@@ -123,7 +123,7 @@ def test_the_letter_is_downloaded_as_pdf_and_the_download_is_audited(worker):
     _, mother, _, _ = family(channels=("postal",))
     message = callback(mother, "p-6")
     outbox.deliver_due()
-    response = client.get(reverse("backoffice:message-letter", kwargs={"pk": message.pk}))
+    response = client.get(reverse("backoffice:export-notifications-letter", kwargs={"pk": message.pk}))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -137,7 +137,8 @@ def test_an_email_has_no_letter_to_download(worker):
     _, mother, _, _ = family(channels=("email",))
     message = callback(mother, "p-7")
     outbox.deliver_due()
-    assert client.get(reverse("backoffice:message-letter", kwargs={"pk": message.pk})).status_code == 404
+    letter = reverse("backoffice:export-notifications-letter", kwargs={"pk": message.pk})
+    assert client.get(letter).status_code == 404
 
 
 def test_a_restricted_households_messages_are_hidden_from_unassigned_staff(worker, make_user, client_for):

@@ -216,7 +216,7 @@ def test_a_bad_file_is_rejected_with_every_line_and_a_csv_report(
     assert (job.status, job.error_count) == ("rejected", 2) and not SeparationEvent.objects.exists()
     page = client.get(reverse("backoffice:import-detail", args=[job.pk])).content.decode()
     assert "ligne 3 : declared_on « 31/02/2026 » n&#x27;est pas une date valide" in page
-    report = client.get(reverse("backoffice:import-report", args=[job.pk]))
+    report = client.get(reverse("backoffice:export-pathways-import-report", args=[job.pk]))
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[0] == ["ligne", "champ", "erreur"] and [line[:2] for line in lines[1:]] == [
         ["3", "declared_on"],

@@ -118,9 +118,22 @@ def test_a_referral_with_transmission_needs_the_consent_box(worker):
     assert response.status_code == 302
     referral = Referral.objects.get()
     assert referral.consent.purpose == Consent.Purpose.PARTNER_REFERRAL
-    sheet = client.get(url("referral-sheet", referral.pk))
+    sheet = client.get(url("export-protection-referral-sheet", referral.pk))
     assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"
     assert AuditEntry.objects.filter(action="protection.referral_sheet.downloaded").exists()
+
+
+def test_a_referral_without_consent_has_no_sheet_and_the_page_says_why(worker):
+    user, client = worker
+    household, mother, _, _ = protected_family("92", assignee=user)
+    data = {"person": mother.pk, "partner": partner("92").pk, "mode": "information", "need": "Écoute"}
+    assert client.post(url("referral-create", household.pk), data).status_code == 302
+    referral = Referral.objects.get()
+    back = url("referral-edit", referral.pk)
+    response = client.get(url("export-protection-referral-sheet", referral.pk), HTTP_REFERER=back)
+    assert response.status_code == 302 and response["Location"] == back
+    assert "Pas de fiche de liaison" in client.get(back).content.decode()
+    assert not AuditEntry.objects.filter(action="protection.referral_sheet.downloaded").exists()
 
 
 def test_the_partner_list_of_another_department_is_not_offered(worker):

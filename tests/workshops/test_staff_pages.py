@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parcours.core.models import AuditEntry
-from parcours.workshops import exports, services
+from parcours.workshops import services
 from parcours.workshops.models import Registration, Workshop
 from tests import factories
 from tests.workshops import factories as wf
@@ -70,7 +70,12 @@ def test_a_partner_sees_only_the_sessions_they_facilitate(db, make_user, client_
     listing = client.get(reverse("backoffice:workshop-list")).content.decode()
     assert f"/gestion/seances/{mine.pk}/" in listing and f"/gestion/seances/{other.pk}/" not in listing
     assert client.get(reverse("backoffice:workshop-detail", kwargs={"pk": other.pk})).status_code == 404
-    assert client.get(reverse("backoffice:workshop-sheet", kwargs={"pk": mine.pk})).status_code == 200
+    sheet = "backoffice:export-workshops-sign-in-sheet"
+    assert client.get(reverse(sheet, kwargs={"pk": mine.pk})).status_code == 200
+    assert client.get(reverse(sheet, kwargs={"pk": other.pk})).status_code == 404
+    # The address from before the registry still works: the same checks, then a redirect.
+    former = client.get(reverse("backoffice:workshop-sheet", kwargs={"pk": mine.pk}))
+    assert former.status_code == 302 and former["Location"] == reverse(sheet, kwargs={"pk": mine.pk})
     assert client.get(reverse("backoffice:workshop-sheet", kwargs={"pk": other.pk})).status_code == 404
 
 
@@ -146,7 +151,7 @@ def test_the_csv_export_neutralises_formulas(db, make_user, client_for):
     wf.public_registration(workshop, first_name="-2+3")
     content = (
         client_for(make_user("local_pilot", "92"))
-        .get(reverse("backoffice:workshop-export", kwargs={"pk": workshop.pk}))
+        .get(reverse("backoffice:export-workshops-registrations", kwargs={"pk": workshop.pk}))
         .content.decode("utf-8-sig")
     )
     import csv
@@ -155,7 +160,7 @@ def test_the_csv_export_neutralises_formulas(db, make_user, client_for):
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[0][:2] == ["N°", "Prénom"]
     assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://x")', "'@SUM(1)", "'-2+3"]
-    assert exports.safe_cell("+33 6") == "'+33 6" and exports.safe_cell("Nadia") == "Nadia"
+    assert AuditEntry.objects.filter(action="workshops.registrations.exported").count() == 1
 
 
 def test_the_sign_in_sheet_is_a_pdf_with_the_participants(db, make_user, client_for):
@@ -164,7 +169,7 @@ def test_the_sign_in_sheet_is_a_pdf_with_the_participants(db, make_user, client_
     workshop = wf.workshop()
     wf.public_registration(workshop, first_name="Mélanie", party_size=2)
     response = client_for(make_user("social_worker", "92")).get(
-        reverse("backoffice:workshop-sheet", kwargs={"pk": workshop.pk})
+        reverse("backoffice:export-workshops-sign-in-sheet", kwargs={"pk": workshop.pk})
     )
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)

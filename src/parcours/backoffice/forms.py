@@ -1,8 +1,11 @@
 """Staff forms. Labels and errors in French; widgets styled by core.forms."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 
+from parcours.core import ratelimit
+from parcours.core.auth import normalise_identifier
 from parcours.core.forms import DateInput, StyledForm, StyledFormMixin, StyledModelForm, TimeInput
 from parcours.core.models import Organisation, User
 from parcours.core.phones import normalize_french_phone
@@ -27,6 +30,9 @@ class LoginForm(StyledForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def clean_email(self):
+        return normalise_identifier(self.cleaned_data["email"])
 
 
 class OtpForm(StyledForm):
@@ -53,7 +59,34 @@ class ReauthForm(OtpForm):
 
 
 class ParcoursPasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    pass
+    """The reset e-mail goes through the outbox (sent by the worker, never during the request), at most
+    PARCOURS_PASSWORD_RESET_PER_ADDRESS_HOUR per address and _PER_SOURCE_HOUR per client address.
+    Known, unknown and over-limit addresses get the same answer, and the request does the same
+    work for each (count, look-up), so neither the page nor its timing tells them apart."""
+
+    def clean_email(self):
+        return normalise_identifier(self.cleaned_data["email"])
+
+    def save(self, request=None, **kwargs):
+        from parcours.notifications.services import queue_password_reset
+
+        email = self.cleaned_data["email"]
+        per_source = ratelimit.hit(
+            "password-reset-source",
+            ratelimit.client_ip(request) if request is not None else "",
+            limit=settings.PARCOURS_PASSWORD_RESET_PER_SOURCE_HOUR,
+            period=3600,
+        )
+        per_address = ratelimit.hit(
+            "password-reset-address",
+            email,
+            limit=settings.PARCOURS_PASSWORD_RESET_PER_ADDRESS_HOUR,
+            period=3600,
+        )
+        users = list(self.get_users(email))
+        if per_source and per_address:
+            for user in users:
+                queue_password_reset(user=user)
 
 
 class ParcoursSetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):

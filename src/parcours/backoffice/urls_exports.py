@@ -1,4 +1,5 @@
-"""One URL per registered exporter (core.exports), named `export-<slug>`, under /gestion/exports/."""
+"""One URL per registered exporter (core.exports), named `export-<slug>`, under /gestion/exports/,
+and the redirects from the addresses exports had before the registry."""
 
 from django.urls import path
 
@@ -15,6 +16,8 @@ def _patterns() -> list:
             patterns.append(path(f"exports/{exporter.slug}/<int:pk>/", views.download, kwargs, name=name))
         else:
             patterns.append(path(f"exports/{exporter.slug}/", views.download, kwargs, name=name))
+        for route, former_name in exporter.former_urls:
+            patterns.append(path(route, views.former, kwargs, name=former_name))
     return patterns
 
 

@@ -9,5 +9,4 @@ urlpatterns: list = [
     path("messages/<int:pk>/", notifications.message_detail, name="message-detail"),
     path("messages/<int:pk>/renvoyer/", notifications.message_retry, name="message-retry"),
     path("messages/<int:pk>/annuler/", notifications.message_cancel, name="message-cancel"),
-    path("messages/<int:pk>/courrier.pdf", notifications.message_letter, name="message-letter"),
 ]

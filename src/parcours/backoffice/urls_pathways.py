@@ -20,7 +20,6 @@ urlpatterns = [
     path("parcours/imports/exemple.csv", pathways.import_sample, name="import-sample"),
     path("parcours/imports/<int:pk>/", pathways.import_detail, name="import-detail"),
     path("parcours/imports/<int:pk>/progression/", pathways.import_progress, name="import-progress"),
-    path("parcours/imports/<int:pk>/erreurs.csv", pathways.import_report, name="import-report"),
     path("parcours/imports/<int:pk>/relancer/", pathways.import_restart, name="import-restart"),
     path("parcours/modeles/", pathways.template_list, name="template-list"),
     path("parcours/modeles/modifier/", pathways.template_edit, name="template-edit"),

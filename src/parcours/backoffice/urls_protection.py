@@ -12,7 +12,6 @@ urlpatterns: list = [
     # referrals and the partner directory
     path("foyers/<int:pk>/orientations/nouvelle/", views.referral_create, name="referral-create"),
     path("orientations/<int:pk>/", views.referral_edit, name="referral-edit"),
-    path("orientations/<int:pk>/fiche-de-liaison.pdf", views.referral_sheet, name="referral-sheet"),
     path("partenaires/", views.partner_list, name="partner-list"),
     path("partenaires/nouveau/", views.partner_create, name="partner-create"),
     path("partenaires/<int:pk>/", views.partner_edit, name="partner-edit"),

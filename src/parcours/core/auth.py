@@ -6,9 +6,23 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 
+def normalise_identifier(value) -> str:
+    """The one form of a sign-in e-mail, for the backend, the throttle and the password reset."""
+    return str(value or "").strip().lower()
+
+
+def axes_username(request, credentials=None) -> str:
+    """django-axes: count failures on the normalised e-mail, as the backend looks it up."""
+    if credentials:
+        raw = credentials.get("email") or credentials.get("username")
+    else:
+        raw = getattr(request, "POST", {}).get("email")
+    return normalise_identifier(raw)
+
+
 class EmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
-        identifier = (email or username or "").strip().lower()
+        identifier = normalise_identifier(email or username)
         if not identifier or password is None:
             return None
         if not settings.DEMO_MODE and hmac.compare_digest(password.encode(), settings.DEMO_PASSWORD.encode()):

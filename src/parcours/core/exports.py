@@ -104,6 +104,12 @@ class Exporter:
     filename: str | Callable[[ExportContext], str] = ""
     # Query-string parameters the exporter reads (anything else is ignored, never audited).
     params: tuple[str, ...] = ()
+    # The audit action when it predates the registry (so a search of the trail finds old and new
+    # entries alike); otherwise "<identifier>.exported".
+    audit_name: str = ""
+    # Addresses the export had before the registry, as (route under /gestion/, URL name): they
+    # answer with a redirect to the exporter's URL, after the same policy checks, so bookmarks work.
+    former_urls: tuple[tuple[str, str], ...] = ()
 
     @property
     def slug(self) -> str:
@@ -115,7 +121,7 @@ class Exporter:
 
     @property
     def audit_action(self) -> str:
-        return f"{self.identifier}.exported"
+        return self.audit_name or f"{self.identifier}.exported"
 
     def file_name(self, ctx: ExportContext) -> str:
         stem = self.filename(ctx) if callable(self.filename) else (self.filename or self.slug)
@@ -150,6 +156,10 @@ def register(exporter: Exporter) -> Exporter:
         restricted=exporter.restricted,
         methods=("GET", "POST") if exporter.background else ("GET",),
     )
+    for _route, name in exporter.former_urls:
+        policy.URLS[f"backoffice:{name}"] = policy.Access(
+            exporter.permission, obj=exporter.obj, restricted=exporter.restricted
+        )
     return exporter
 
 

@@ -347,3 +347,23 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateCounter(models.Model):
+    """One counter per (hashed identity, time window) for the public forms' rate limits.
+
+    A check is one atomic upsert on the unique key — its cost does not depend on how many
+    counters exist — and expired windows are purged by a periodic job (core.ratelimit).
+    """
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True)  # epoch seconds, for the purge
+
+    class Meta:
+        verbose_name = "compteur de limitation de débit"
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_counter_key_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}"

@@ -96,6 +96,17 @@ RULES: dict[str, frozenset[str]] = {
     "workshops.configure": frozenset({LOCAL_PILOT}),
     "workshops.compare": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
     #
+    # --- doctrine: practice sheets against domestic violence ------------------------------------
+    # The one cross-department read of the policy: a PUBLISHED practice holds no personal data and
+    # is read by the staff of every department (URLs with `branch=True`, `Practice.policy_shared`);
+    # the national pilot reaches every Caf's sheets; a draft stays with its author.
+    "doctrine.view": frozenset({SW, SA, BO, LOCAL_PILOT, NATIONAL_PILOT}),  # search, sheets, document
+    "doctrine.propose": frozenset({SW, SA, BO, LOCAL_PILOT}),  # any Caf staff: write, submit own Caf's
+    "doctrine.review": frozenset({LOCAL_PILOT}),  # ask for changes, validate (own Caf)
+    "doctrine.publish": frozenset({NATIONAL_PILOT}),  # publish, archive, tag themes, compose the document
+    "doctrine.inventory": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),  # synthesis, inventory export
+    "doctrine.import": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),  # spreadsheet of practices
+    #
 }
 
 
@@ -113,6 +124,9 @@ class Access:
     obj: str | None = None
     restricted: str = "assigned"
     methods: tuple[str, ...] = ("GET",)
+    # Cross-department read (doctrine only): a record the whole branch shares (`policy_shared()`) is
+    # open to every department's holders of the permission, and national roles reach every department.
+    branch: bool = False
 
 
 URLS: dict[str, Access] = {
@@ -188,7 +202,7 @@ URLS: dict[str, Access] = {
     "backoffice:import-sample": Access("pathways.import"),
     "backoffice:import-detail": Access("pathways.import", obj="import_job"),
     "backoffice:import-progress": Access("pathways.import", obj="import_job"),
-    "backoffice:import-report": Access("pathways.import", obj="import_job"),
+    # the report of a refused file: a registered exporter (pathways/exports.py)
     "backoffice:import-restart": Access("pathways.import", obj="import_job", methods=("POST",)),
     "backoffice:template-list": Access("pathways.manage_templates"),
     "backoffice:template-detail": Access("pathways.manage_templates", obj="template"),
@@ -202,7 +216,7 @@ URLS: dict[str, Access] = {
     "backoffice:message-detail": Access("notifications.view", obj="message"),
     "backoffice:message-retry": Access("notifications.manage", obj="message", methods=("POST",)),
     "backoffice:message-cancel": Access("notifications.manage", obj="message", methods=("GET", "POST")),
-    "backoffice:message-letter": Access("notifications.download_letter", obj="message"),
+    # the PDF of a letter: a registered exporter (notifications/exports.py)
     #
     # --- protection -----------------------------------------------------------------------------
     "backoffice:protection-report": Access(
@@ -214,7 +228,7 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:referral-create": Access("protection.refer", obj="household", methods=("GET", "POST")),
     "backoffice:referral-edit": Access("protection.refer", obj="referral", methods=("GET", "POST")),
-    "backoffice:referral-sheet": Access("protection.refer", obj="referral"),
+    # the referral sheet: a registered exporter (protection/exports.py)
     "backoffice:partner-list": Access("protection.view_partners"),
     "backoffice:partner-create": Access("protection.manage_partners", methods=("GET", "POST")),
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
@@ -261,8 +275,7 @@ URLS: dict[str, Access] = {
     "backoffice:workshop-close": Access(
         "workshops.attendance", obj="workshop", restricted="reference", methods=("POST",)
     ),
-    "backoffice:workshop-sheet": Access("workshops.attendance", obj="workshop", restricted="reference"),
-    "backoffice:workshop-export": Access("workshops.export", obj="workshop", restricted="reference"),
+    # the sign-in sheet and the registrations: registered exporters (workshops/exports.py)
     "backoffice:workshop-register": Access(
         "workshops.register", obj="workshop", restricted="reference", methods=("GET", "POST")
     ),
@@ -287,6 +300,26 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:webinar-server": Access("workshops.configure", methods=("GET", "POST")),
     "backoffice:workshop-comparison": Access("workshops.compare"),
+    # --- doctrine (branch=True: published sheets are read across departments, see RULES) ---------
+    "backoffice:doctrine-search": Access("doctrine.view"),
+    "backoffice:doctrine-create": Access("doctrine.propose", methods=("GET", "POST")),
+    "backoffice:doctrine-detail": Access("doctrine.view", obj="practice", branch=True),
+    "backoffice:doctrine-compare": Access("doctrine.view", obj="practice", branch=True),
+    "backoffice:doctrine-edit": Access("doctrine.propose", obj="practice", methods=("GET", "POST")),
+    "backoffice:doctrine-autosave": Access("doctrine.propose", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-attach": Access("doctrine.propose", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-attachment": Access("doctrine.view", obj="attachment", branch=True),
+    "backoffice:doctrine-submit": Access("doctrine.propose", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-request-changes": Access("doctrine.review", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-validate": Access("doctrine.review", obj="practice", methods=("POST",)),
+    "backoffice:doctrine-publish": Access("doctrine.publish", obj="practice", branch=True, methods=("POST",)),
+    "backoffice:doctrine-archive": Access("doctrine.publish", obj="practice", branch=True, methods=("POST",)),
+    "backoffice:doctrine-themes": Access("doctrine.publish", obj="practice", branch=True, methods=("POST",)),
+    "backoffice:doctrine-inventory": Access("doctrine.inventory"),
+    "backoffice:doctrine-synthesis": Access("doctrine.inventory"),
+    "backoffice:doctrine-document": Access("doctrine.view"),
+    "backoffice:doctrine-document-edit": Access("doctrine.publish", methods=("GET", "POST")),
+    "backoffice:doctrine-import": Access("doctrine.import", methods=("GET", "POST")),
     # public pages: anyone; the private links are authorised by their signed token
     "portal:workshop-index": Access(PUBLIC),
     "portal:workshop-department": Access(PUBLIC),
@@ -355,8 +388,19 @@ def _record_department(obj) -> str | None:
     return household.department.code if household is not None else None
 
 
-def in_scope(user, obj, *, restricted: str = "assigned") -> bool:
-    """True when the record lies in what the user may see: own department, and assigned if restricted."""
+def in_scope(user, obj, *, restricted: str = "assigned", branch: bool = False) -> bool:
+    """True when the record lies in what the user may see: own department, and assigned if restricted.
+
+    `branch` (doctrine): a record the whole branch shares is open to every department, and national
+    roles reach every department; a record hidden from the user (another author's draft) never is.
+    """
+    if hasattr(obj, "policy_hidden_from") and obj.policy_hidden_from(user):
+        return False
+    if branch:
+        if hasattr(obj, "policy_shared") and obj.policy_shared():
+            return True
+        if user.department_code is None and getattr(user, "is_national", False):
+            return True
     department = _record_department(obj)
     if department is None or department != user.department_code:
         return False
@@ -373,17 +417,17 @@ def _holds(user, permission: str) -> bool:
     )
 
 
-def can(user, permission: str, obj=None, *, restricted: str = "assigned") -> bool:
+def can(user, permission: str, obj=None, *, restricted: str = "assigned", branch: bool = False) -> bool:
     if not _holds(user, permission):
         return False
-    return obj is None or in_scope(user, obj, restricted=restricted)
+    return obj is None or in_scope(user, obj, restricted=restricted, branch=branch)
 
 
-def require(user, permission: str, obj=None, *, restricted: str = "assigned") -> None:
+def require(user, permission: str, obj=None, *, restricted: str = "assigned", branch: bool = False) -> None:
     """Raise PermissionDenied (no such right: 403) or Http404 (record outside the user's scope)."""
     if not _holds(user, permission):
         raise PermissionDenied
-    if obj is not None and not in_scope(user, obj, restricted=restricted):
+    if obj is not None and not in_scope(user, obj, restricted=restricted, branch=branch):
         raise Http404
 
 

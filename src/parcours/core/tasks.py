@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django_tasks import task
 
-from parcours.core import exports, schedule
+from parcours.core import exports, ratelimit, schedule
 
 
 @task()
@@ -16,3 +16,9 @@ def run_export(job_id: int) -> str:
 def purge_exports() -> int:
     """Supprime les fichiers d'export en arrière-plan plus anciens que la durée de conservation."""
     return exports.purge_jobs()
+
+
+@schedule.periodic("core.purge_rate_counters", every=timedelta(hours=1))
+def purge_rate_counters() -> int:
+    """Supprime les compteurs de limitation de débit des fenêtres écoulées."""
+    return ratelimit.purge()

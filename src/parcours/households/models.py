@@ -237,6 +237,7 @@ class ProtectedAddress(models.Model):
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="protected_address")
     ciphertext = models.BinaryField()
+    ENCRYPTED_FIELDS = ("ciphertext",)  # re-encrypted by `parcours rotate-keys`
     elected_kind = models.CharField("type d'adresse élue", max_length=20, choices=ElectedKind.choices)
     elected_name = models.CharField("nom (cabinet, association…)", max_length=160)
     elected_line = models.CharField("adresse", max_length=200)

@@ -154,3 +154,15 @@ def assignable_staff(actor, household: Household):
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+def safe_contacts_for(actor, person) -> list[ContactChannel]:
+    """The person's channels confirmed safe, to call or write from a task — never the others.
+
+    No audit entry of its own: the page that shows them (a step) records its one view.
+    """
+    if person is None:
+        return []
+    policy.require(actor, "households.view", person)
+    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
+    return list(person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))

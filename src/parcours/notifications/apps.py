@@ -12,6 +12,17 @@ class NotificationsConfig(AppConfig):
         from parcours.notifications import selectors, timeline  # noqa: F401  (registers the household timeline source)
 
         selectors.register_probes()
+        from parcours.notifications import exports
+
+        exports.register()
 
         # Each app declares its message templates in `<app>/messages.py`.
         autodiscover_modules("messages")
+
+        from parcours.core.alerts import security_alert
+        from parcours.notifications.services import alert_administrators
+
+        def _alert(sender, *, kind, account, detail, key, **_):
+            alert_administrators(kind=kind, account=account, detail=detail, key=key)
+
+        security_alert.connect(_alert, weak=False, dispatch_uid="notifications.alert_administrators")

@@ -28,6 +28,7 @@ class Decision:
     to: str = ""  # e-mail address, E.164 number, or the postal lines joined
     rendered: templates.Rendered | None = None
     hold_until: datetime | None = None
+    stored_text: str = ""  # the text kept in the database: the rendered one with its secrets masked
 
 
 def _refuse(reason: str) -> Decision:
@@ -96,12 +97,18 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
             name=message.direct_name, first_name=message.direct_name.split(" ")[0]
         )
 
+    secrets = {}
+    if template.secrets is not None:
+        secrets = template.secrets(message)
+        if isinstance(secrets, str):
+            return Decision(DROP, secrets or "Message devenu sans objet.")
+
     department = _department(message)
     try:
         rendered = templates.render(
             template,
             channel,
-            context=context,
+            context={**context, **secrets},
             recipient=recipient,
             protected=protected,
             department=department,
@@ -130,7 +137,11 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
                 channel=channel,
                 hold_until=later,
             )
-    return Decision(SEND, channel=channel, to=to, rendered=rendered)
+    stored = rendered.text
+    for value in secrets.values():
+        if value:
+            stored = stored.replace(str(value), "[masqué]")
+    return Decision(SEND, channel=channel, to=to, rendered=rendered, stored_text=stored)
 
 
 def _text_of(attachment) -> str:

@@ -152,7 +152,7 @@ def process(message: Message, report: Report) -> None:
         recipient=decision.to[:200],
         protected_wording=rendered.protected,
         subject=rendered.subject[:200],
-        body=rendered.text,
+        body=decision.stored_text or rendered.text,
         attempts=F("attempts") + 1,
         lease_until=timezone.now() + lease(),
         updated_at=timezone.now(),

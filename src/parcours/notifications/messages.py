@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.conf import settings
+
 from parcours.notifications.templates import MessageTemplate, register
 
 CALLBACK_REQUEST = register(
@@ -35,5 +37,67 @@ CALLBACK_REQUEST = register(
             "{% if callback_before %} avant le {{ callback_before|date:'j F' }}{% endif %}."
         ),
         example_context={"agent_name": "Mme Payet", "callback_before": date(2026, 3, 12)},
+    )
+)
+
+
+def _password_reset_link(message) -> dict | str:
+    """The one-time link, made at send time (never stored): the context only names the account."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from parcours.core.models import User
+
+    user_id = message.decoded_context.get("user_id")
+    if user_id is None:  # the example context, rendered by the template tests
+        return {"reset_url": ""}
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return "Compte désactivé ou inconnu : lien de réinitialisation non envoyé."
+    path = reverse(
+        "backoffice:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return {"reset_url": settings.PARCOURS_SITE_URL.rstrip("/") + path}
+
+
+STAFF_PASSWORD_RESET = register(
+    MessageTemplate(
+        key="notifications.staff_password_reset",
+        label="Réinitialisation du mot de passe (agent)",
+        email_subject="Parcours : choisir un nouveau mot de passe",
+        email_body=(
+            "Bonjour,\n\n"
+            "Une demande de nouveau mot de passe a été faite pour votre compte Parcours.\n"
+            "Pour choisir un nouveau mot de passe, ouvrez ce lien :\n\n{{ reset_url }}\n\n"
+            "Le lien ne sert qu'une fois. Le code de votre application d'authentification vous sera "
+            "toujours demandé à la connexion.\n"
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message et prévenez "
+            "l'administrateur de votre Caf."
+        ),
+        channels=("email",),
+        example_context={},
+        secrets=_password_reset_link,
+    )
+)
+
+SECURITY_ALERT = register(
+    MessageTemplate(
+        key="notifications.security_alert",
+        label="Alerte de sécurité (administrateurs)",
+        email_subject="Parcours : alerte de sécurité",
+        email_body=(
+            "Bonjour,\n\n"
+            "Parcours a relevé une activité inhabituelle : {{ detail }}\n"
+            "Compte concerné : n° {{ account_id }}. Le détail est dans le journal d'audit "
+            "(« Alerte de sécurité »).\n\nParcours"
+        ),
+        channels=("email",),
+        example_context={"detail": "10 codes de second facteur erronés en 24 h.", "account_id": 1},
     )
 )

@@ -60,21 +60,6 @@ def message_for(actor, pk: int, *, permission: str = "notifications.view", audit
     return message
 
 
-def letter_for(actor, pk: int) -> tuple[Message, bytes]:
-    """The PDF of a letter, for printing; every download is audited."""
-    from parcours.notifications.backends import letters
-
-    message = message_for(actor, pk, permission="notifications.download_letter", audited=False)
-    if not message.letter_path:
-        raise Http404
-    try:
-        content = letters.read(message.letter_path)
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    audit.record(actor, "notifications.letter.downloaded", message)
-    return message, content
-
-
 def department_outbox(actor, *, status: str = "", channel: str = "") -> QuerySet[Message]:
     """The department's outbox for the local pilot: status and reasons, no content, no recipient."""
     if not policy.can(actor, "notifications.view_outbox") or actor.department_code is None:

@@ -57,3 +57,40 @@ def cancel_message(*, actor, message: Message, reason: str) -> Message:
     message_finished.send(sender=Message, message=message, status=Message.Status.DROPPED)
     audit.record(actor, "notifications.message.cancelled", message, reason=reason)
     return message
+
+
+@transaction.atomic
+def queue_password_reset(*, user) -> Message:
+    """A staff password-reset e-mail, through the outbox: the link is made by the worker at send time."""
+    from uuid import uuid4
+
+    from parcours.notifications import outbox
+
+    message = outbox.enqueue(
+        actor=None,
+        template="notifications.staff_password_reset",
+        key=f"notifications.password_reset.{user.pk}.{uuid4().hex}",
+        address=outbox.DirectAddress("email", user.email, user.get_full_name()),
+        context={"user_id": user.pk},
+        department=user.department,
+    )
+    audit.record(None, "core.password.reset_requested", user)
+    return message
+
+
+def alert_administrators(*, kind: str, account, detail: str, key: str) -> None:
+    """core.alerts: one e-mail per active administrator and alert key, through the outbox."""
+    from parcours.core.models import User
+    from parcours.core.roles import Role
+    from parcours.notifications import outbox
+
+    admins = User.objects.filter(is_active=True, role_rows__role=Role.ADMIN).distinct()
+    with transaction.atomic():
+        for admin in admins:
+            outbox.enqueue(
+                actor=None,
+                template="notifications.security_alert",
+                key=f"{key}.to.{admin.pk}"[:200],
+                address=outbox.DirectAddress("email", admin.email, admin.get_full_name()),
+                context={"detail": detail, "account_id": getattr(account, "pk", None)},
+            )

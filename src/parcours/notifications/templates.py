@@ -70,6 +70,9 @@ class MessageTemplate:
     example_context: a realistic context, rendered by the tests on every channel.
     is_relevant: optional `(message) -> True | False | "reason"`, called just before sending; anything
         but True drops the message (recorded as dropped, with the reason).
+    secrets: optional `(message) -> dict | "reason"`, called just before sending: values (a one-time
+        link) added to the context for this hand-over only. They are never stored: the recorded body
+        shows « [masqué] » in their place. A reason (str) drops the message.
     """
 
     key: str
@@ -84,6 +87,7 @@ class MessageTemplate:
     channels: tuple[str, ...] = CHANNELS
     example_context: dict = field(default_factory=dict)
     is_relevant: Callable | None = None
+    secrets: Callable | None = None
 
     def __post_init__(self):
         if "." not in self.key:

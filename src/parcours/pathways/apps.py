@@ -13,6 +13,9 @@ class PathwaysConfig(AppConfig):
         # Events, steps, contact attempts and situation changes on the household timeline.
         timeline.register("pathways")(selectors.timeline_entries)
         selectors.register_probes()
+        from parcours.pathways import exports
+
+        exports.register()
         # Step 1 is done when the outbox has sent the information.
         from parcours.notifications.signals import message_finished
 

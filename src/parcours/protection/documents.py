@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from parcours.core import audit, policy
 from parcours.notifications.templates import caf_name
 from parcours.protection.models import Referral
 
@@ -41,13 +40,20 @@ def referral_sheet_html(referral: Referral) -> str:
         )
 
 
-def referral_sheet(*, actor, referral: Referral) -> bytes:
-    """The PDF for the partner; only for a transmission the person agreed to. Audited."""
-    policy.require(actor, "protection.refer", referral)
+def referral_sheet_pdf(referral: Referral) -> bytes:
+    """The PDF for the partner; only for a transmission the person agreed to (no policy, no audit:
+    the exporter `protection.referral_sheet` is the door)."""
     if referral.mode != Referral.Mode.TRANSMISSION or referral.consent_id is None:
         raise ValidationError(
             "Pas de fiche de liaison : la personne n'a pas donné son accord à la transmission de ses coordonnées."
         )
-    pdf = render_pdf(referral_sheet_html(referral))
-    audit.record(actor, "protection.referral_sheet.downloaded", referral)
-    return pdf
+    return render_pdf(referral_sheet_html(referral))
+
+
+def referral_sheet(*, actor, referral: Referral) -> bytes:
+    """The referral sheet through its exporter: policy checked, download audited."""
+    from parcours.core import exports
+
+    return exports.produce(
+        actor=actor, identifier="protection.referral_sheet", fmt="pdf", obj=referral
+    ).content

@@ -96,6 +96,7 @@ class WebinarServer(models.Model):
         help_text="Par exemple https://visio.caf-exemple.fr/bigbluebutton/api/",
     )
     secret_ciphertext = models.BinaryField(editable=False)
+    ENCRYPTED_FIELDS = ("secret_ciphertext",)  # re-encrypted by `parcours rotate-keys`
     algorithm = models.CharField(
         "algorithme de la somme de contrôle", max_length=8, choices=Algorithm.choices, default="sha256"
     )

@@ -1,47 +1,13 @@
-"""Rate limiting of the public forms, shared by every server process through a shared cache.
-
-Each allowed request takes one numbered slot `key:window:i` with `cache.add`, which is atomic on
-the database cache (the insert of an existing key fails) as on Memcached or Redis: the count is
-exact even with simultaneous requests in several processes, which `incr` on the database cache
-would not be (it reads then writes). A hint remembers the next free slot so that a request
-usually costs one or two cache operations.
-"""
+"""Rate limiting of the public forms: the counters of `core.ratelimit` (one upsert per check)."""
 
 from __future__ import annotations
 
-import hashlib
-import time
+from parcours.core import ratelimit as core_ratelimit
 
-from django.conf import settings
-from django.core.cache import caches
-
-
-def _cache():
-    return caches[settings.PARCOURS_RATELIMIT_CACHE]
-
-
-def client_ip(request) -> str:
-    # Behind the project's reverse proxy, the last X-Forwarded-For hop is the one it added.
-    if settings.PARCOURS_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+# The client's address as far as the deployment's proxies are trusted (PARCOURS_TRUSTED_PROXIES).
+client_ip = core_ratelimit.client_ip
 
 
 def hit(scope: str, identity: str, *, limit: int, period: int) -> bool:
     """Count one attempt; True when it is within `limit` per `period` seconds, False when over."""
-    if limit <= 0:
-        return True
-    # The identity (an IP address, an e-mail) is hashed: the cache keeps no personal data.
-    digest = hashlib.sha256(f"{scope}:{identity}".encode()).hexdigest()[:32]
-    window = int(time.time() // period)
-    base = f"rl:{scope}:{digest}:{window}"
-    cache = _cache()
-    start = cache.get(f"{base}:next", 0)
-    for slot in range(start, limit):
-        if cache.add(f"{base}:{slot}", 1, timeout=period * 2):
-            cache.set(f"{base}:next", slot + 1, timeout=period * 2)
-            return True
-    return False
+    return core_ratelimit.hit(scope, identity, limit=limit, period=period)

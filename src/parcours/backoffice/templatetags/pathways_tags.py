@@ -48,6 +48,14 @@ def is_late(step, now=None):
     return step.is_late(now)
 
 
+OUTCOME_BADGES = {
+    "done": "text-bg-success",
+    "unreachable": "text-bg-warning",
+    "declined": "text-bg-info",
+    "not_applicable": "text-bg-light border",
+}
+
+
 @register.simple_tag
 def step_state(step, now=None):
     """(css class, French text) of a step's state for a badge."""
@@ -55,7 +63,8 @@ def step_state(step, now=None):
         return ("text-bg-danger", "En retard") if step.is_late(now) else ("text-bg-light border", "À faire")
     if step.status == "withdrawn":
         return ("text-bg-secondary", "Retirée")
-    return ("text-bg-success", step.get_outcome_display())
+    # Only a step really done is green: an unreachable family is a warning, not a success.
+    return (OUTCOME_BADGES.get(step.outcome, "text-bg-light border"), step.get_outcome_display())
 
 
 @register.filter

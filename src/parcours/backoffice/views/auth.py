@@ -32,7 +32,7 @@ from parcours.backoffice.forms import (
     ParcoursSetPasswordForm,
     ReauthForm,
 )
-from parcours.core import audit
+from parcours.core import audit, otp_throttle
 from parcours.core.middleware import start_session_clock
 from parcours.core.models import User
 
@@ -122,14 +122,29 @@ def login_otp(request):
         return redirect("backoffice:login-enrol")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
+        verdict = _check_code(request, user, device, form.cleaned_data["otp_token"])
+        if verdict is True:
             return _complete_login(request, user, device)
-        audit.record(user, "core.session.second_factor_failed", user)
-        form.add_error(
-            "otp_token",
-            "Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application.",
-        )
+        if verdict is False:
+            audit.record(user, "core.session.second_factor_failed", user)
+            verdict = "Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application."
+        form.add_error("otp_token", verdict)
     return render(request, "backoffice/auth/otp.html", {"form": form})
+
+
+def _check_code(request, user: User, device: TOTPDevice | None, token: str) -> bool | str:
+    """True (right code), False (wrong code, counted), or the French reason it was not even tried."""
+    waiting = otp_throttle.wait_seconds(user, request)
+    if waiting:
+        return otp_throttle.message(waiting)
+    with otp_throttle.attempt(user, request) as mine:
+        if not mine:
+            return otp_throttle.message(1)
+        if device is not None and device.verify_token(token):
+            otp_throttle.succeeded(user, request)
+            return True
+        otp_throttle.failed(user, request)
+        return False
 
 
 def _qr_svg(config_url: str) -> str:
@@ -190,13 +205,16 @@ def reauth(request):
         user = request.user
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         password_ok = user.check_password(form.cleaned_data["password"])
-        token_ok = device is not None and device.verify_token(form.cleaned_data["otp_token"])
-        if password_ok and token_ok:
+        verdict = _check_code(request, user, device, form.cleaned_data["otp_token"])
+        if password_ok and verdict is True:
             request.session[REAUTH_AT] = timezone.now().isoformat()
             audit.record(user, "core.session.reauthenticated", user)
             return HttpResponseRedirect(_safe_next(request, next_url))
-        audit.record(user, "core.session.reauthentication_failed", user)
-        form.add_error(None, "Mot de passe ou code incorrect.")
+        if isinstance(verdict, str):
+            form.add_error(None, verdict)
+        else:
+            audit.record(user, "core.session.reauthentication_failed", user)
+            form.add_error(None, "Mot de passe ou code incorrect.")
     return render(request, "backoffice/auth/reauth.html", {"form": form, "next": next_url})
 
 
@@ -206,9 +224,9 @@ def reauthenticated_at(request) -> datetime | None:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The e-mail itself goes through the outbox (ParcoursPasswordResetForm.save)."""
+
     template_name = "backoffice/auth/password_reset.html"
-    email_template_name = "backoffice/auth/password_reset_email.txt"
-    subject_template_name = "backoffice/auth/password_reset_subject.txt"
     form_class = ParcoursPasswordResetForm
     success_url = reverse_lazy("backoffice:password-reset-done")
 

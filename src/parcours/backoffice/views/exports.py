@@ -7,8 +7,12 @@ page: the POST queues the job, the page follows its progress (htmx) and offers t
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from parcours.core import exports
 from parcours.core.models import ExportJob
@@ -21,7 +25,7 @@ def _response(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-def download(request, identifier: str, pk: int | None = None):
+def _exporter_and_record(request, identifier: str, pk: int | None):
     try:
         exporter = exports.get(identifier)
     except KeyError:
@@ -29,14 +33,38 @@ def download(request, identifier: str, pk: int | None = None):
     exports.check(exporter, request.user)  # the role first: 403 before any lookup
     obj = exporter.load(request.user, pk) if exporter.obj else None
     exports.check(exporter, request.user, obj)
+    return exporter, obj
+
+
+def download(request, identifier: str, pk: int | None = None):
+    exporter, obj = _exporter_and_record(request, identifier, pk)
     params = exports.clean_params(exporter, request.GET)
     if exporter.background:
         return _background(request, exporter, obj, params)
     fmt = request.GET.get("format") or exporter.formats[0]
     if fmt not in exporter.formats:
         raise Http404
-    rendered = exports.produce(actor=request.user, identifier=identifier, fmt=fmt, obj=obj, params=params)
+    try:
+        rendered = exports.produce(actor=request.user, identifier=identifier, fmt=fmt, obj=obj, params=params)
+    except (exports.ExportError, ValidationError) as error:
+        # A rule of the domain refuses this file (a referral sheet without consent): say why, go back.
+        text = str(error) if isinstance(error, exports.ExportError) else " ".join(error.messages)
+        messages.error(request, text)
+        return redirect(_back(request))
     return _response(rendered.content, rendered.content_type, rendered.filename)
+
+
+def former(request, identifier: str, pk: int | None = None):
+    """An export's address from before the registry: the same checks, then its exporter's URL."""
+    exporter, obj = _exporter_and_record(request, identifier, pk)
+    return redirect(reverse(exporter.url_name, kwargs={"pk": obj.pk} if obj is not None else {}))
+
+
+def _back(request) -> str:
+    referer = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
+        return referer
+    return reverse("backoffice:home")
 
 
 def _background(request, exporter: exports.Exporter, obj, params: dict):

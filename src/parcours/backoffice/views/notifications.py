@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
@@ -117,10 +116,3 @@ def message_cancel(request, pk: int):
             flash.success(request, "Message annulé.")
             return redirect("backoffice:message-detail", pk=message.pk)
     return render(request, "backoffice/notifications/cancel.html", {"form": form, "message": message})
-
-
-def message_letter(request, pk: int):
-    message, content = selectors.letter_for(request.user, pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="courrier-{message.pk}.pdf"'
-    return response

@@ -7,8 +7,6 @@ home-page card (see docs/extending.md).
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import lru_cache
 
 from django.contrib import messages
@@ -182,6 +180,7 @@ def _step_context(request, step, **forms):
         "department_tz": step.household.department.timezone,
         "is_late": step.is_late(),
         "message": _information_message(user, step),
+        "safe_contacts": household_selectors.safe_contacts_for(user, step.pathway.declarant),
     }
     if context["can_work"]:
         users = assignable_users(step)
@@ -353,26 +352,6 @@ def import_progress(request, pk: int):
     if job.is_finished and request.htmx:
         response["HX-Refresh"] = "true"  # the whole page then shows the report
     return response
-
-
-def import_report(request, pk: int):
-    """Every bad line of a refused file, as CSV (formula-looking cells neutralised)."""
-    job = selectors.import_job_for(request.user, pk)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["ligne", "champ", "erreur"])
-    for error in job.errors or []:
-        writer.writerow(
-            [error.get("line", ""), error.get("field", ""), _neutralise(error.get("message", ""))]
-        )
-    audit.record(request.user, "pathways.import.report_downloaded", job)
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-erreurs.csv"'
-    return response
-
-
-def _neutralise(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def import_sample(request):

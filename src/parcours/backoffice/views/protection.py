@@ -33,7 +33,7 @@ from parcours.backoffice.forms_protection import (
 from parcours.core import calendar, policy
 from parcours.core.forms import apply_errors
 from parcours.core.roles import Role
-from parcours.protection import documents, rules, selectors, services
+from parcours.protection import rules, selectors, services
 from parcours.protection.models import EmergencyAid, Partner
 
 navigation.register(
@@ -264,18 +264,6 @@ def referral_edit(request, pk: int):
         "backoffice/protection/referral.html",
         {"form": form, "referral": referral, "household": household},
     )
-
-
-def referral_sheet(request, pk: int):
-    referral = selectors.referral_for(request.user, pk, audited=False)
-    try:
-        pdf = documents.referral_sheet(actor=request.user, referral=referral)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("backoffice:referral-edit", pk=referral.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="fiche-de-liaison-{referral.pk}.pdf"'
-    return response
 
 
 # --- partner directory -----------------------------------------------------------------------------

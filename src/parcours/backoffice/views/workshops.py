@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 from parcours.core import audit, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
-from parcours.workshops import charts, exports, integrations, selectors, services
+from parcours.pathways import selectors as pathway_selectors
+from parcours.pathways.models import StepKind
+from parcours.workshops import charts, integrations, selectors, services
 from parcours.workshops.forms import (
     AttendanceForm,
     CancelForm,
@@ -282,24 +285,6 @@ def workshop_close(request, pk: int):
     return _back(workshop)
 
 
-def workshop_sheet(request, pk: int):
-    workshop = selectors.workshop_for(request.user, pk, "workshops.attendance")
-    pdf = exports.sign_in_sheet(workshop)
-    audit.record(request.user, "workshops.sign_in_sheet.exported", workshop)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="emargement-seance-{workshop.pk}.pdf"'
-    return response
-
-
-def workshop_export(request, pk: int):
-    workshop = selectors.workshop_for(request.user, pk, "workshops.export")
-    content = exports.registrations_csv(workshop)
-    audit.record(request.user, "workshops.registrations.exported", workshop)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="inscriptions-seance-{workshop.pk}.csv"'
-    return response
-
-
 def workshop_register(request, pk: int):
     """A walk-in or a phone call: staff register someone with their own contact (no household)."""
     workshop = selectors.workshop_for(request.user, pk, "workshops.register")
@@ -448,32 +433,41 @@ def _report_invitations(request, result) -> None:
         messages.warning(request, f"{person.full_name} n'est pas invité(e) : {reason}.")
 
 
+STEPS_PER_PAGE = 50
+
+
+class InvitationStepFilter(forms.Form):
+    due_by = forms.DateField(
+        label="Échéance au plus tard le", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(label="Numéro de dossier", required=False, max_length=20)
+
+
 def invitation_list(request):
-    steps = integrations.due_invitation_steps(request.user)
     if request.method == "POST":
-        chosen = set(request.POST.getlist("step"))
-        sent = 0
-        for step in steps:
-            if str(step.pk) not in chosen:
-                continue
-            try:
-                result = services.invite_household(
-                    actor=request.user, household=integrations.step_household(step), step_id=step.pk
-                )
-            except ValidationError as error:
-                _fail(request, error)
-                break
-            sent += len(result.invitations)
-            for person, reason in result.skipped:
-                messages.warning(request, f"{person.full_name} n'est pas invité(e) : {reason}.")
-        messages.success(request, f"{sent} invitation(s) envoyée(s).")
+        outcome = services.invite_households(actor=request.user, step_ids=request.POST.getlist("step"))
+        for person, reason in outcome.skipped:
+            messages.warning(request, f"{person.full_name} n'est pas invité(e) : {reason}.")
+        if outcome.error is not None:
+            _fail(request, outcome.error)
+        messages.success(request, f"{outcome.sent} invitation(s) envoyée(s).")
         return redirect("backoffice:invitation-list")
+    # Both lists are bounded and filtered in the database: a department has tens of thousands of
+    # pathways (one page of 40,000 rows took 191 s).
+    filters = InvitationStepFilter(request.GET or None)
+    due_by = filters.cleaned_data.get("due_by") if filters.is_valid() else None
+    steps = pathway_selectors.due_steps(request.user, StepKind.WORKSHOP_INVITATION, due_by=due_by)
+    if filters.is_valid() and filters.cleaned_data.get("reference"):
+        steps = steps.filter(
+            household__file_number__icontains=filters.cleaned_data["reference"].split("-")[-1]
+        )
+    steps_page = Paginator(steps, STEPS_PER_PAGE).get_page(request.GET.get("etapes"))
     invitations = selectors.invitations_visible_to(request.user).order_by("-sent_at")
     page = Paginator(invitations, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "backoffice/workshops/invitations.html",
-        {"steps": steps, "page": page, "now": timezone.now()},
+        {"steps_page": steps_page, "filters": filters, "page": page, "now": timezone.now()},
     )
 
 
@@ -526,14 +520,10 @@ def series_detail(request, pk: int):
 @require_POST
 def series_publish(request, pk: int):
     series = selectors.series_for(request.user, pk)
-    published = 0
-    for workshop in series.workshops.filter(status=Workshop.Status.DRAFT, starts_at__gt=timezone.now()):
-        try:
-            services.publish_workshop(actor=request.user, workshop=workshop)
-        except ValidationError as error:
-            _fail(request, error)
-        else:
-            published += 1
+    outcome = services.publish_series(actor=request.user, series=series)
+    for _workshop, error in outcome.refused:
+        _fail(request, error)
+    published = len(outcome.published)
     messages.success(request, f"{published} séance(s) publiée(s).")
     return redirect("backoffice:series-detail", pk=series.pk)
 

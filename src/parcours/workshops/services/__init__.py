@@ -5,12 +5,14 @@ invitations from pathways, the anonymous survey.
 """
 
 from parcours.workshops.services.invitations import (  # noqa: F401
+    BulkInvitationResult,
     InvitationResult,
     answer_invitation,
     cancel_invitation,
     decline_invitation,
     expire_invitations,
     invite_household,
+    invite_households,
 )
 from parcours.workshops.services.registrations import (  # noqa: F401
     RegistrationOutcome,
@@ -33,6 +35,7 @@ from parcours.workshops.services.workshops import (  # noqa: F401
     create_workshop,
     fill_attendance_from_room,
     join_room,
+    publish_series,
     publish_workshop,
     record_attendance,
     set_facilitators,

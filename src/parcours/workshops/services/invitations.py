@@ -122,6 +122,37 @@ def invite_household(*, actor, household, step_id: int | None = None) -> Invitat
     return result
 
 
+@dataclass
+class BulkInvitationResult:
+    sent: int = 0
+    skipped: list[tuple[Person, str]] = field(default_factory=list)
+    # The refusal that stopped the batch (no session open, for example): the rest would get it too.
+    error: ValidationError | None = None
+
+
+def invite_households(*, actor, step_ids) -> BulkInvitationResult:
+    """Send the invitations of the chosen due pathway steps, one household (one transaction) at a time.
+
+    Only steps due and visible to the actor are taken, whatever ids are given. A refusal stops the
+    batch; the households already invited keep their invitations.
+    """
+    chosen = {str(pk) for pk in step_ids}
+    outcome = BulkInvitationResult()
+    for step in integrations.due_invitation_steps(actor):
+        if str(step.pk) not in chosen:
+            continue
+        try:
+            result = invite_household(
+                actor=actor, household=integrations.step_household(step), step_id=step.pk
+            )
+        except ValidationError as error:
+            outcome.error = error
+            break
+        outcome.sent += len(result.invitations)
+        outcome.skipped.extend(result.skipped)
+    return outcome
+
+
 def sessions_for(invitation: Invitation, now=None) -> list[Workshop]:
     """The sessions the invited person may choose from (never the other parent's, if violence is reported)."""
     now = now or timezone.now()

@@ -246,6 +246,29 @@ def publish_workshop(*, actor, workshop: Workshop) -> Workshop:
     return workshop
 
 
+@dataclass
+class SeriesPublication:
+    published: list[Workshop]
+    refused: list[tuple[Workshop, ValidationError]]
+
+
+def publish_series(*, actor, series: WorkshopSeries) -> SeriesPublication:
+    """Publish the series' future drafts, each in its own transaction.
+
+    A session that cannot be published (no place yet, for example) is reported and does not hold
+    back the others: the ones published stay published.
+    """
+    policy.require(actor, "workshops.manage", series)
+    outcome = SeriesPublication(published=[], refused=[])
+    drafts = series.workshops.filter(status=Workshop.Status.DRAFT, starts_at__gt=timezone.now())
+    for workshop in drafts.select_related("department", "venue").order_by("starts_at"):
+        try:
+            outcome.published.append(publish_workshop(actor=actor, workshop=workshop))
+        except ValidationError as error:
+            outcome.refused.append((workshop, error))
+    return outcome
+
+
 @transaction.atomic
 def cancel_workshop(*, actor, workshop: Workshop, reason: str) -> Workshop:
     """Cancel a session: every registration ends, each person is told, reminders are dropped."""
