@@ -4,6 +4,7 @@ from django.urls import path
 
 from parcours.backoffice import (
     urls_doctrine,
+    urls_evaluation,
     urls_exports,
     urls_notifications,
     urls_pathways,
@@ -68,5 +69,6 @@ urlpatterns += urls_notifications.urlpatterns
 urlpatterns += urls_protection.urlpatterns
 urlpatterns += urls_workshops.urlpatterns
 urlpatterns += urls_doctrine.urlpatterns
+urlpatterns += urls_evaluation.urlpatterns
 # Registered exporters (core.exports): one URL each, listed in the access policy by the registry.
 urlpatterns += urls_exports.urlpatterns

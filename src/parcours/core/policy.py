@@ -181,6 +181,12 @@ URLS: dict[str, Access] = {
     "backoffice:user-edit": Access("accounts.manage", obj="user", methods=("GET", "POST")),
     "backoffice:user-deactivate": Access("accounts.manage", obj="user", methods=("POST",)),
     "backoffice:user-reset-otp": Access("accounts.manage", obj="user", methods=("POST",)),
+    # --- evaluation (the bilan: aggregates only) ---
+    "backoffice:evaluation-dashboard": Access("evaluation.view"),
+    "backoffice:evaluation-definitions": Access("evaluation.view"),
+    "backoffice:evaluation-context": Access("evaluation.view"),
+    "backoffice:evaluation-context-edit": Access("evaluation.manage_context", methods=("GET", "POST")),
+    "backoffice:evaluation-refresh": Access("evaluation.refresh", methods=("POST",)),
     # --- API ---
     "api:openapi": Access(PUBLIC),
     #

@@ -8,4 +8,4 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # The nightly refresh (core.schedule), the bilan's exporters (core.exports), the menu entry.
-        from parcours.evaluation import tasks  # noqa: F401
+        from parcours.evaluation import exports, tasks  # noqa: F401
