@@ -4,10 +4,14 @@
    full scale), N separation events in CSV files of at most 100,000 lines, imported with the
    real command (`parcours import-events`, one transaction per file);
 2. ages it as years of work would (old steps done, pathways reviewed and closed);
-3. measures the raw bulk insert of the very rows the last import wrote (the limit);
+3. measures the raw bulk insert of the very rows the last import wrote, into tables with the same
+   constraints (foreign keys, composite ones, SQLite's triggers) and indexes (the limit);
 4. serves the app with gunicorn and runs 20 concurrent signed-in clients on "Mes tâches",
-   "En retard" and household pages;
-5. prints JSON: import throughput and its ratio to the raw insert, latencies p50/p95, peak memory.
+   "En retard" and household pages: idle, at saturation, then *while* another file
+   (`--concurrent-lines`, 100,000 by default) is imported, sampling the requests that wait on a
+   lock (PostgreSQL);
+5. prints JSON: import throughput and its ratio to the raw insert, latencies p50/p95 (idle and
+   during the import), peak memory.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import csv
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -134,7 +139,9 @@ def seed_staff(scale: float) -> dict:
     return {"cafs": Organisation.objects.filter(kind="caf").count(), "staff": User.objects.count()}
 
 
-def write_events(n: int, folder: Path, seed: int = 2026) -> list[Path]:
+def write_events(
+    n: int, folder: Path, seed: int = 2026, offset: int = 0, prefix: str = "declarations"
+) -> list[Path]:
     from parcours.core.data.departments import DEPARTMENTS
     from parcours.pathways.imports import COLUMNS
 
@@ -158,7 +165,7 @@ def write_events(n: int, folder: Path, seed: int = 2026) -> list[Path]:
     firsts = ["Camille", "Nadia", "Sarah", "Julien", "Karim", "Léa", "Inès", "Thomas", "Aïcha", "Manon"]
     files = []
     for start in range(0, n, FILE_LINES):
-        path = folder / f"declarations-{start // FILE_LINES + 1:03d}.csv"
+        path = folder / f"{prefix}-{start // FILE_LINES + 1:03d}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(COLUMNS)
@@ -167,7 +174,7 @@ def write_events(n: int, folder: Path, seed: int = 2026) -> list[Path]:
                 declared = today - timedelta(days=rng.randint(0, span))
                 children = 0 if rng.random() < 0.27 else rng.randint(1, 4)
                 writer.writerow([
-                    f"BENCH-{i:08d}", code, f"{10_000_000 + i}", declared.isoformat(), "", rng.choice(names),
+                    f"BENCH-{offset + i:08d}", code, f"{10_000_000 + offset + i}", declared.isoformat(), "", rng.choice(names),
                     rng.choice(firsts), "", rng.choice(names), rng.choice(firsts), children,
                     (declared - timedelta(days=rng.randint(100, 4000))).isoformat() if children else "",
                     "oui" if rng.random() < 0.2 else "non", "oui" if rng.random() < 0.17 else "non",
@@ -207,31 +214,53 @@ def run_import(env, path: Path) -> tuple[float, int, str]:
     return elapsed, int(rss_file.read_text().split()[-1]), result.stdout.strip()
 
 
+def _twin(table: str) -> str:
+    return f"bench_raw_{table}"
+
+
 def _twin_tables(cursor, vendor: str, table: str, twin: str) -> None:
-    """An empty table shaped like `table`, with the same indexes (no triggers)."""
+    """An empty table shaped like `table`, with the same indexes and the same constraints: its
+    foreign keys lead to the twins of the import's other tables (filled first, parents before
+    children) and to the real reference tables (departments, staff, templates)."""
     if vendor == "postgresql":
-        cursor.execute(f"CREATE TEMP TABLE {twin} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)")
+        # Not a temporary table: its foreign keys lead to permanent tables. Rolled back afterwards.
+        cursor.execute(f"CREATE TABLE {twin} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)")
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        for n, (definition,) in enumerate(cursor.fetchall()):
+            definition = re.sub(
+                r"REFERENCES (\w+)\(",
+                lambda m: f"REFERENCES {_twin(m[1]) if m[1] in TABLES else m[1]}(",
+                definition,
+            )
+            cursor.execute(f"ALTER TABLE {twin} ADD CONSTRAINT {twin[:50]}_fk{n} {definition}")
         return
     cursor.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL", [table]
     )
     statements = cursor.fetchall()
     for kind, name, sql in sorted(statements, key=lambda s: s[0] != "table"):
-        sql = sql.replace(f'"{table}"', f'"{twin}"', 1) if kind == "table" else sql
-        if kind == "index":
-            sql = sql.replace(f'"{name}"', f'"{twin}_{name}"', 1).replace(f'ON "{table}"', f'ON "{twin}"', 1)
+        if kind in ("index", "trigger"):
+            sql = sql.replace(f'"{name}"', f'"{twin}_{name}"', 1)
+        # Every table of the import named in it (itself, what its foreign keys and triggers name).
+        sql = re.sub(r'"(\w+)"', lambda m: f'"{_twin(m[1])}"' if m[1] in TABLES else m[0], sql)
         cursor.execute(sql)
 
 
 def raw_insert_rate(before: dict, after: dict, events: int) -> tuple[float, int]:
     """Events/s of a raw bulk insert (COPY / executemany) of every row the last import wrote, into
-    empty twins of its tables with the same indexes: what the database alone can take."""
+    empty twins of its tables with the same indexes and constraints: what the database alone can
+    take. The constraints are checked as each row is written (as in the import's writer)."""
     from django.db import connection, transaction
 
     elapsed, total_rows = 0.0, 0
     vendor = connection.vendor
     with transaction.atomic():
         with connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in TABLES:
                 cursor.execute(
                     f"SELECT * FROM {table} WHERE id > %s AND id <= %s", [before[table], after[table]]
@@ -239,7 +268,7 @@ def raw_insert_rate(before: dict, after: dict, events: int) -> tuple[float, int]
                 columns = [c[0] for c in cursor.description]
                 rows = cursor.fetchall()
                 total_rows += len(rows)
-                twin = f"bench_raw_{table}"
+                twin = _twin(table)
                 _twin_tables(cursor, vendor, table, twin)
                 names = ", ".join(f'"{c}"' for c in columns)
                 started = time.perf_counter()
@@ -398,12 +427,17 @@ LIST_PAGES = [
 ]
 
 
-def load(port: int, clients: list[dict], seconds: float, think: float, warmup: float = 3.0) -> dict:
+def load(
+    port: int, clients: list[dict], seconds: float, think: float, warmup: float = 3.0,
+    stop: threading.Event | None = None,
+) -> dict:  # fmt: skip
     """Each client, in its own thread, opens its worklists and household pages in turn.
 
     With `think` > 0 a client pauses 0.5 to 1.5 × think seconds between pages, as staff do
     (20 clients = 20 people at work); with 0 they fire back to back (the server's saturation).
+    With `stop`, the clients stop when it is set (or after `seconds`).
     """
+    started_at = time.monotonic()
     results: dict[str, list[float]] = {kind: [] for kind, _, _ in LIST_PAGES} | {"household": []}
     errors: list[str] = []
     lock = threading.Lock()
@@ -415,7 +449,7 @@ def load(port: int, clients: list[dict], seconds: float, think: float, warmup: f
         pages = profile.get("pages", [(kind, path) for kind, path, _ in LIST_PAGES[:2]])
         if think:
             time.sleep(rng.uniform(0, think))  # people do not all click at the same instant
-        while time.monotonic() < stop_at:
+        while time.monotonic() < stop_at and not (stop is not None and stop.is_set()):
             for kind, path in [
                 *pages,
                 ("household", f"/gestion/foyers/{rng.choice(profile['households'])}/"),
@@ -457,6 +491,7 @@ def load(port: int, clients: list[dict], seconds: float, think: float, warmup: f
         }
 
     every = [v for values in results.values() for v in values]
+    seconds = min(seconds, time.monotonic() - started_at - warmup) if stop is not None else seconds
     return {
         "think_time_s": think,
         **{kind: summary(values) for kind, values in results.items()},
@@ -486,6 +521,92 @@ def serve_and_load(env, clients: list[dict], args) -> tuple[dict, dict, int]:
         server.wait(timeout=30)
 
 
+def lock_sampler(database_url: str, done: threading.Event, every: float = 0.1) -> dict:
+    """PostgreSQL: how often a web request was seen waiting on a lock (on the audit's tables, on any
+    table), sampled in pg_stat_activity until `done` is set. Runs in a thread of its own."""
+    import psycopg
+
+    found = {"samples": 0, "requests_waiting_on_a_lock": 0, "requests_waiting_on_the_audit": 0}
+
+    def sample():
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            while not done.is_set():
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+                    "count(*) FILTER (WHERE wait_event_type = 'Lock' AND query ILIKE '%%core_audit%%') "
+                    "FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                    "AND query NOT ILIKE 'COPY%%' AND datname = current_database()"
+                ).fetchone()
+                found["samples"] += 1
+                found["requests_waiting_on_a_lock"] += row[0]
+                found["requests_waiting_on_the_audit"] += row[1]
+                time.sleep(every)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    found["thread"] = thread
+    return found
+
+
+def pages_during_import(env, clients: list[dict], args, path: Path) -> dict:
+    """The clients (with their pauses) idle, then while `path` is imported by the real command in
+    another process: the p95 of each page during the import next to the idle one."""
+    from django.db import connections
+
+    connections.close_all()
+    server, port = start_server(env, args.workers)
+    try:
+        log(f"{len(clients)} clients au repos, {args.seconds:.0f} s (référence de la phase concurrente)")
+        idle = load(port, clients, args.seconds, args.think)
+        done, outcome = threading.Event(), {}
+
+        def importer():
+            try:
+                outcome["seconds"], _peak, outcome["output"] = run_import(env, path)
+            except BaseException as error:  # noqa: BLE001 (reported below)
+                outcome["error"] = str(error)
+            finally:
+                done.set()
+
+        log(f"{len(clients)} clients pendant l'import de {path.name}")
+        sampled = (
+            lock_sampler(env["DATABASE_URL"], done) if env["DATABASE_URL"].startswith("postgres") else None
+        )
+        thread = threading.Thread(target=importer)
+        thread.start()
+        during = load(port, clients, 3600, args.think, warmup=1.0, stop=done)
+        thread.join()
+        if sampled is not None:
+            sampled.pop("thread").join()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    if "error" in outcome:
+        raise SystemExit(outcome["error"])
+
+    def p95(result, kind):
+        return result[kind].get("p95_ms")
+
+    ratios = {
+        kind: round(p95(during, kind) / p95(idle, kind), 2) if p95(idle, kind) and p95(during, kind) else None
+        for kind in ("household", "worklists")
+    }
+    return {
+        "import_lines": sum(1 for _ in path.open(encoding="utf-8")) - 1,
+        "import_seconds": round(outcome["seconds"], 1),
+        "import_output": outcome["output"],
+        "idle": {"household": idle["household"], "worklists": idle["worklists"], "errors": idle["errors"]},
+        "during_import": {
+            "household": during["household"],
+            "worklists": during["worklists"],
+            "errors": during["errors"],
+            "error_sample": during["error_sample"],
+        },
+        "p95_during_over_idle": ratios,
+        "lock_waits": sampled,
+    }
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 
@@ -506,6 +627,10 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--concurrent-lines", type=int, default=FILE_LINES,
+        help="lines of the file imported while the clients load the pages (0: no such phase)",
+    )  # fmt: skip
     parser.add_argument(
         "--reuse", action="store_true",
         help="measure the pages again on the dataset a previous run left (no rebuild, no import)",
@@ -547,6 +672,13 @@ def main() -> None:
     aged = age_dataset()
     clients = sessions()[: args.clients]
     latency, saturation, worker_peak = serve_and_load(env, clients, args)
+    concurrent = None
+    if args.concurrent_lines:
+        extra = write_events(
+            args.concurrent_lines, data_dir, seed=2027, offset=args.pathways, prefix="pendant"
+        )
+        concurrent = pages_during_import(env, clients, args, extra[0])
+        log(f"pendant l'import : p95 / repos = {concurrent['p95_during_over_idle']}")
     from django.db import connection
 
     result = {
@@ -567,6 +699,7 @@ def main() -> None:
         },
         "latency": {"clients": len(clients), "gunicorn_workers": args.workers, **latency},
         "saturation": {"clients": len(clients), "gunicorn_workers": args.workers, **saturation},
+        "pages_during_an_import": concurrent,
         "memory": {
             "import_process_peak_mb": round(import_peak / 1024),
             "web_worker_peak_mb": round(worker_peak / 1024),

@@ -101,6 +101,8 @@ TEMPLATES = [
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # « 1er décembre »: the `date` filter with the French ordinal, everywhere.
+            "builtins": ["parcours.core.templatetags.french_dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -262,7 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["parcours.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"api_token": env_str("PARCOURS_API_RATE", "600/min")},
 }

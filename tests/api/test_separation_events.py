@@ -163,7 +163,10 @@ def test_a_value_the_openapi_document_does_not_allow_is_refused(client, token, f
 @pytest.mark.parametrize(
     "payload, detail",
     [
-        ("{not json", "Le corps de la requête n'est pas du JSON valide."),
+        (
+            "{not json",
+            "Le corps de la requête n'est pas du JSON valide : JSON invalide (ligne 1, colonne 2).",
+        ),
         ([], "Aucune déclaration dans la requête."),
         ("42", 'Le JSON attendu est une liste d\'objets, ou un objet {"events": [...]}.'),
     ],

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from parcours.core import bulk
@@ -469,6 +470,14 @@ def test_a_large_batch_writes_each_chunks_steps_in_the_order_of_the_worklists_in
     assert run(csv_bytes(lines)).created == 40
     written = list(PathwayStep.objects.order_by("pk").values_list("department_id", "assignee_id", "due_at"))
     assert len(written) > 120 and len({d for d, _, _ in written}) == 2
-    assert all(assignee is not None for _, assignee, _ in written)
-    assert written == sorted(written)
+    # A file declared with violence is restricted at once: its steps only go to its assigned staff
+    # (the social worker), the others wait for the local pilot (issue 15).
+    open_files = PathwayStep.objects.filter(household__restricted=False)
+    assert open_files.count() > 80 and not open_files.filter(assignee=None).exists()
+    assert not (
+        PathwayStep.objects.filter(household__restricted=True, assignee__isnull=False)
+        .exclude(household__assignments__user=F("assignee"))
+        .exists()
+    )
+    assert written == sorted(written, key=lambda r: (r[0], r[1] or 0, r[2]))  # unassigned first
     assert PathwayStep.objects.values("pathway").distinct().count() == 40

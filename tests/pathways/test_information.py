@@ -62,10 +62,11 @@ def test_without_a_safe_channel_the_message_is_refused_and_the_step_stays_to_do(
     assert pathway.steps.get(kind="information_offer").status == "open"
 
 
-def test_violence_reported_gets_the_neutral_wording_before_any_restriction(advisor):
+def test_violence_reported_gets_the_neutral_wording_and_the_file_is_restricted_at_once(advisor):
     household, _, _, _ = family("92", channels=("email",))
     pathway = declare(advisor, household, violence_reported=True)
-    assert not pathway.household.restricted
+    # Issue 15: any violence signal protects the file in the same transaction as the declaration.
+    assert pathway.household.restricted
     outbox.deliver_due()
     message = Message.objects.get(key=information_key(pathway.pk))
     assert message.status == "sent" and message.protected_wording

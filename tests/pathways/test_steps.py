@@ -126,17 +126,27 @@ def test_the_review_closes_the_pathway_and_withdraws_what_is_left(pathway, socia
 def test_steps_go_to_the_least_loaded_colleague_holding_the_role(db):
     first, second = factories.make_user("social_worker", "92"), factories.make_user("social_worker", "92")
     advisor = factories.make_user("service_advisor", "92")
-    one = open_pathway(children_count=0, violence_reported=True)
-    open_pathway(children_count=0, violence_reported=True)
+    one = open_pathway(children_count=1)
+    open_pathway(children_count=1)
     social_work = PathwayStep.objects.filter(responsible_role="social_worker").order_by("pk")
-    assert [s.assignee for s in social_work] == [
-        first,
-        second,
-        first,
-        second,
-    ]  # contact, review, contact, review
+    # contact, mediation, review of each file
+    assert [s.assignee for s in social_work] == [first, second, first, second, first, second]
     assert step(one, "information_offer").assignee == advisor
     assert step(one, "rights_appointment").assignee is None  # no benefits officer in this Caf yet
+
+
+def test_a_file_declared_with_violence_gets_one_social_worker_and_only_its_assigned_staff(db):
+    """Issue 15: the file is restricted at once to the pathway's social worker (the least loaded);
+    steps of other roles wait for the local pilot to assign someone to the file."""
+    first, second = factories.make_user("social_worker", "92"), factories.make_user("social_worker", "92")
+    factories.make_user("service_advisor", "92")
+    one = open_pathway(children_count=0, violence_reported=True)
+    two = open_pathway(children_count=0, violence_reported=True)
+    for pathway, worker in ((one, first), (two, second)):
+        steps = {s.kind: s.assignee for s in pathway.steps.all()}
+        assert steps["social_worker_contact"] == steps["review_closure"] == worker
+        assert steps["information_offer"] is None
+        assert set(pathway.household.assignments.values_list("user", flat=True)) == {worker.pk}
 
 
 def test_loads_counted_beforehand_steer_the_assignment_as_counted_ones_would(db):

@@ -296,7 +296,7 @@ def test_paying_a_file_not_yet_granted_is_redirected_with_an_explanation(officer
 def test_the_scale_is_shown_and_only_the_national_pilot_adds_one(client_for, officer_with_files):
     _, client, _, _, _ = officer_with_files
     page = client.get(url("aid-ceilings")).content.decode()
-    assert "1 décembre 2023" in page and "4\u00a0564,18 €" in page
+    assert "1er décembre 2023" in page and "4\u00a0564,18 €" in page
     assert client.get(url("aid-ceiling-create")).status_code == 403
     national = client_for(factories.make_user("national_pilot", None))
     response = national.post(

@@ -109,6 +109,8 @@ def test_the_ics_of_a_paris_session_uses_europe_paris(db):
     content = ics.registration_calendar(wf.public_registration(workshop))
     assert b"DTSTART;TZID=Europe/Paris:" in content
     assert b"BEGIN:VTIMEZONE" in content and b"TZID:Europe/Paris" in content
+    # The file people receive is in French, down to the time zone's comment.
+    assert b"This timezone" not in content and b"COMMENT:Fuseau horaire valable du" in content
 
 
 def test_moving_a_session_raises_the_ics_sequence_and_keeps_the_uid(db, make_user):

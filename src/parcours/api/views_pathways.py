@@ -90,8 +90,8 @@ class SeparationEventsView(APIView):
         principal = request.user
         try:
             payload = request.data
-        except exceptions.ParseError:
-            return _error(400, "Le corps de la requête n'est pas du JSON valide.")
+        except exceptions.ParseError as exc:
+            return _error(400, f"Le corps de la requête n'est pas du JSON valide : {exc.detail}")
         count = (
             len(payload)
             if isinstance(payload, list)

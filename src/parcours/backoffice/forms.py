@@ -7,7 +7,7 @@ from django.contrib.auth import forms as auth_forms
 from parcours.core import ratelimit
 from parcours.core.auth import normalise_identifier
 from parcours.core.forms import DateInput, StyledForm, StyledFormMixin, StyledModelForm, TimeInput
-from parcours.core.models import Organisation, User
+from parcours.core.models import Organisation, Site, User
 from parcours.core.phones import normalize_french_phone
 from parcours.core.roles import Role
 from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
@@ -150,6 +150,15 @@ class ProtectAddressForm(StyledModelForm):
         return clean_postal_code(self.cleaned_data["elected_postal_code"])
 
 
+class LiftRestrictionForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de la levée de la restriction",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ce motif est conservé dans le journal d'accès avec votre nom et l'heure.",
+    )
+
+
 class RevealForm(StyledForm):
     reason = forms.CharField(
         label="Motif de la consultation",
@@ -225,12 +234,21 @@ class UserForm(StyledModelForm):
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "organisation"]
+        fields = ["email", "first_name", "last_name", "organisation", "site"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(is_active=True).select_related(
             "department"
         )
+        self.fields["organisation"].empty_label = "Choisissez une organisation"
+        self.fields["site"].queryset = Site.objects.select_related("organisation").order_by(
+            "organisation__name", "name"
+        )
+        self.fields["site"].label_from_instance = lambda site: f"{site.organisation.name} — {site.name}"
+        self.fields["site"].empty_label = "Aucun site (toute l'organisation)"
+        self.fields[
+            "site"
+        ].help_text = "Les listes de travail de l'agent montrent d'abord les tâches de son site."
         if self.instance.pk:
             self.fields["roles"].initial = sorted(self.instance.roles)

@@ -3,11 +3,22 @@ attachments, the document's chapters, the import."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from parcours.core.forms import StyledForm, StyledModelForm
 from parcours.doctrine.models import Funding, Practice, Theme
 from parcours.pathways.models import StepKind, TemplateStep
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """A decimal as people type it: "12 000", "0,5", "8 500 €" (any kind of space as thousands)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f€]", "", value).replace(",", ".")
+        return super().to_python(value)
 
 
 def step_choices(department) -> list[tuple[str, str]]:
@@ -52,6 +63,7 @@ class PracticeForm(StyledModelForm):
             "evidence": forms.Textarea(attrs={"rows": 3}),
             "links": forms.Textarea(attrs={"rows": 2}),
         }
+        field_classes = {"staff_fte": FrenchDecimalField, "budget": FrenchDecimalField}
         help_texts = {
             "role_description": "Ce que fait la Caf, et à quelle étape du parcours séparation.",
             "staff_fte": "En équivalents temps plein, par exemple 0,5.",
@@ -60,10 +72,10 @@ class PracticeForm(StyledModelForm):
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pathway_steps"].choices = step_choices(department)
-        self.fields["staff_fte"].localize = True
-        self.fields["budget"].localize = True
-        self.fields["staff_fte"].widget.is_localized = True
-        self.fields["budget"].widget.is_localized = True
+        for name in ("staff_fte", "budget"):
+            # Shown with a decimal comma; read back by FrenchDecimalField.
+            self.fields[name].localize = True
+            self.fields[name].widget.is_localized = True
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
@@ -82,7 +94,7 @@ class PartnerRowForm(StyledForm):
 
 class FundingRowForm(StyledForm):
     source = forms.ChoiceField(label="Source", choices=[("", "—"), *Funding.Source.choices], required=False)
-    amount = forms.DecimalField(
+    amount = FrenchDecimalField(
         label="Montant (€)", min_value=0, max_digits=12, decimal_places=2, required=False, localize=True
     )
     year = forms.IntegerField(label="Année", min_value=1990, max_value=2100, required=False)

@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
         "households.view_reference",
         order=80,
     ),
+    NavItem("Journal d'accès", "backoffice:audit-department", "audit.view_department", order=85),
     NavItem("Comptes", "backoffice:user-list", "accounts.manage", order=90),
 ]
 

@@ -53,8 +53,14 @@ urlpatterns = [
     path("dossiers/", households.reference_list, name="household-reference-list"),
     path("dossiers/<int:pk>/", households.reference, name="household-reference"),
     path("dossiers/<int:pk>/affecter/", households.assign, name="household-assign"),
+    path(
+        "dossiers/<int:pk>/lever-la-restriction/",
+        households.lift_restriction,
+        name="household-lift-restriction",
+    ),
     path("affectations/<int:pk>/retirer/", households.unassign, name="household-unassign"),
     path("dossiers/<int:pk>/journal/", audit.household_audit, name="audit-household"),
+    path("journal/", audit.department_journal, name="audit-department"),
     # accounts
     path("comptes/", accounts.user_list, name="user-list"),
     path("comptes/nouveau/", accounts.user_create, name="user-create"),

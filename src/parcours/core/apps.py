@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self) -> None:
-        from parcours.core import signals, tasks  # noqa: F401  (signals, periodic jobs)
+        from parcours.core import journal, signals, tasks  # noqa: F401  (signals, periodic jobs)
+
+        journal.register()

@@ -68,7 +68,9 @@ def describe(obj: Any) -> tuple[str, str, str, str, str]:
     if hasattr(obj, "audit_scope"):
         scope = obj.audit_scope()
     elif hasattr(obj, "policy_household"):
-        scope = f"household:{obj.policy_household().pk}"
+        # A message to a member of the public (a public registration) has no household.
+        household = obj.policy_household()
+        scope = f"household:{household.pk}" if household is not None else ""
     else:
         scope = ""
     return object_type, object_id, ref, department or "", scope

@@ -21,6 +21,8 @@ OBJECTS = {
     "emergency_aid": "aide universelle d'urgence",
     "household": "dossier du foyer",
     "household_log": "journal d'accès du dossier",
+    "department_log": "journal d'accès du département",
+    "department_journal": "journal d'accès du département",
     "import": "import de déclarations",
     "indicators": "indicateurs du bilan",
     "invitation": "invitation à une séance",
@@ -127,6 +129,8 @@ VERBS = {
 ACTIONS = {
     "protection.violence.reported": "Signalement de violences",
     "households.household.restricted": "Restriction de l'accès au dossier",
+    "households.household.unrestricted": "Levée de la restriction de l'accès au dossier",
+    "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
     "core.security.alert": "Alerte de sécurité",
 }
 

@@ -43,6 +43,7 @@ RULES: dict[str, frozenset[str]] = {
     # reference and assignments only (file number, restriction, who is assigned), never the content
     "households.view_reference": frozenset({LOCAL_PILOT}),
     "households.assign": frozenset({LOCAL_PILOT}),
+    "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
     # --- accounts ---
@@ -170,11 +171,15 @@ URLS: dict[str, Access] = {
     "backoffice:household-assign": Access(
         "households.assign", obj="household", restricted="reference", methods=("GET", "POST")
     ),
+    "backoffice:household-lift-restriction": Access(
+        "households.lift_restriction", obj="household", restricted="reference", methods=("GET", "POST")
+    ),
     "backoffice:household-unassign": Access(
         "households.assign", obj="assignment", restricted="reference", methods=("POST",)
     ),
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
+    "backoffice:audit-department": Access("audit.view_department"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
     "backoffice:user-create": Access("accounts.manage", methods=("GET", "POST")),

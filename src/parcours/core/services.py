@@ -6,10 +6,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from parcours.core import audit, policy
-from parcours.core.models import Organisation, User, UserRole, UserSession
+from parcours.core.models import Organisation, Site, User, UserRole, UserSession
 from parcours.core.roles import CASEWORK_ROLES, NATIONAL_ROLES, Role
 
 
@@ -31,6 +32,16 @@ def _check_roles(organisation: Organisation, roles: list[str]) -> None:
         )
 
 
+def _check_site(organisation: Organisation, site: Site | None) -> None:
+    # Worklists filter by site: a site of another organisation would hide or leak tasks.
+    if site is not None and site.organisation_id != organisation.pk:
+        raise ValidationError({"site": f"Le site « {site.name} » n'appartient pas à {organisation.name}."})
+
+
+# Sent with user and actor when an account is created without a password: it must be activated.
+account_created = Signal()
+
+
 @transaction.atomic
 def create_user(
     *,
@@ -41,21 +52,26 @@ def create_user(
     organisation: Organisation,
     roles: list[str],
     password: str | None = None,
+    site: Site | None = None,
 ) -> User:
     policy.require(actor, "accounts.manage")
     _check_roles(organisation, roles)
+    _check_site(organisation, site)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "Un compte existe déjà avec cette adresse."})
-    user = User(email=email, first_name=first_name, last_name=last_name, organisation=organisation)
+    user = User(email=email, first_name=first_name, last_name=last_name, organisation=organisation, site=site)
     if password:
         user._pending_roles = set(roles)
         validate_password(password, user)
         user.set_password(password)
     else:
-        user.set_unusable_password()  # the person sets it through "mot de passe oublié"
+        user.set_unusable_password()  # the person chooses it from the activation e-mail
     user.save()
     UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in sorted(set(roles))])
     audit.record(actor, "core.user.created", user, data={"roles": sorted(set(roles))})
+    if not password:
+        # The notifications app (a layer above) queues the activation e-mail in this transaction.
+        account_created.send(sender=User, user=user, actor=actor)
     return user
 
 
@@ -69,16 +85,19 @@ def update_user(
     email: str,
     organisation: Organisation,
     roles: list[str],
+    site: Site | None = None,
 ) -> User:
     policy.require(actor, "accounts.manage")
     _check_roles(organisation, roles)
+    _check_site(organisation, site)
     if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": "Un compte existe déjà avec cette adresse."})
-    user.first_name, user.last_name, user.email, user.organisation = (
+    user.first_name, user.last_name, user.email, user.organisation, user.site = (
         first_name,
         last_name,
         email,
         organisation,
+        site,
     )
     user.save()
     UserRole.objects.filter(user=user).exclude(role__in=roles).delete()

@@ -329,7 +329,9 @@ def import_file(*, actor, data: bytes, filename: str, dry_run: bool = False) -> 
     own = None
     if actor is not None and not (actor.department_code is None and actor.is_national):
         own = actor.department_code
-    departments = {d.code: d for d in Department.objects.all()}
+    from parcours.pathways.services.jobs import caf_departments
+
+    departments = {d.code: d for d in Department.objects.filter(code__in=caf_departments())}
     partners = {(p.department.code, p.name.lower()): p for p in Partner.objects.select_related("department")}
     checked = []
     for index, row in enumerate(rows, start=2):

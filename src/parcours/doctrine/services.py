@@ -137,7 +137,7 @@ def create_practice(
     _apply(practice, data)
     if not practice.title:
         raise ValidationError("Le titre est obligatoire.")
-    practice.full_clean(exclude=["search_document"])
+    practice.full_clean(exclude=["search_document", "created_by"])
     practice.save()
     _write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
     refresh(practice)
@@ -160,7 +160,7 @@ def update_practice(
     changed = _apply(practice, data)
     if not practice.title:
         raise ValidationError("Le titre est obligatoire.")
-    practice.full_clean(exclude=["search_document"])
+    practice.full_clean(exclude=["search_document", "created_by"])
     practice.updated_at = timezone.now()
     practice.save()
     _write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)

@@ -91,6 +91,24 @@ def restrict_household(*, actor, household: Household, reason: str) -> Household
 
 
 @transaction.atomic
+def lift_restriction(*, actor, household: Household, reason: str) -> Household:
+    """Open a restricted file to all the department's staff again: the local pilot's act, with a
+    reason, audited. Who is at risk stays recorded (a violence report keeps her messages neutral and
+    her family's pathways protected); the assignments stay for the day the file is restricted again."""
+    policy.require(actor, "households.lift_restriction", household, restricted="reference")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez la levée de la restriction (10 caractères au moins)."})
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    if not locked.restricted:
+        raise ValidationError("Ce dossier n'est pas restreint.")
+    household.restricted, household.restricted_at = False, None
+    household.save(update_fields=["restricted", "restricted_at", "updated_at"])
+    audit.record(actor, "households.household.unrestricted", household, reason=reason)
+    return household
+
+
+@transaction.atomic
 def add_person(*, actor, household: Household, **values) -> Person:
     policy.require(actor, "households.edit", household)
     person = Person(household=household, **{k: v for k, v in values.items() if k in PERSON_FIELDS})

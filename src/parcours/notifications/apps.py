@@ -26,3 +26,11 @@ class NotificationsConfig(AppConfig):
             alert_administrators(kind=kind, account=account, detail=detail, key=key)
 
         security_alert.connect(_alert, weak=False, dispatch_uid="notifications.alert_administrators")
+
+        from parcours.core.services import account_created
+        from parcours.notifications.services import queue_account_activation
+
+        def _activate(sender, *, user, actor, **_):
+            queue_account_activation(actor=actor, user=user)
+
+        account_created.connect(_activate, weak=False, dispatch_uid="notifications.account_activation")

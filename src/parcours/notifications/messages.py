@@ -43,11 +43,6 @@ CALLBACK_REQUEST = register(
 
 def _password_reset_link(message) -> dict | str:
     """The one-time link, made at send time (never stored): the context only names the account."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     from parcours.core.models import User
 
     user_id = message.decoded_context.get("user_id")
@@ -56,6 +51,28 @@ def _password_reset_link(message) -> dict | str:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.has_usable_password():
         return "Compte désactivé ou inconnu : lien de réinitialisation non envoyé."
+    return {"reset_url": _set_password_url(user)}
+
+
+def _activation_link(message) -> dict | str:
+    """Like the reset link, for an account that has no password yet (and only then)."""
+    from parcours.core.models import User
+
+    user_id = message.decoded_context.get("user_id")
+    if user_id is None:
+        return {"activation_url": ""}
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password():
+        return "Compte désactivé ou déjà activé : lien d'activation non envoyé."
+    return {"activation_url": _set_password_url(user)}
+
+
+def _set_password_url(user) -> str:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
     path = reverse(
         "backoffice:password-reset-confirm",
         kwargs={
@@ -63,7 +80,7 @@ def _password_reset_link(message) -> dict | str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return {"reset_url": settings.PARCOURS_SITE_URL.rstrip("/") + path}
+    return settings.PARCOURS_SITE_URL.rstrip("/") + path
 
 
 STAFF_PASSWORD_RESET = register(
@@ -83,6 +100,25 @@ STAFF_PASSWORD_RESET = register(
         channels=("email",),
         example_context={},
         secrets=_password_reset_link,
+    )
+)
+
+STAFF_ACCOUNT_ACTIVATION = register(
+    MessageTemplate(
+        key="notifications.staff_account_activation",
+        label="Activation d'un compte (agent)",
+        email_subject="Parcours : activer votre compte",
+        email_body=(
+            "Bonjour,\n\n"
+            "Un compte Parcours a été créé pour vous par l'administrateur de votre Caf.\n"
+            "Pour l'activer, choisissez votre mot de passe en ouvrant ce lien :\n\n{{ activation_url }}\n\n"
+            "Le lien ne sert qu'une fois. À la première connexion, vous associerez une application "
+            "d'authentification (code à 6 chiffres) à votre compte.\n"
+            "Si vous n'attendiez pas ce message, ignorez-le et prévenez l'administrateur de votre Caf."
+        ),
+        channels=("email",),
+        example_context={},
+        secrets=_activation_link,
     )
 )
 

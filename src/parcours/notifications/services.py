@@ -78,6 +78,23 @@ def queue_password_reset(*, user) -> Message:
     return message
 
 
+@transaction.atomic
+def queue_account_activation(*, actor, user) -> Message:
+    """The e-mail that lets a new member of staff choose their password (the link is made at send time)."""
+    from uuid import uuid4
+
+    from parcours.notifications import outbox
+
+    return outbox.enqueue(
+        actor=actor,
+        template="notifications.staff_account_activation",
+        key=f"notifications.account_activation.{user.pk}.{uuid4().hex}",
+        address=outbox.DirectAddress("email", user.email, user.get_full_name()),
+        context={"user_id": user.pk},
+        department=user.department,
+    )
+
+
 def alert_administrators(*, kind: str, account, detail: str, key: str) -> None:
     """core.alerts: one e-mail per active administrator and alert key, through the outbox."""
     from parcours.core.models import User

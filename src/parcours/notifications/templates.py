@@ -131,7 +131,10 @@ def all_templates() -> list[MessageTemplate]:
 
 @lru_cache(maxsize=2)
 def _engine(autoescape: bool) -> Engine:
-    return Engine(autoescape=autoescape, libraries={}, debug=False)
+    # The same French `date` (« 1er mars ») as the pages.
+    return Engine(
+        autoescape=autoescape, libraries={}, debug=False, builtins=["parcours.core.templatetags.french_dates"]
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -137,7 +137,7 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FILE_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 _EXTERNAL_ID = re.compile(r"^[\w.:/-]{1,64}$")
-_POSTAL_CODE = re.compile(r"^\d{5}$")
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _NATIONAL = re.compile(r"^0\d{9}$")
 
@@ -285,14 +285,20 @@ class RecordChecker:
         children_raw = raw.get("children_count", "")
         children_count = 0
         if children_raw:
-            if children_raw.isdigit() and int(children_raw) <= MAX_CHILDREN:
+            # ASCII digits, at most two: int() refuses other digits ("²") and strings over 4,300 digits.
+            if (
+                children_raw.isascii()
+                and children_raw.isdigit()
+                and len(children_raw) <= 2
+                and int(children_raw) <= MAX_CHILDREN
+            ):
                 children_count = int(children_raw)
             else:
                 error(
                     "children_count",
                     f"children_count « {children_raw[:20]} » doit être un nombre entier entre 0 et {MAX_CHILDREN}",
                 )
-        if youngest is not None and children_raw.isdigit() and children_count == 0:
+        if youngest is not None and children_raw.isascii() and children_raw.isdigit() and children_count == 0:
             error(
                 "youngest_child_birth_date",
                 "youngest_child_birth_date est renseignée alors que children_count vaut 0",
@@ -421,7 +427,7 @@ def _check_names(names: list[str], unit: str, line: int) -> list[LineError]:
     errors = []
     for name in names:
         if name not in COLUMNS:
-            errors.append(LineError(line, name, f"colonne « {name[:40]} » inconnue", unit))
+            errors.append(LineError(line, _display(name), f"colonne « {_display(name)} » inconnue", unit))
     for name in REQUIRED:
         if name not in names:
             errors.append(LineError(line, name, f"colonne obligatoire « {name} » absente", unit))
@@ -439,11 +445,20 @@ def iter_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict | None, i
         header = next(reader)
     except StopIteration as exc:
         raise FileUnreadable("Le fichier est vide : la ligne d'en-tête est obligatoire.") from exc
+    except csv.Error as exc:
+        raise FileUnreadable(_csv_problem(1, exc)) from exc
     header = [h.strip().lower() for h in header]
 
     def records():
         width = len(header)
-        for values in reader:
+        while True:
+            started = reader.line_num + 1  # a quoted value may span several lines: name the first
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileUnreadable(_csv_problem(started, exc)) from exc
             if not values or (len(values) == 1 and not values[0].strip()):
                 continue
             if len(values) != width:
@@ -454,6 +469,15 @@ def iter_csv(data: bytes) -> tuple[list[str], Iterator[tuple[int, dict | None, i
     return header, records()
 
 
+def _csv_problem(line: int, exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"Ligne {line} : une valeur dépasse {csv.field_size_limit():,} caractères".replace(",", "\u202f")
+            + " — un guillemet n'est sans doute pas refermé. Rien n'a été écrit."
+        )
+    return f"Ligne {line} : le CSV est mal formé ({exc}). Rien n'a été écrit."
+
+
 PROGRESS_EVERY = 5000
 
 
@@ -462,10 +486,7 @@ def parse_file(
 ) -> ParsedFile:
     fmt = detect_format(data, filename)
     if fmt == "json":
-        try:
-            payload = json.loads(decode(data))
-        except json.JSONDecodeError as exc:
-            raise FileUnreadable(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}).") from exc
+        payload = load_json(decode(data))
         return check_records(payload, checker, progress)
     checker.unit = "ligne"
     result = ParsedFile()
@@ -492,6 +513,35 @@ def parse_file(
     return result
 
 
+def load_json(text: str):
+    """The JSON of a file or a request, refused in French when it cannot be read safely: too deep a
+    nesting (the parser stops with RecursionError) or an integer longer than Python converts
+    (ValueError beyond 4,300 digits) is a refusal, not a crash."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FileUnreadable(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}).") from exc
+    except RecursionError as exc:
+        raise FileUnreadable(
+            "JSON trop imbriqué : des listes ou objets les uns dans les autres sans fin."
+        ) from exc
+    except ValueError as exc:
+        raise FileUnreadable("JSON illisible : un nombre compte trop de chiffres.") from exc
+
+
+def _display(name: str) -> str:
+    """A field name as it may be shown back (a lone surrogate cannot be encoded in a response)."""
+    return name[:40].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def check_records(
     payload, checker: RecordChecker, progress: Callable[[int], None] | None = None
 ) -> ParsedFile:
@@ -515,12 +565,35 @@ def check_records(
         if name_errors:
             result.errors.extend(name_errors)
             continue
+        value_errors = _value_errors(index, item)
+        if value_errors:
+            result.errors.extend(value_errors)
+            continue
         event, errors = checker.check(index, {k: _clean(v) for k, v in item.items()})
         if event is not None:
             result.rows.append(event)
         else:
             result.errors.extend(errors)
     return result
+
+
+def _value_errors(index: int, item: dict) -> list[LineError]:
+    """Values no field can hold: a list or an object, or text with a lone UTF-16 surrogate ("\\ud800")."""
+    errors = []
+    for name, value in item.items():
+        if isinstance(value, list | dict):
+            errors.append(
+                LineError(
+                    index, name, f"{name} doit être une valeur simple, pas une liste ni un objet", "élément"
+                )
+            )
+        elif isinstance(value, str) and _unencodable(value):
+            errors.append(
+                LineError(
+                    index, name, f"{name} contient un caractère invalide (moitié de paire UTF-16)", "élément"
+                )
+            )
+    return errors
 
 
 def sample_csv() -> str:

@@ -2,8 +2,8 @@
 
 Step 1 of the default pathway, "information on the offer sent through a safe channel — day 0":
 the outbox's chokepoint picks one of the declarant's safe channels (or refuses, visibly), and uses
-the neutral wording on the protected track — which, for this module, includes any household whose
-pathway in progress has violence reported.
+the neutral wording on the protected track — for this module, the declarant whose declaration
+reports violence (never the other parent).
 """
 
 from datetime import date
@@ -79,11 +79,15 @@ def _still_to_inform(message):
 
 
 @safety.register_protected_track_rule
-def _person_on_a_pathway_with_violence(person) -> bool:
-    # Violence reported in a declaration: neutral wording at once, before the file is even restricted.
-    from parcours.pathways.selectors import violence_reported
+def _declarant_reporting_violence(person) -> bool:
+    # The declarant whose own declaration reports violence: neutral wording at once. Only her: the
+    # other parent keeps exactly the wording he had (changing it would tell him that she spoke), and
+    # so does a parent whose new declaration is protected only because violence is on record.
+    from parcours.pathways.models import Pathway
 
-    return violence_reported(person.household)
+    return Pathway.objects.filter(
+        declarant=person, status=Pathway.Status.OPEN, event__violence_reported=True
+    ).exists()
 
 
 @safety.register_sensitive_household_rule

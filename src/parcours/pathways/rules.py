@@ -97,6 +97,40 @@ def applies(conditions: list[dict[str, bool]], situation: dict[str, bool]) -> bo
     return any(all(situation.get(flag) == value for flag, value in clause.items()) for clause in conditions)
 
 
+# Step kinds never proposed when violence is alleged, whatever a template says: family mediation
+# (Code civil art. 373-2-10; the protected track has none). A rule of the domain, not of the data:
+# templates are refused on save and the planner checks again when it plans (defence in depth).
+# A module adds its own kinds with `never_in_violence_cases("kind")`.
+NEVER_IN_VIOLENCE: set[str] = {"mediation_offer"}
+
+
+def never_in_violence_cases(kind: str) -> str:
+    NEVER_IN_VIOLENCE.add(kind)
+    return kind
+
+
+def step_applies(kind: str, conditions: list[dict[str, bool]], situation: dict[str, bool]) -> bool:
+    """Whether a template step applies to the situation: its conditions, and never a step of a kind
+    excluded in violence cases when violence is reported."""
+    if situation.get("violence_reported") and kind in NEVER_IN_VIOLENCE:
+        return False
+    return applies(conditions, situation)
+
+
+def violence_case_problem(kind: str, conditions: list[dict[str, bool]]) -> str | None:
+    """Why a step's conditions would propose it when violence is reported (None: they never do)."""
+    if kind not in NEVER_IN_VIOLENCE:
+        return None
+    # Each alternative must require "non violences": one that does not matches a violence case.
+    if not conditions or any(clause.get("violence_reported") is not False for clause in conditions):
+        return (
+            "une étape de ce type (médiation familiale) n'est jamais proposée quand des violences sont "
+            "signalées (Code civil, art. 373-2-10) : chaque condition doit comporter « non violences », "
+            "par exemple « enfants et non violences »"
+        )
+    return None
+
+
 def add_months(day: date, months: int) -> date:
     """Calendar months, the last day of a shorter month standing in (31 August + 6 = 28 February)."""
     return day + relativedelta(months=months)

@@ -11,4 +11,11 @@ class ProtectionConfig(AppConfig):
         from parcours.protection import exports, indicators, safety, selectors, timeline  # noqa: F401
 
         selectors.register_probes()
+        # Every violence signal of a declaration (form, file, API) protects its file at once, and a
+        # family with violence on record only ever gets protected pathways.
+        from parcours.pathways import hooks
+        from parcours.protection.services import track
+
+        hooks.register_known_violence(track.households_with_violence)
+        hooks.register_violence_signalled(track.record_declared_violence)
         exports.register()

@@ -28,12 +28,20 @@ class ViolenceReport(InHousehold, models.Model):
         PERSON = "person", "Déclarées par la personne elle-même"
         PARTNER = "partner", "Signalées par un partenaire (association, service social, santé…)"
         POLICE = "police", "Signalées par la police, la gendarmerie ou la justice"
+        # A declaration of separation that says violence is reported, by the door it came through:
+        # the declarant is the presumed person at risk, to confirm or correct at the 72 h contact.
+        DECLARATION = "declaration", "Déclaration de séparation saisie par un agent"
+        IMPORT = "import", "Déclaration de séparation importée (fichier)"
+        API = "api", "Déclaration de séparation reçue par l'API"
+
+    # The sources where the software, not a person, named the person at risk.
+    PRESUMED_SOURCES = (Source.DECLARATION, Source.IMPORT, Source.API)
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="violence_reports")
     person = models.ForeignKey(
         Person, verbose_name="personne exposée", on_delete=models.CASCADE, related_name="violence_reports"
     )
-    source = models.CharField("origine du signalement", max_length=10, choices=Source.choices)
+    source = models.CharField("origine du signalement", max_length=16, choices=Source.choices)
     note = models.TextField("éléments utiles", blank=True)
     reported_at = models.DateTimeField("signalé le", default=timezone.now)
     reported_by = models.ForeignKey(
@@ -41,6 +49,12 @@ class ViolenceReport(InHousehold, models.Model):
     )
     # What the pathway switch did (None: no pathway in progress, or the pathways module is absent).
     pathway_switched = models.BooleanField("parcours basculé", null=True)
+    # A report from a declaration presumes the declarant is at risk: a social worker confirms (or
+    # corrects) the person at the 72 h contact. Reports recorded by an agent are confirmed at once.
+    confirmed_at = models.DateTimeField("personne exposée confirmée le", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -52,6 +66,15 @@ class ViolenceReport(InHousehold, models.Model):
 
     def audit_ref(self) -> str:
         return f"Signalement n° {self.pk} du dossier {self.household.reference}"
+
+    @staticmethod
+    def audit_ref_for(pk: int, household_reference: str) -> str:
+        """`audit_ref` without the instance (bulk writes)."""
+        return f"Signalement n° {pk} du dossier {household_reference}"
+
+    @property
+    def to_confirm(self) -> bool:
+        return self.confirmed_at is None
 
 
 class SafetyStep(models.Model):

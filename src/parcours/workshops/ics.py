@@ -32,9 +32,11 @@ def _vtimezone(tzid: str, year: int) -> bytes:
     # Computing a VTIMEZONE walks the offsets: cached per zone and year.
     from zoneinfo import ZoneInfo
 
-    component = Timezone.from_tzinfo(
-        ZoneInfo(tzid), tzid=tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1)
-    )
+    first, last = date(year - 1, 1, 1), date(year + 2, 1, 1)
+    component = Timezone.from_tzinfo(ZoneInfo(tzid), tzid=tzid, first_date=first, last_date=last)
+    # icalendar writes an English comment; the files people receive are in French.
+    component.pop("COMMENT", None)
+    component.add("comment", f"Fuseau horaire valable du {first:%d/%m/%Y} au {last:%d/%m/%Y}.")
     return component.to_ical()
 
 

@@ -7,16 +7,56 @@ from django.shortcuts import get_object_or_404, redirect, render
 from parcours.backoffice.forms import UserForm
 from parcours.core import services
 from parcours.core.forms import apply_errors
-from parcours.core.models import User
+from parcours.core.models import Organisation, User
+from parcours.core.roles import Role
+
+# ?tri= value → (French column label, ordering); "-" in front reverses it.
+SORTS = {
+    "nom": ("Nom", ("last_name", "first_name")),
+    "email": ("E-mail", ("email",)),
+    "organisation": ("Organisation", ("organisation__name", "last_name")),
+    "connexion": ("Dernière connexion", ("last_login", "last_name")),
+}
 
 
 def user_list(request):
     query = request.GET.get("q", "").strip()
-    users = User.objects.select_related("organisation__department").prefetch_related("role_rows")
+    users = User.objects.select_related("organisation__department", "site").prefetch_related("role_rows")
     if query:
-        users = users.filter(Q(email__icontains=query) | Q(last_name__icontains=query))
-    page = Paginator(users.order_by("organisation__name", "last_name"), 50).get_page(request.GET.get("page"))
-    return render(request, "backoffice/accounts/list.html", {"page": page, "q": query})
+        users = users.filter(
+            Q(email__icontains=query) | Q(last_name__icontains=query) | Q(first_name__icontains=query)
+        )
+    organisations = Organisation.objects.filter(users__isnull=False).distinct().order_by("name")
+    chosen = {
+        "organisation": request.GET.get("organisation", ""),
+        "role": request.GET.get("role", ""),
+        "etat": request.GET.get("etat", ""),
+    }
+    if chosen["organisation"].isdigit():
+        users = users.filter(organisation_id=int(chosen["organisation"]))
+    if chosen["role"] in Role.values:
+        users = users.filter(role_rows__role=chosen["role"])
+    if chosen["etat"] in ("actif", "inactif"):
+        users = users.filter(is_active=chosen["etat"] == "actif")
+    sort = request.GET.get("tri", "organisation")
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        sort, key = "organisation", "organisation"
+    ordering = SORTS[key][1]
+    if sort.startswith("-"):
+        ordering = tuple(f"-{f}" for f in ordering)
+    page = Paginator(users.order_by(*ordering, "pk"), 50).get_page(request.GET.get("page"))
+    columns = [
+        {"key": k, "label": label, "active": k == key, "descending": sort.startswith("-"),
+         "next": f"-{k}" if sort == k else k}
+        for k, (label, _) in SORTS.items()
+    ]  # fmt: skip
+    return render(
+        request,
+        "backoffice/accounts/list.html",
+        {"page": page, "q": query, "organisations": organisations, "roles": Role.choices, "chosen": chosen,
+         "columns": columns, "sort": sort},
+    )  # fmt: skip
 
 
 def user_create(request):
@@ -29,7 +69,8 @@ def user_create(request):
         else:
             messages.success(
                 request,
-                f"Compte {user.email} créé. La personne choisit son mot de passe via « Mot de passe oublié ».",
+                f"Compte {user.email} créé. Un e-mail d'activation lui est envoyé : elle y choisit son mot "
+                "de passe (le lien sert une fois), puis associe son application d'authentification.",
             )
             return redirect("backoffice:user-list")
     return render(request, "backoffice/households/form.html", {"form": form, "title": "Nouveau compte"})

@@ -15,6 +15,7 @@ from parcours.backoffice.forms import (
     ContactForm,
     HouseholdForm,
     HouseholdSearchForm,
+    LiftRestrictionForm,
     PersonForm,
     ProtectAddressForm,
     RevealForm,
@@ -272,6 +273,26 @@ def assign(request, pk: int):
             messages.success(request, "Agent affecté au dossier.")
             return redirect("backoffice:household-reference", pk=household.pk)
     return render(request, "backoffice/households/assign.html", {"form": form, "household": household})
+
+
+def lift_restriction(request, pk: int):
+    household = selectors.household_reference_for(request.user, pk)
+    form = LiftRestrictionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lift_restriction(
+                actor=request.user, household=household, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, "Restriction levée : le dossier est de nouveau ouvert aux agents du département."
+            )
+            return redirect("backoffice:household-reference", pk=household.pk)
+    return render(
+        request, "backoffice/households/lift_restriction.html", {"form": form, "household": household}
+    )
 
 
 def unassign(request, pk: int):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from parcours.core import audit, bulk, policy
 from parcours.core.models import AuditEntry, Department
+from parcours.core.roles import Role
 from parcours.households.models import (
     Address,
     ContactChannel,
@@ -30,7 +31,7 @@ from parcours.households.models import (
     ProtectedAddress,
     fold,
 )
-from parcours.pathways import rules
+from parcours.pathways import hooks, rules
 from parcours.pathways.imports import EventInput
 from parcours.pathways.models import ImportJob, Pathway, PathwayStep, SeparationEvent
 from parcours.pathways.selectors import forget_counts
@@ -222,6 +223,7 @@ class _Household:
     file_number: str
     restricted: bool
     is_allocataire: bool
+    violence: bool = False  # violence on record (a report): every new pathway is a protected one
 
 
 @dataclass
@@ -242,6 +244,7 @@ class _Plan:
     restricted_staff: dict[int, set[int]] = field(default_factory=dict)
     event_ids: Sequence[int] = ()
     pathway_ids: Sequence[int] = ()
+    signals: list[hooks.ViolenceSignal] = field(default_factory=list)  # declarations reporting violence
     next_household: int = 0  # the first not yet written
     next_person: int = 0
 
@@ -251,6 +254,7 @@ class _Opener:
         self.actor = actor
         self.user_id = actor.pk if getattr(actor, "pk", None) and hasattr(actor, "organisation_id") else None
         self.source = source
+        self.form_user = self.user_id if source == Source.FORM else None
         self.source_label = source_label or (str(actor)[:120] if source == Source.API else "")
         self.import_job_id = import_job.pk if import_job is not None else None
         self.site_id = site.pk if site is not None else None
@@ -305,6 +309,8 @@ class _Opener:
                     if progress is not None:
                         progress(total - len(to_open) + end)
             chain.close()
+            # Every violence signal protects its file at once, in this transaction (protection module).
+            hooks.violence_signalled(actor=self.actor, source=self.source, signals=plan.signals)
             report.households_created = len(plan.new_households)
         elif progress is not None:
             progress(total)
@@ -376,17 +382,30 @@ class _Opener:
                 event.violence_reported,
             )  # fmt: skip
             open_now = is_open[index]
-            violence_at = received_at if event.violence_reported else None
+            # The event row keeps what the declaration said; the pathway is protected when it says
+            # violence or when violence is on record for the family (whatever comes in next).
+            violence = event.violence_reported or household.violence
+            violence_at = received_at if violence else None
             pathways.add(
                 pathway_id, household.pk, department.pk, event_id, self.templates[event.department].pk,
                 Pathway.Status.OPEN if open_now else Pathway.Status.CLOSED, received_at, event.declared_on,
                 None if open_now else now, "" if open_now else SUPERSEDED, event.children_count,
-                event.shared_home, event.violence_reported, violence_at, household.is_allocataire,
+                event.shared_home, violence, violence_at, household.is_allocataire,
                 declarant_of[index],
             )  # fmt: skip
+            social_worker = None
             if open_now:
-                self._steps(steps, event, household, pathway_id, received_at, violence_at,
-                            plan.restricted_staff.get(household.pk))  # fmt: skip
+                social_worker = self._steps(
+                    steps, event, household, pathway_id, received_at, violence_at,
+                    plan.restricted_staff.get(household.pk),
+                    protect=event.violence_reported and not household.restricted,
+                )  # fmt: skip
+            if event.violence_reported:
+                plan.signals.append(
+                    hooks.ViolenceSignal(
+                        household.pk, declarant_of[index], pathway_id, social_worker, open_now
+                    )
+                )
             # What `audit.describe` says of a pathway (Pathway.audit_ref and co.), without the instance.
             reference = Household.reference_for(department.code, household.file_number)
             chain.add(str(pathway_id), Pathway.audit_ref_for(pathway_id, reference), department.code,
@@ -436,6 +455,10 @@ class _Opener:
                 pk, department, file_number, restricted, is_allocataire
             )
         plan.existing_household_ids = [h.pk for h in households.values()]
+        with_violence = hooks.known_violence(plan.existing_household_ids)
+        if with_violence:
+            for household in households.values():
+                household.violence = household.pk in with_violence
         for index, event in enumerate(events):
             key = (event.department, event.file_number)
             if key not in households:
@@ -620,9 +643,10 @@ class _Opener:
         violence instant only: each combination is worked out once and shared.
         """
         code = event.department
+        violence = violence_at is not None
         situation = (
             event.children_count > 0,
-            event.violence_reported,
+            violence,
             event.shared_home,
             not household.is_allocataire,
         )
@@ -636,7 +660,9 @@ class _Opener:
         if applicable is None:
             flags = dict(zip(SITUATION_FLAGS, situation, strict=True))
             applicable = self.applicable[(code, situation)] = [
-                i for i, step in enumerate(template_steps) if rules.applies(step.conditions, flags)
+                i
+                for i, step in enumerate(template_steps)
+                if rules.step_applies(step.kind, step.conditions, flags)
             ]
         dues = self.dues.setdefault((calendar, event.declared_on, violence_at), [None] * len(template_steps))
         plan = self.plans[key] = []
@@ -645,7 +671,7 @@ class _Opener:
             if due is None:
                 due = dues[i] = due_for(
                     self.calculator, household.department, template_steps[i], base_on=event.declared_on,
-                    violence_reported=event.violence_reported, violence_reported_at=violence_at,
+                    violence_reported=violence, violence_reported_at=violence_at,
                 )  # fmt: skip
             plan.append((*step_rows[i], *due))
         return plan
@@ -656,18 +682,37 @@ class _Opener:
             found = self.folded[name] = fold(name)
         return found
 
-    def _steps(self, table, event, household, pathway_id, opened_at, violence_at, allowed) -> None:
+    def _steps(
+        self, table, event, household, pathway_id, opened_at, violence_at, allowed, *, protect: bool = False
+    ) -> int | None:
+        """Add the pathway's steps; return the social worker it was given (None: none).
+
+        `protect`: the declaration reports violence for a file not yet restricted. The file is
+        restricted to the pathway's social worker (chosen first) and, for the form, the agent who
+        recorded it: the other steps only go to them, never to staff who could not open the file.
+        """
         department_id, household_id, declared_on = household.department.pk, household.pk, event.declared_on
         pick, site_id, add = self.assigner.pick, self.site_id, table.add
+        social_worker = first = None
+        if protect:
+            first = pick(department_id, Role.SOCIAL_WORKER, site_id=site_id)
+            allowed = {pk for pk in (first.user_id if first else None, self.form_user) if pk}
+            social_worker = first.user_id if first else None
         for step_id, position, kind, label, role, due_at, protected in self._plan(
             event, household, violence_at
         ):
-            chosen = pick(department_id, role, site_id=site_id, allowed=allowed)
+            if first is not None and role == Role.SOCIAL_WORKER:
+                chosen, first = first, None
+            else:
+                chosen = pick(department_id, role, site_id=site_id, allowed=allowed)
+            if chosen is not None and social_worker is None and role == Role.SOCIAL_WORKER:
+                social_worker = chosen.user_id
             add(
                 pathway_id, household_id, department_id, step_id, position, kind, label, role,
                 chosen.user_id if chosen else None, (chosen.site_id if chosen else None) or site_id, declared_on,
                 due_at, protected, opened_at,
             )  # fmt: skip
+        return social_worker
 
 
 _DEPARTMENT, _ASSIGNEE, _DUE_AT = (STEP_FIELDS.index(name) for name in ("department", "assignee", "due_at"))

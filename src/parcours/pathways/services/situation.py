@@ -118,7 +118,7 @@ def _reevaluate(actor, pathway: Pathway, before: dict, after: dict, reason: str,
     effects: dict[str, list[str]] = {"withdrawn": [], "added": [], "rescheduled": []}
     assigner = None
     for template_step in pathway.template.steps.order_by("position"):
-        applies = rules.applies(template_step.conditions, after)
+        applies = rules.step_applies(template_step.kind, template_step.conditions, after)
         step = steps.get(template_step.pk)
         if step is not None and step.status == PathwayStep.Status.CLOSED:
             continue  # done is done

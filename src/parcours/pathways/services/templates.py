@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -65,12 +66,53 @@ def _check(specs: list[StepSpec]) -> None:
         if spec.protected_deadline_unit and spec.protected_deadline_unit not in DeadlineUnit.values:
             raise ValidationError(f"{where} : unité du délai protégé invalide.")
         rules.validate_conditions(spec.conditions or [])
+        problem = rules.violence_case_problem(spec.kind, spec.conditions or [])
+        if problem:
+            raise ValidationError(f"{where} ({spec.label.strip()}) : {problem}.")
+
+
+# A fixed instant to compare two deadlines in any units (a Monday morning, no public holiday near).
+_REFERENCE_DAY = date(2026, 1, 12)
+
+
+def _violence_due(calculator, department, value, unit, protected_value, protected_unit):
+    deadline = (
+        rules.Deadline(protected_value, protected_unit) if protected_unit else rules.Deadline(value, unit)
+    )
+    return calculator.due(department, deadline, base_on=_REFERENCE_DAY)
+
+
+def _check_protected_deadlines(specs: list[StepSpec], department) -> None:
+    """A department's variant never gives a step more time in a violence case than the national
+    template does (its protected deadline, or its ordinary one when it has none)."""
+    national = PathwayTemplate.objects.filter(department__isnull=True, is_current=True).first()
+    if national is None or department is None:
+        return
+    calculator = rules.DeadlineCalculator()
+    reference = {s.kind: s for s in national.steps.all() if s.protected_deadline_unit}
+    for position, spec in enumerate(specs, start=1):
+        base = reference.get(spec.kind)
+        if base is None:
+            continue
+        limit = _violence_due(calculator, department, base.deadline_value, base.deadline_unit,
+                              base.protected_deadline_value, base.protected_deadline_unit)  # fmt: skip
+        mine = _violence_due(calculator, department, spec.deadline_value, spec.deadline_unit,
+                             spec.protected_deadline_value, spec.protected_deadline_unit)  # fmt: skip
+        if mine > limit:
+            national_text = rules.Deadline(
+                base.protected_deadline_value, base.protected_deadline_unit
+            ).describe()
+            raise ValidationError(
+                f"Étape {position} ({spec.label.strip()}) : le délai quand des violences sont signalées ne "
+                f"peut pas dépasser celui du modèle national ({national_text})."
+            )
 
 
 def _create_version(
     *, actor, department, name: str, change_note: str, specs: list[StepSpec]
 ) -> PathwayTemplate:
     _check(specs)
+    _check_protected_deadlines(specs, department)
     family = PathwayTemplate.objects.select_for_update().filter(department=department)
     if department is None:
         family = family.filter(department__isnull=True)

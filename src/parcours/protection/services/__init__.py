@@ -16,14 +16,21 @@ from parcours.protection.services.aid import (
     register_aid_request,
 )
 from parcours.protection.services.referrals import refer, save_partner, update_referral
-from parcours.protection.services.track import record_violence_report, update_safety_step
+from parcours.protection.services.track import (
+    confirm_report,
+    record_declared_violence,
+    record_violence_report,
+    update_safety_step,
+)
 
 __all__ = [
     "add_proof",
     "claim_repayment",
+    "confirm_report",
     "create_ceiling_scale",
     "decide_aid",
     "record_payment",
+    "record_declared_violence",
     "record_proceedings",
     "record_violence_report",
     "refer",

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from parcours.core import audit, calendar, policy
 from parcours.households import services as household_services
-from parcours.households.models import ContactChannel, Household, Person
+from parcours.households.models import (
+    ContactChannel,
+    Household,
+    HouseholdAssignment,
+    Person,
+    ProtectedAddress,
+)
+from parcours.pathways.hooks import ViolenceSignal
 from parcours.pathways.services import update_situation
 from parcours.protection.models import Referral, SafetyStep, ViolenceReport
 
@@ -69,9 +76,11 @@ def record_violence_report(
     if source not in ViolenceReport.Source.values:
         raise ValidationError({"source": "Indiquez l'origine du signalement."})
     person = _parent_of(household, person)
+    now = timezone.now()
     report = ViolenceReport.objects.create(
-        household=household, person=person, source=source, note=(note or "").strip(), reported_by=actor
-    )
+        household=household, person=person, source=source, note=(note or "").strip(), reported_by=actor,
+        reported_at=now, confirmed_at=now, confirmed_by=actor,
+    )  # fmt: skip
     household_services.restrict_household(actor=actor, household=household, reason="Violences signalées")
     report.pathway_switched = _switch_pathway(actor, household)
     report.save(update_fields=["pathway_switched"])
@@ -156,3 +165,166 @@ def tick_referrals_step(actor, person: Person) -> None:
     audit.record(
         actor, "protection.safety_step.updated", step, data={"kind": step.kind, "status": step.status}
     )
+
+
+# --- violence signalled by a declaration (form, file, API), in bulk ------------------------------
+
+DOOR_SOURCES = {
+    "form": ViolenceReport.Source.DECLARATION,
+    "demo": ViolenceReport.Source.DECLARATION,
+    "file": ViolenceReport.Source.IMPORT,
+    "api": ViolenceReport.Source.API,
+}
+DECLARED_REASON = "Violences signalées dans la déclaration de séparation"
+
+
+def _batches(items, size: int = 900):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def households_with_violence(household_ids: list[int]) -> set[int]:
+    """The households with a violence report on record (`pathways.hooks.known_violence`)."""
+    found: set[int] = set()
+    for batch in _batches(household_ids):
+        found.update(
+            ViolenceReport.objects.filter(household_id__in=batch).values_list("household_id", flat=True)
+        )
+    return found
+
+
+def record_declared_violence(*, actor, source: str, signals: list[ViolenceSignal]) -> list[ViolenceReport]:
+    """Every declaration that reports violence becomes a violence report, whatever its door.
+
+    Called by the opening of pathways (`pathways.hooks.violence_signalled`) inside its transaction,
+    once per batch, with a fixed number of queries per 900 signals: the import keeps its speed.
+    For each signal: a report naming the declarant as the presumed person at risk (to confirm at the
+    72 h contact), the file restricted to its assigned staff — the pathway's social worker, and the
+    agent who typed the form — and the person's safety checklist opened. Audited like the one-by-one
+    `record_violence_report`. The declaration's door was authorised by the opening itself.
+    """
+    if not signals:
+        return []
+    now = timezone.now()
+    report_source = DOOR_SOURCES.get(source, ViolenceReport.Source.DECLARATION)
+    user = actor if getattr(actor, "pk", None) and hasattr(actor, "organisation_id") else None
+    form_user = user if source == "form" else None
+    # One report per person and household of the batch (a file may declare the same family twice).
+    firsts: dict[tuple[int, int], ViolenceSignal] = {}
+    for signal in signals:
+        firsts.setdefault((signal.household_id, signal.person_id), signal)
+    household_ids = sorted({h for h, _ in firsts})
+    households: dict[int, tuple[str, str, bool]] = {}
+    for batch in _batches(household_ids):
+        for pk, code, file_number, restricted in Household.objects.filter(pk__in=batch).values_list(
+            "pk", "department__code", "file_number", "restricted"
+        ):
+            households[pk] = (code, file_number, restricted)
+    reports = ViolenceReport.objects.bulk_create(
+        [
+            ViolenceReport(
+                household_id=h,
+                person_id=p,
+                source=report_source,
+                reported_at=now,
+                reported_by=user,
+                pathway_switched=signal.pathway_open,
+            )  # fmt: skip
+            for (h, p), signal in firsts.items()
+        ],
+        batch_size=500,
+    )
+    to_restrict = [pk for pk in household_ids if not households[pk][2]]
+    for batch in _batches(to_restrict):
+        Household.objects.filter(pk__in=batch, restricted=False).update(
+            restricted=True, restricted_at=now, updated_at=now
+        )
+    staff = {(s.household_id, s.social_worker_id) for s in signals if s.social_worker_id}
+    if form_user is not None:
+        staff |= {(h, form_user.pk) for h in household_ids}
+    known = set()
+    for batch in _batches(household_ids):
+        known.update(
+            HouseholdAssignment.objects.filter(household_id__in=batch).values_list("household_id", "user_id")
+        )
+    assignments = HouseholdAssignment.objects.bulk_create(
+        [
+            HouseholdAssignment(household_id=h, user_id=u, assigned_by=user, assigned_at=now)
+            for h, u in sorted(staff - known)
+        ],
+        batch_size=500,
+    )
+    _open_checklists(sorted({p for _, p in firsts}), now)
+
+    def ref(pk: int) -> str:
+        code, file_number, _ = households[pk]
+        return Household.reference_for(code, file_number)
+
+    audit.record_described(
+        actor, "households.household.restricted", Household._meta.label_lower,
+        ((str(pk), f"Dossier {ref(pk)}", households[pk][0], f"household:{pk}") for pk in to_restrict),
+        data={"reason": DECLARED_REASON},
+    )  # fmt: skip
+    audit.record_described(
+        actor, "households.assignment.created", HouseholdAssignment._meta.label_lower,
+        ((str(a.pk or ""), f"Affectation de l'agent n° {a.user_id} au dossier {ref(a.household_id)}",
+          households[a.household_id][0], f"household:{a.household_id}") for a in assignments),
+        data={"reason": "Violences signalées : le travailleur social du parcours est affecté d'office"},
+    )  # fmt: skip
+    audit.record_described(
+        actor, "protection.violence.reported", ViolenceReport._meta.label_lower,
+        ((str(r.pk), ViolenceReport.audit_ref_for(r.pk, ref(r.household_id)), households[r.household_id][0],
+          f"household:{r.household_id}") for r in reports),
+        data={"source": report_source, "presumed": True},
+    )  # fmt: skip
+    return reports
+
+
+def _open_checklists(person_ids: list[int], now) -> None:
+    """The safety checklist of each person, in bulk (steps already open stay as they are)."""
+    protected = {}
+    for batch in _batches(person_ids):
+        for person_id, protected_at, code in ProtectedAddress.objects.filter(person_id__in=batch).values_list(
+            "person_id", "protected_at", "person__household__department__code"
+        ):
+            protected[person_id] = (protected_at, code)
+    departments = {}
+    steps = []
+    for person_id in person_ids:
+        for kind in SafetyStep.Kind.values:
+            step = SafetyStep(person_id=person_id, kind=kind, position=SafetyStep.ORDER[kind], opened_at=now)
+            if kind == SafetyStep.Kind.PROTECTED_ADDRESS and person_id in protected:
+                protected_at, code = protected[person_id]
+                if code not in departments:
+                    from parcours.core.models import Department
+
+                    departments[code] = Department.objects.get(code=code)
+                step.status = SafetyStep.Status.DONE
+                step.done_on = calendar.local_date(departments[code], protected_at)
+                step.note = "Adresse déjà protégée au moment du signalement."
+            steps.append(step)
+    SafetyStep.objects.bulk_create(steps, batch_size=500, ignore_conflicts=True)
+
+
+@transaction.atomic
+def confirm_report(*, actor, report: ViolenceReport, person: Person | None = None) -> ViolenceReport:
+    """The social worker confirms (or corrects) the person at risk of a report that a declaration
+    presumed (the declarant). A correction opens the right person's checklist."""
+    policy.require(actor, "protection.report_violence", report)
+    person = _parent_of(report.household, person or report.person)
+    previous = report.person_id
+    report.person, report.confirmed_at, report.confirmed_by = person, timezone.now(), actor
+    report.save(update_fields=["person", "confirmed_at", "confirmed_by"])
+    if person.pk != previous:
+        _open_checklist(actor, person)
+        if not ViolenceReport.objects.filter(person_id=previous).exists():
+            # The presumption was wrong: the declarant's untouched checklist goes.
+            SafetyStep.objects.filter(person_id=previous, status=SafetyStep.Status.TODO).delete()
+    audit.record(
+        actor,
+        "protection.violence.confirmed",
+        report,
+        data={"person_id": person.pk, "corrected": person.pk != previous},
+    )
+    return report
