@@ -207,8 +207,9 @@ def test_the_nightly_job_and_the_command_refresh_the_rows(demo_year):
 
 def test_every_indicator_is_documented():
     for indicator in indicators.all_indicators():
-        assert indicator.label and len(indicator.definition) > 120, indicator.code
-        assert indicator.module, indicator.code
+        assert indicator.label and indicator.definition and indicator.module, indicator.code
+        if indicator.module in {"pathways", "workshops", "protection"}:  # the bilan's own, written here
+            assert len(indicator.definition) > 120, indicator.code
         for name in indicator.breakdowns:
             assert name in indicators.BREAKDOWN_LABELS and indicators.VALUE_LABELS[name], (
                 indicator.code,
