@@ -34,9 +34,13 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-evaluation.sqlite3'}")
-    parser.add_argument("--scale", type=float, default=1.0, help="scale of the demo year (1: the demo's volumes)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="scale of the demo year (1: the demo's volumes)"
+    )
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--reuse", action="store_true", help="keep the database's data (no reseeding)")
     args = parser.parse_args()

@@ -10,7 +10,9 @@ from tests.e2e.conftest import axe_violations, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_national_pilot_reads_the_bilan_opens_a_definition_and_downloads_the_pdf(page, make_user, settings):
+def test_the_national_pilot_reads_the_bilan_opens_a_definition_and_downloads_the_pdf(
+    page, make_user, settings
+):
     settings.DEBUG, settings.DEMO_MODE = True, True
     call_command("seed_demo", "--scale", "0.2", stdout=StringIO())
     from parcours.evaluation import services
