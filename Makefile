@@ -55,6 +55,7 @@ LINT_DIRS := src tests $(wildcard bench)
 lint: install
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
+	$(BIN)/lint-imports --no-cache
 	DEBUG=1 $(BIN)/parcours makemigrations --check --dry-run -v 1
 
 fmt: install

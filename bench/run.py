@@ -174,7 +174,7 @@ def write_events(
                 declared = today - timedelta(days=rng.randint(0, span))
                 children = 0 if rng.random() < 0.27 else rng.randint(1, 4)
                 writer.writerow([
-                    f"BENCH-{offset + i:08d}", code, f"{10_000_000 + offset + i}", declared.isoformat(), "", rng.choice(names),
+                    f"BENCH-{offset + i:08d}", code, f"{1_000_000 + offset + i}", declared.isoformat(), "", rng.choice(names),
                     rng.choice(firsts), "", rng.choice(names), rng.choice(firsts), children,
                     (declared - timedelta(days=rng.randint(100, 4000))).isoformat() if children else "",
                     "oui" if rng.random() < 0.2 else "non", "oui" if rng.random() < 0.17 else "non",

@@ -377,3 +377,29 @@ def test_the_household_page_reads_each_pathways_table_once_and_shows_the_open_pa
     # The panel's steps and its pathway come from those two reads, not from queries of their own.
     assert not any('"pathways_pathwaystep"."pathway_id" =' in q for q in sqls)
     assert not any(q.startswith('SELECT "pathways_pathway"."id"') for q in sqls)
+
+
+def test_declaring_for_a_file_with_an_open_pathway_warns_first_and_writes_nothing(advisor, client_for):
+    client = client_for(advisor)
+    url = reverse("backoffice:pathway-record")
+    client.post(url, declaration())
+    first = Pathway.objects.get()
+    warned = client.post(url, declaration(form_token="e5f6a7b8", declared_on="2026-03-09"))
+    html = warned.content.decode()
+    assert warned.status_code == 200
+    assert "Un parcours est ouvert pour ce dossier depuis le" in html and "clôt ce parcours" in html
+    assert Pathway.objects.count() == 1  # nothing written before the confirmation
+    confirmed = client.post(
+        url, declaration(form_token="e5f6a7b8", declared_on="2026-03-09", replace_confirmed="on")
+    )
+    assert confirmed.status_code == 302
+    first.refresh_from_db()
+    assert first.status == Pathway.Status.CLOSED and Pathway.objects.filter(status="open").count() == 1
+
+
+def test_an_older_declaration_says_the_pathway_in_progress_is_kept(advisor, client_for):
+    client = client_for(advisor)
+    url = reverse("backoffice:pathway-record")
+    client.post(url, declaration())
+    html = client.post(url, declaration(form_token="c0ffee00", declared_on="2026-02-01")).content.decode()
+    assert "plus ancienne" in html and "le parcours en cours est gardé" in html

@@ -15,6 +15,7 @@ from parcours.protection.models import (
     Partner,
     ProofDocument,
     Referral,
+    ResourceCeiling,
     SafetyStep,
     ViolenceReport,
 )
@@ -311,9 +312,8 @@ def test_the_scale_is_shown_and_only_the_national_pilot_adds_one(client_for, off
         },
     )
     assert response.status_code == 302
-    from parcours.protection import rules
 
-    assert str(rules.ceiling_for(date(2026, 4, 1), 2).monthly_amount) == "3780.50"
+    assert str(ResourceCeiling.in_force(date(2026, 4, 1), 2).monthly_amount) == "3780.50"
 
 
 def test_a_refusal_through_its_page_is_explained_on_the_file(officer_with_files):

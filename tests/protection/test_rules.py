@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from parcours.protection import rules
-from parcours.protection.models import EmergencyAid
+from parcours.protection.models import EmergencyAid, ResourceCeiling
 from tests import factories
 from tests.protection.factories import CEILINGS_2023_12
 
@@ -112,7 +112,7 @@ def test_time_left_counts_working_days_and_flags_late_files(db):
 
 @pytest.mark.parametrize("children", [0, 1, 2, 3])
 def test_resources_at_the_ceiling_give_a_grant_and_one_cent_above_a_loan(db, children):
-    ceiling = rules.ceiling_for(date(2026, 3, 2), children)
+    ceiling = ResourceCeiling.in_force(date(2026, 3, 2), children)
     assert ceiling.monthly_amount == CEILINGS_2023_12[children]
     assert rules.aid_form(ceiling.monthly_amount, ceiling.monthly_amount) == EmergencyAid.Form.GRANT
     assert (
@@ -123,16 +123,16 @@ def test_resources_at_the_ceiling_give_a_grant_and_one_cent_above_a_loan(db, chi
 
 
 def test_four_children_and_more_use_the_line_of_three(db):
-    assert rules.ceiling_for(date(2026, 3, 2), 5).monthly_amount == Decimal("4564.18")
+    assert ResourceCeiling.in_force(date(2026, 3, 2), 5).monthly_amount == Decimal("4564.18")
 
 
 def test_the_scale_in_force_on_the_day_of_receipt_applies(db):
     from parcours.protection.models import ResourceCeiling
 
     ResourceCeiling.objects.create(valid_from=date(2026, 4, 1), children=0, monthly_amount=Decimal("2100.00"))
-    assert rules.ceiling_for(date(2026, 3, 31), 0).monthly_amount == Decimal("2074.63")
-    assert rules.ceiling_for(date(2026, 4, 1), 0).monthly_amount == Decimal("2100.00")
-    assert rules.ceiling_for(date(2023, 11, 30), 0) is None  # before the first scale
+    assert ResourceCeiling.in_force(date(2026, 3, 31), 0).monthly_amount == Decimal("2074.63")
+    assert ResourceCeiling.in_force(date(2026, 4, 1), 0).monthly_amount == Decimal("2100.00")
+    assert ResourceCeiling.in_force(date(2023, 11, 30), 0) is None  # before the first scale
 
 
 def test_amounts_are_written_the_french_way():

@@ -7,4 +7,13 @@ class BackofficeConfig(AppConfig):
     verbose_name = "Espace agents"
 
     def ready(self) -> None:
-        from parcours.backoffice import cards  # noqa: F401  (registers the foundation's home cards)
+        # One convention: what each module adds to the back office (menu entries, household panels,
+        # home cards) lives in `extensions_<module>.py`, registered here, once, at start-up.
+        from parcours.backoffice import (  # noqa: F401
+            extensions_core,
+            extensions_doctrine,
+            extensions_notifications,
+            extensions_pathways,
+            extensions_protection,
+            extensions_workshops,
+        )

@@ -45,6 +45,8 @@ class SeparationForm(StyledForm):
     """The staff form: the same checks as a file or the API (imports.RecordChecker), then the same service."""
 
     form_token = forms.CharField(widget=forms.HiddenInput)
+    # Set once the agent has read the warning about the pathway already open for this file.
+    replace_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     external_id = forms.CharField(
         label=LABELS["external_id"], max_length=64, required=False,
         help_text="Facultatif : sans identifiant, la saisie reçoit le sien (un double envoi n'ouvre qu'un parcours).",

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from parcours.backoffice import extensions_workshops  # noqa: F401  (menu, household panel, home card)
 from parcours.backoffice.views import workshops as views
 
 urlpatterns: list = [

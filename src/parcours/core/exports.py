@@ -28,6 +28,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django_tasks import task
+
 from parcours.core import policy
 
 TABULAR = ("csv", "ods", "xlsx")
@@ -340,8 +342,6 @@ def start_job(*, actor, identifier: str, fmt: str, obj=None, params: dict | None
         requested_by=actor,
         department=getattr(actor, "department_code", None) or "",
     )
-    from parcours.core.tasks import run_export
-
     transaction.on_commit(lambda: run_export.enqueue(job.pk))
     return job
 
@@ -409,6 +409,12 @@ def run_job(job_id: int) -> str:
         actor, exporter.audit_action, obj, data={"format": job.fmt, "background": True, **job.params}
     )
     return ExportJob.Status.DONE
+
+
+@task()
+def run_export(job_id: int) -> str:
+    """The worker's side of `start_job` (declared beside the function it runs: no import circle)."""
+    return run_job(job_id)
 
 
 def read_job_file(job) -> bytes:

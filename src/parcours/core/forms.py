@@ -20,6 +20,7 @@ class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _french_placeholder(field)
             widget = field.widget
             if isinstance(widget, _CHOICE_LIST):
                 continue
@@ -32,12 +33,34 @@ class StyledFormMixin:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
+# Django's empty choice is "---------": say what to do instead, in French.
+EMPTY_CHOICE = "Choisissez…"
+
+
+def _french_placeholder(field) -> None:
+    if getattr(field, "empty_label", None) == "---------":
+        field.empty_label = EMPTY_CHOICE
+    choices = getattr(field, "choices", None)
+    if isinstance(choices, list) and any(label == "---------" for _, label in choices):
+        field.choices = [(value, EMPTY_CHOICE if label == "---------" else label) for value, label in choices]
+
+
 class StyledForm(StyledFormMixin, forms.Form):
     pass
 
 
 class StyledModelForm(StyledFormMixin, forms.ModelForm):
-    pass
+    def validate_unique(self):
+        # Django's own message reads "Un objet Utilisateur avec ce champ … existe déjà".
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions())
+        except forms.ValidationError as error:
+            for name, messages in error.message_dict.items():
+                label = self.fields[name].label if name in self.fields else None
+                for message in messages:
+                    if "existe déjà" in message and label:
+                        message = f"Cette valeur de « {label} » est déjà utilisée."
+                    self.add_error(name if name in self.fields else None, message)
 
 
 class DateInput(forms.DateInput):

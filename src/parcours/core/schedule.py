@@ -139,3 +139,13 @@ def run_due(now: datetime | None = None) -> list[str]:
             run(job)
             ran.append(job.name)
     return ran
+
+
+def defer(task_obj, run_after: datetime, *args) -> None:
+    """Queue a task for a later moment, once the transaction commits; nothing if the backend cannot
+    defer (a periodic sweep then does the work: nothing relies on this path alone)."""
+    from django_tasks import default_task_backend
+
+    if not default_task_backend.supports_defer or run_after <= timezone.now():
+        return
+    transaction.on_commit(lambda: task_obj.using(run_after=run_after).enqueue(*args))

@@ -347,7 +347,7 @@ def import_file(*, actor, data: bytes, filename: str, dry_run: bool = False) -> 
             for key, value in item.data.items():
                 setattr(practice, key, value)
             practice.save()
-            services._write_rows(
+            services.write_rows(
                 practice, partners=item.partners, fundings=item.fundings, indicators=item.indicators
             )
             services.refresh(practice)

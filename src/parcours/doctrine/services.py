@@ -99,8 +99,9 @@ def _check_partners(practice: Practice, partners) -> None:
             raise ValidationError("Un partenaire de la pratique doit venir de l'annuaire de la Caf.")
 
 
-def _write_rows(practice: Practice, *, partners=None, fundings=None, indicators=None) -> None:
-    """Replace the rows of the three structured dimensions (None: leave them as they are)."""
+def write_rows(practice: Practice, *, partners=None, fundings=None, indicators=None) -> None:
+    """Replace the rows of the three structured dimensions (None: leave them as they are; the
+    caller checks the policy and holds the transaction: the services here and the import)."""
     if partners is not None:
         _check_partners(practice, partners)
         practice.partners.all().delete()
@@ -139,7 +140,7 @@ def create_practice(
         raise ValidationError("Le titre est obligatoire.")
     practice.full_clean(exclude=["search_document", "created_by"])
     practice.save()
-    _write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
+    write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
     refresh(practice)
     audit.record(actor, "doctrine.practice.created", practice)
     return practice
@@ -163,7 +164,7 @@ def update_practice(
     practice.full_clean(exclude=["search_document", "created_by"])
     practice.updated_at = timezone.now()
     practice.save()
-    _write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
+    write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
     refresh(practice)
     audit.record(
         actor,

@@ -135,7 +135,10 @@ class FileUnreadable(Exception):
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FILE_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,20}$")
+# The Caf's file number (numéro d'allocataire): seven digits.
+_FILE_NUMBER = re.compile(r"^[0-9]{7}$")
+ADULT_AGE = 18  # a declarant is an adult; a separation is not dated before the declarant's majority
+MAX_AGE = 110
 _EXTERNAL_ID = re.compile(r"^[\w.:/-]{1,64}$")
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -216,6 +219,46 @@ class RecordChecker:
     def share(self, value: str) -> str:
         return self._shared.setdefault(value, value)
 
+    @staticmethod
+    def _check_chronology(declared_on, separated_on, birth, youngest, error) -> None:
+        """Dates that cannot be true together: the same rules for the form, a file and the API."""
+
+        def years_after(day: date, years: int) -> date:
+            try:
+                return day.replace(year=day.year + years)
+            except ValueError:  # 29 February
+                return day.replace(year=day.year + years, day=28)
+
+        if birth is not None and declared_on is not None:
+            if declared_on < years_after(birth, ADULT_AGE):
+                error(
+                    "declarant_birth_date",
+                    f"declarant_birth_date : née ou né le {birth:%d/%m/%Y}, la personne n'était pas majeure "
+                    f"le {declared_on:%d/%m/%Y}, jour de la déclaration",
+                )
+            elif declared_on > years_after(birth, MAX_AGE):
+                error(
+                    "declarant_birth_date", f"declarant_birth_date : le {birth:%d/%m/%Y} n'est pas plausible"
+                )
+        if separated_on is not None and birth is not None and separated_on < years_after(birth, ADULT_AGE):
+            error(
+                "separated_on",
+                f"separated_on : le {separated_on:%d/%m/%Y} précède la majorité du déclarant "
+                f"({years_after(birth, ADULT_AGE):%d/%m/%Y})",
+            )
+        if youngest is not None and declared_on is not None and youngest > declared_on:
+            error(
+                "youngest_child_birth_date",
+                f"youngest_child_birth_date : le {youngest:%d/%m/%Y} est après la déclaration "
+                f"du {declared_on:%d/%m/%Y}",
+            )
+        if youngest is not None and birth is not None and youngest < years_after(birth, 12):
+            error(
+                "youngest_child_birth_date",
+                f"youngest_child_birth_date : le {youngest:%d/%m/%Y} n'est pas plausible pour un parent "
+                f"né le {birth:%d/%m/%Y}",
+            )
+
     def check(self, line: int, raw: dict[str, str]) -> tuple[EventInput | None, list[LineError]]:
         errors: list[LineError] = []
         unit = self.unit
@@ -252,11 +295,11 @@ class RecordChecker:
                 "department",
                 f"department « {department} » n'est pas le vôtre : vous ne déclarez que pour le {self.own_department}",
             )
-        file_number = raw.get("file_number", "").upper()
+        file_number = raw.get("file_number", "").strip()
         if file_number and not _FILE_NUMBER.match(file_number):
             error(
                 "file_number",
-                f"file_number « {file_number[:30]} » ne contient que chiffres, lettres et tirets (20 au plus)",
+                f"file_number « {file_number[:30]} » n'est pas un numéro d'allocataire : 7 chiffres attendus",
             )
 
         def a_date(name: str, *, past: bool = True) -> date | None:
@@ -270,7 +313,7 @@ class RecordChecker:
                 error(name, f"{name} « {value[:30]} » n'est pas une date valide (AAAA-MM-JJ ou JJ/MM/AAAA)")
                 return None
             if past and parsed > self.today + timedelta(days=1):
-                error(name, f"{name} « {value} » est dans le futur")
+                error(name, f"{name} : le {parsed:%d/%m/%Y} est dans le futur")
                 return None
             if parsed.year < 1900:
                 error(name, f"{name} « {value} » est trop ancienne")
@@ -278,9 +321,10 @@ class RecordChecker:
             return parsed
 
         declared_on = a_date("declared_on")
-        separated_on = a_date("separated_on", past=False)
+        separated_on = a_date("separated_on")
         declarant_birth_date = a_date("declarant_birth_date")
         youngest = a_date("youngest_child_birth_date")
+        self._check_chronology(declared_on, separated_on, declarant_birth_date, youngest, error)
 
         children_raw = raw.get("children_count", "")
         children_count = 0

@@ -507,3 +507,20 @@ def template_usage(template_ids) -> dict[int, int]:
         .values_list("template_id")
         .annotate(n=Count("pk"))
     )
+
+
+def open_pathway_of_file(actor, department_code: str, file_number: str) -> Pathway | None:
+    """The pathway in progress of a file the actor may see, before a new declaration replaces it.
+
+    A file the actor cannot see (restricted) gives None: the warning must not reveal it.
+    """
+    return (
+        policy.scope(actor, Pathway.objects.select_related("household", "event"), "pathways.view")
+        .filter(
+            household__department__code=department_code,
+            household__file_number=file_number,
+            status=Pathway.Status.OPEN,
+        )
+        .order_by("-declared_on")
+        .first()
+    )

@@ -1,19 +1,12 @@
-"""Background jobs of the pathways module (django-tasks; immediate in tests, db_worker in `make run`)."""
+"""Background jobs of the pathways module (django-tasks; immediate in tests, `parcours worker` in `make run`).
 
-from django_tasks import task
+Each task is declared beside the service it runs (no import circle between services and tasks); they
+are named here too, so that a job queued under these paths before the move still runs.
+"""
 
-from parcours.pathways.services import jobs
+from parcours.pathways.services.information import sweep_information_offers
+from parcours.pathways.services.jobs import import_separation_events
 
+send_information_offers = sweep_information_offers
 
-@task()
-def import_separation_events(job_id: int) -> dict:
-    """Import an uploaded file of separation events (see services.jobs.run_import)."""
-    return jobs.run_import(job_id)
-
-
-@task()
-def send_information_offers() -> int:
-    """Queue, through the outbox, the day-0 information of recent pathways opened by a file or the API."""
-    from parcours.pathways.services.information import send_information_offers as sweep
-
-    return sweep()
+__all__ = ["import_separation_events", "send_information_offers", "sweep_information_offers"]

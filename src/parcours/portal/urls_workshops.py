@@ -3,7 +3,6 @@ never personal data."""
 
 from django.urls import path
 
-from parcours.portal import extensions_workshops  # noqa: F401  (section of the public home page)
 from parcours.portal import views_workshops as views
 
 urlpatterns: list = [

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from parcours.core.models import Department
 from parcours.households.models import Consent, Household, InHousehold, Person
+from parcours.protection import choices, rules
 
 
 class ViolenceReport(InHousehold, models.Model):
@@ -252,7 +253,7 @@ class ResourceCeiling(models.Model):
     scale in force on the day it was received.
     """
 
-    MAX_CHILDREN = 3  # the scale's last line is "3 enfants ou plus"
+    MAX_CHILDREN = choices.CEILING_MAX_CHILDREN
 
     valid_from = models.DateField("en vigueur à partir du")
     children = models.PositiveSmallIntegerField("enfants à charge (3 = 3 ou plus)")
@@ -276,6 +277,15 @@ class ResourceCeiling(models.Model):
     def __str__(self) -> str:
         return f"Plafond du {self.valid_from:%d/%m/%Y}, {self.children_label} : {self.monthly_amount} €"
 
+    @classmethod
+    def in_force(cls, on, children_count: int) -> ResourceCeiling | None:
+        """The row in force on `on` for that number of children, or None when no scale applies yet."""
+        return (
+            cls.objects.filter(valid_from__lte=on, children=rules.ceiling_line(children_count))
+            .order_by("-valid_from")
+            .first()
+        )
+
     @property
     def children_label(self) -> str:
         return {0: "personne seule", 1: "1 enfant", 2: "2 enfants"}.get(self.children, "3 enfants ou plus")
@@ -294,18 +304,9 @@ class EmergencyAid(InHousehold, models.Model):
 
     OPEN_STATUSES = (Status.RECEIVED, Status.GRANTED)
 
-    class ProofKind(models.TextChoices):
-        PROTECTION_ORDER = "protection_order", "Ordonnance de protection (juge aux affaires familiales)"
-        COMPLAINT = "complaint", "Dépôt de plainte"
-        PROSECUTOR_REPORT = "prosecutor_report", "Signalement au procureur de la République"
-        # Kept so that the refusal is recorded with its reason: a main courante is not a proof.
-        MAIN_COURANTE = "main_courante", "Main courante (n'est pas un justificatif recevable)"
-
-    ACCEPTED_PROOFS = (ProofKind.PROTECTION_ORDER, ProofKind.COMPLAINT, ProofKind.PROSECUTOR_REPORT)
-
-    class Form(models.TextChoices):
-        GRANT = "grant", "Aide non remboursable"
-        LOAN = "loan", "Prêt sans intérêt"
+    ProofKind = choices.ProofKind
+    ACCEPTED_PROOFS = choices.ACCEPTED_PROOFS
+    Form = choices.AidForm
 
     class Proceedings(models.TextChoices):
         NONE = "none", "Aucune procédure pénale"
@@ -397,8 +398,6 @@ class EmergencyAid(InHousehold, models.Model):
 
     @property
     def deadline_days(self) -> int:
-        from parcours.protection import rules
-
         return rules.payment_deadline_days(self.is_allocataire)
 
 

@@ -26,6 +26,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from parcours.core import calendar
+from parcours.protection.choices import ACCEPTED_PROOFS, CEILING_MAX_CHILDREN, AidForm, ProofKind
 
 PROOF_VALIDITY = relativedelta(months=12)
 RENEWAL_PERIOD = relativedelta(months=12)
@@ -57,14 +58,12 @@ def proof_expiry(proof_date: date) -> date:
 
 def proof_problem(proof_kind: str, proof_date: date, received_on: date) -> str | None:
     """Why the proof cannot support the request, or None."""
-    from parcours.protection.models import EmergencyAid
-
-    if proof_kind == EmergencyAid.ProofKind.MAIN_COURANTE:
+    if proof_kind == ProofKind.MAIN_COURANTE:
         return (
             "Une main courante n'est pas un justificatif recevable : l'aide exige une ordonnance de "
             "protection, un dépôt de plainte ou un signalement au procureur de la République."
         )
-    if proof_kind not in EmergencyAid.ACCEPTED_PROOFS:
+    if proof_kind not in ACCEPTED_PROOFS:
         return "Type de justificatif inconnu."
     if received_on > proof_expiry(proof_date):
         return (
@@ -126,27 +125,11 @@ def time_left(department, due_on: date, today: date) -> TimeLeft:
 
 def aid_form(monthly_resources: Decimal, ceiling: Decimal) -> str:
     """ "grant" when the resources are at or under the ceiling, "loan" above it (one cent is enough)."""
-    from parcours.protection.models import EmergencyAid
-
-    return (
-        EmergencyAid.Form.GRANT if Decimal(monthly_resources) <= Decimal(ceiling) else EmergencyAid.Form.LOAN
-    )
+    return AidForm.GRANT if Decimal(monthly_resources) <= Decimal(ceiling) else AidForm.LOAN
 
 
 def ceiling_line(children_count: int) -> int:
-    from parcours.protection.models import ResourceCeiling
-
+    """The line of the scale for that number of children (the last one is "3 or more")."""
     if children_count < 0:
         raise ValueError("children_count >= 0")
-    return min(children_count, ResourceCeiling.MAX_CHILDREN)
-
-
-def ceiling_for(on: date, children_count: int):
-    """The ceiling row in force on `on` for that number of children, or None when no scale applies yet."""
-    from parcours.protection.models import ResourceCeiling
-
-    return (
-        ResourceCeiling.objects.filter(valid_from__lte=on, children=ceiling_line(children_count))
-        .order_by("-valid_from")
-        .first()
-    )
+    return min(children_count, CEILING_MAX_CHILDREN)

@@ -295,7 +295,9 @@ def benefits_officers(household: Household) -> QuerySet[User]:
 
 def ceilings_in_force(on) -> list[ResourceCeiling]:
     """The four lines of the scale in force on that day (none before the first scale)."""
-    return [c for c in (rules.ceiling_for(on, n) for n in range(ResourceCeiling.MAX_CHILDREN + 1)) if c]
+    return [
+        c for c in (ResourceCeiling.in_force(on, n) for n in range(ResourceCeiling.MAX_CHILDREN + 1)) if c
+    ]
 
 
 def ceiling_scales(actor) -> list[tuple[object, list[ResourceCeiling]]]:

@@ -1,41 +1,29 @@
-"""Where workshops meet the pathway module (issue 3), kept in one small place.
+"""Where workshops meet the pathway module, kept in one small place.
 
 The pathway module lists the due steps "Invitation Parents après la séparation" and marks them
-done; the violence flag lives on the pathway. Until that module is installed, these functions
-fall back on what the foundation knows: a restricted household is treated as one where violence
-is reported (the safe assumption: its parents are never sent to the same session).
+done; the violence flag lives on the pathway. The imports are direct (import-linter checks that
+workshops sits above pathways): a rename in pathways breaks the import at start-up, loudly, instead
+of turning a safety rule (never the other parent's session) silently into "no violence reported".
+A restricted household is treated as one where violence is reported (the safe assumption).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-
-logger = logging.getLogger("parcours.workshops")
-
-
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+from parcours.pathways.models import PathwayStep
+from parcours.pathways.selectors import due_workshop_invitation_steps
+from parcours.pathways.selectors import violence_reported as pathway_violence_reported
+from parcours.pathways.services import complete_step
 
 
 def violence_reported(household) -> bool:
     if household is None:
         return False
-    if household.restricted:
-        return True
-    selectors = _module("parcours.pathways.selectors")
-    check = getattr(selectors, "violence_reported", None) if selectors else None
-    return bool(check(household)) if check else False
+    return household.restricted or pathway_violence_reported(household)
 
 
 def due_invitation_steps(actor) -> list:
-    """The pathway steps of kind `workshop_invitation` due and visible to the actor ([] without pathways)."""
-    selectors = _module("parcours.pathways.selectors")
-    due = getattr(selectors, "due_workshop_invitation_steps", None) if selectors else None
-    return list(due(actor)) if due else []
+    """The pathway steps of kind `workshop_invitation` due and visible to the actor."""
+    return list(due_workshop_invitation_steps(actor))
 
 
 def step_household(step):
@@ -43,13 +31,9 @@ def step_household(step):
 
 
 def complete_invitation_step(*, actor, step_id: int | None, note: str) -> None:
-    """Mark the pathway step done once the invitation is sent (no-op without the pathway module)."""
+    """Mark the pathway step done once the invitation is sent."""
     if step_id is None:
         return
-    services = _module("parcours.pathways.services")
-    models = _module("parcours.pathways.models")
-    if services is None or models is None:
-        return
-    step = models.PathwayStep.objects.filter(pk=step_id).first()
+    step = PathwayStep.objects.filter(pk=step_id).first()
     if step is not None:
-        services.complete_step(actor=actor, step=step, outcome="done", note=note)
+        complete_step(actor=actor, step=step, outcome="done", note=note)

@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from parcours.core import audit, page_memo, policy
-from parcours.core.models import Department
+from parcours.core.models import Department, User
+from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import stats
 from parcours.workshops.access import partner_only, require_workshop
@@ -123,11 +124,20 @@ def facilitations(workshop: Workshop) -> list[Facilitation]:
     return list(workshop.facilitations.select_related("user__organisation"))
 
 
-def facilitator_candidates(workshop_or_department):
-    from parcours.workshops.services.workshops import _facilitator_choices
+def facilitator_choices(department) -> list:
+    """The department's active staff who may facilitate a session (social workers, partners, pilot)."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            organisation__department=department,
+            role_rows__role__in=[Role.SOCIAL_WORKER, Role.PARTNER, Role.LOCAL_PILOT],
+        ).distinct()
+    )
 
+
+def facilitator_candidates(workshop_or_department):
     department = getattr(workshop_or_department, "department", workshop_or_department)
-    return sorted(_facilitator_choices(department), key=lambda u: (u.last_name, u.first_name))
+    return sorted(facilitator_choices(department), key=lambda u: (u.last_name, u.first_name))
 
 
 def venues_for(actor) -> QuerySet[Venue]:

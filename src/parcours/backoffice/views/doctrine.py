@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from parcours.backoffice import navigation
 from parcours.backoffice.forms_doctrine import (
     AttachmentForm,
     CommentForm,
@@ -22,13 +21,6 @@ from parcours.core import audit, exports, policy
 from parcours.doctrine import charts, imports, rules, selectors, services
 from parcours.doctrine.models import Chapter, Dimension, Practice
 from parcours.protection.models import Partner
-
-navigation.register(navigation.NavItem("Doctrine", "backoffice:doctrine-search", "doctrine.view", order=60))
-navigation.register(
-    navigation.NavItem(
-        "Synthèse de la doctrine", "backoffice:doctrine-synthesis", "doctrine.inventory", order=61
-    )
-)
 
 FACET_LABELS = {
     "dimension": "Dimension",

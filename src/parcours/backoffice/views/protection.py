@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from parcours.backoffice import home_cards, household_panels, navigation
 from parcours.backoffice.forms_protection import (
     AidDecisionForm,
     AidPaymentForm,
@@ -35,19 +34,6 @@ from parcours.core.forms import apply_errors
 from parcours.core.roles import Role
 from parcours.protection import rules, selectors, services
 from parcours.protection.models import EmergencyAid, Partner
-
-navigation.register(
-    navigation.NavItem(
-        "Aides d'urgence",
-        "backoffice:aid-worklist",
-        "protection.process_aid",
-        order=40,
-        count=lambda user: selectors.open_aid_count(user),
-    )
-)
-navigation.register(
-    navigation.NavItem("Partenaires", "backoffice:partner-list", "protection.view_partners", order=75)
-)
 
 
 def _form_page(
@@ -83,58 +69,11 @@ def _form_page(
     )
 
 
-def _with_time_left(household, aids) -> None:
+def with_time_left(household, aids) -> None:
     """Attach `left` (working days to the deadline, or None once paid or refused) to each aid."""
     today = calendar.local_date(household.department)
     for aid in aids:
         aid.left = rules.time_left(household.department, aid.due_on, today) if aid.is_open else None
-
-
-# --- household page, home cards -------------------------------------------------------------------
-
-
-@household_panels.register("protection", order=15)
-def protection_panel(request, household):
-    if not policy.can(request.user, "protection.view", household):
-        return None
-    track = selectors.track_for(request.user, household)
-    _with_time_left(household, track.aids)
-    return render_to_string(
-        "backoffice/protection/household_panel.html",
-        {
-            "household": household,
-            "track": track,
-            "can_report": policy.can(request.user, "protection.report_violence", household),
-            "can_register_aid": policy.can(request.user, "protection.register_aid", household),
-        },
-        request=request,
-    )
-
-
-@home_cards.register("aid-worklist", order=15)
-def aid_card(request):
-    if not policy.has_perm(request.user, "protection.process_aid"):
-        return None
-    rows = selectors.aid_worklist(request.user)
-    if not rows:
-        return None
-    return render_to_string(
-        "backoffice/protection/aid_card.html",
-        {"rows": rows[:5], "count": len(rows), "late": sum(1 for r in rows if r.time_left.late)},
-        request=request,
-    )
-
-
-@home_cards.register("safety-steps", order=16)
-def safety_steps_card(request):
-    if not policy.has_perm(request.user, "protection.manage_checklist"):
-        return None
-    count, steps = selectors.open_steps_for(request.user)
-    if not count:
-        return None
-    return render_to_string(
-        "backoffice/protection/steps_card.html", {"steps": steps, "count": count}, request=request
-    )
 
 
 # --- the protected track ----------------------------------------------------------------------------
@@ -161,7 +100,7 @@ def report(request, pk: int):
 def track(request, pk: int):
     household = selectors.household_for(request.user, pk, "protection.view")
     data = selectors.track_for(request.user, household, audited=True)
-    _with_time_left(household, data.aids)
+    with_time_left(household, data.aids)
     user = request.user
     return render(
         request,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from parcours.core import audit
 from parcours.notifications import outbox
@@ -86,6 +87,12 @@ def send_information_offers(*, chunk: int = 200) -> int:
                 if offer_information(actor=None, pathway=pathway) is not None:
                     queued += 1
     return queued
+
+
+@task()
+def sweep_information_offers() -> int:
+    """Queue, through the outbox, the day-0 information of recent pathways opened by a file or the API."""
+    return send_information_offers()
 
 
 def information_sent(message: Message) -> None:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from parcours.core import audit, policy
 from parcours.core.models import Organisation
@@ -191,9 +192,13 @@ def start_import(*, actor, uploaded_file, dry_run: bool = False) -> ImportJob:
     return job
 
 
-def _enqueue(job: ImportJob) -> None:
-    from parcours.pathways.tasks import import_separation_events
+@task()
+def import_separation_events(job_id: int) -> dict:
+    """The worker's side of an upload: import the file of separation events (see `run_import`)."""
+    return run_import(job_id)
 
+
+def _enqueue(job: ImportJob) -> None:
     transaction.on_commit(lambda: import_separation_events.enqueue(job.pk))
 
 

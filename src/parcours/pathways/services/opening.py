@@ -192,9 +192,9 @@ def _tune_for_a_large_batch() -> None:
 
 
 def _queue_information_sweep() -> None:
-    from parcours.pathways.tasks import send_information_offers
+    from parcours.pathways.services.information import sweep_information_offers
 
-    transaction.on_commit(send_information_offers.enqueue)
+    transaction.on_commit(sweep_information_offers.enqueue)
 
 
 @transaction.atomic

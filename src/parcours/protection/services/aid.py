@@ -267,7 +267,7 @@ def decide_aid(
                 "decided_on": "La date de décision est comprise entre la réception de la demande et aujourd'hui."
             }
         )
-    ceiling = rules.ceiling_for(aid.received_on, int(children_count))
+    ceiling = ResourceCeiling.in_force(aid.received_on, int(children_count))
     if ceiling is None:
         raise ValidationError(
             f"Aucun barème de plafonds n'est en vigueur le {rules.french_date(aid.received_on)} : "

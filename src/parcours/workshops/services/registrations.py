@@ -16,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task
 
-from parcours.core import audit, policy
-from parcours.workshops import integrations, messaging, tasks
+from parcours.core import audit, policy, schedule
+from parcours.workshops import integrations, messaging
 from parcours.workshops.access import LinkHolder, is_staff, require_registration, require_workshop
 from parcours.workshops.models import Registration, Workshop
 
@@ -201,8 +202,10 @@ def _lock_registration(registration: Registration) -> tuple[Workshop, Registrati
     return workshop, fresh
 
 
-def _promote(workshop: Workshop, now, *, actor=None) -> list[Registration]:
-    """Offer freed seats to the head of the waiting list, in order, while the head's party fits."""
+def promote_waiting_list(workshop: Workshop, now, *, actor=None) -> list[Registration]:
+    """Offer freed seats to the head of the waiting list, in order, while the head's party fits.
+
+    The caller holds the workshop's lock (`lock_workshop`)."""
     offered = []
     if workshop.status != Workshop.Status.PUBLISHED or now >= workshop.starts_at:
         return offered
@@ -222,7 +225,7 @@ def _promote(workshop: Workshop, now, *, actor=None) -> list[Registration]:
             actor, "workshops.registration.offered", head, data={"until": head.offer_expires_at.isoformat()}
         )
         messaging.offer_made(head, actor=actor)
-        tasks.schedule_offer_expiry(head)
+        schedule_offer_expiry(head)
         offered.append(head)
 
 
@@ -255,7 +258,7 @@ def cancel_registration(*, actor, registration: Registration, reason: str = "") 
         data={"by_link": isinstance(actor, LinkHolder)},
     )
     messaging.registration_cancelled(registration, actor=actor)
-    _promote(workshop, now, actor=actor)
+    promote_waiting_list(workshop, now, actor=actor)
     return registration
 
 
@@ -293,7 +296,7 @@ def update_registration(
         if registration.status == Status.CONFIRMED:
             messaging.registration_changed(registration, actor=actor)
         if delta < 0:
-            _promote(workshop, now, actor=actor)
+            promote_waiting_list(workshop, now, actor=actor)
     return registration
 
 
@@ -348,7 +351,7 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
         messaging.registration_confirmed(new, actor=actor)
     else:
         messaging.registration_waitlisted(new, actor=actor)
-    _promote(workshop, now, actor=actor)
+    promote_waiting_list(workshop, now, actor=actor)
     return RegistrationOutcome(new, created=True, shown_status=status)
 
 
@@ -383,7 +386,7 @@ def decline_offer(*, actor, registration: Registration) -> Registration:
         raise ValidationError("Cette proposition de place n'est plus valable.")
     _end(registration, workshop, Status.OFFER_DECLINED, now=now, reason="Place proposée refusée")
     audit.record(actor, "workshops.registration.offer_declined", registration)
-    _promote(workshop, now, actor=actor)
+    promote_waiting_list(workshop, now, actor=actor)
     return registration
 
 
@@ -419,5 +422,15 @@ def expire_offers(*, workshop: Workshop | None = None, now=None) -> int:
         )
         audit.record(None, "workshops.registration.offer_expired", registration)
     if lapsed:
-        _promote(workshop, now)
+        promote_waiting_list(workshop, now)
     return len(lapsed)
+
+
+@task()
+def expire_offers_task() -> int:
+    return expire_offers()
+
+
+def schedule_offer_expiry(registration: Registration) -> None:
+    """The offer lapses at a precise moment: a deferred task then (the housekeeping sweeps the rest)."""
+    schedule.defer(expire_offers_task, registration.offer_expires_at + timedelta(seconds=5))

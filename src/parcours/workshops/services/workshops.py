@@ -3,6 +3,7 @@ facilitators, webinar rooms, attendance and closing."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -12,11 +13,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
-from parcours.core import audit, crypto, policy
+from parcours.core import audit, crypto, policy, schedule
 from parcours.core.models import User
-from parcours.core.roles import Role
-from parcours.workshops import messaging, tasks
+from parcours.workshops import messaging
 from parcours.workshops.access import require_registration, require_workshop
 from parcours.workshops.bbb import BBBError, Client
 from parcours.workshops.models import (
@@ -31,7 +32,8 @@ from parcours.workshops.models import (
     Workshop,
     WorkshopSeries,
 )
-from parcours.workshops.services.registrations import _promote, lock_workshop
+from parcours.workshops.selectors import facilitator_choices
+from parcours.workshops.services.registrations import lock_workshop, promote_waiting_list
 
 VENUE_FIELDS = (
     "name",
@@ -119,21 +121,13 @@ def bbb_client(department, *, transport=None) -> Client | None:
     )
 
 
+logger = logging.getLogger("parcours.workshops")
+
 # Tests replace the transport here (a fake BigBlueButton server); None means the real HTTP client.
 TRANSPORT: dict = {"default": None}
 
 
 # --- sessions ---------------------------------------------------------------------------------------
-
-
-def _facilitator_choices(department) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            organisation__department=department,
-            role_rows__role__in=[Role.SOCIAL_WORKER, Role.PARTNER, Role.LOCAL_PILOT],
-        ).distinct()
-    )
 
 
 def _validate(workshop: Workshop, *, now) -> None:
@@ -227,7 +221,7 @@ def update_workshop(*, actor, workshop: Workshop, **values) -> Workshop:
             registration.workshop = workshop
             messaging.workshop_moved(registration, actor=actor)
     if "capacity" in changed and workshop.capacity > before["capacity"]:
-        _promote(workshop, now, actor=actor)
+        promote_waiting_list(workshop, now, actor=actor)
     return workshop
 
 
@@ -311,7 +305,7 @@ def cancel_workshop(*, actor, workshop: Workshop, reason: str) -> Workshop:
 @transaction.atomic
 def set_facilitators(*, actor, workshop: Workshop, facilitators: list[tuple[User, str]]) -> None:
     require_workshop(actor, "workshops.manage", workshop)
-    allowed = {u.pk for u in _facilitator_choices(workshop.department)}
+    allowed = {u.pk for u in facilitator_choices(workshop.department)}
     for user, role in facilitators:
         if user.pk not in allowed:
             raise ValidationError(
@@ -450,7 +444,7 @@ def create_room(*, actor, workshop: Workshop) -> Workshop:
         ]
     )
     audit.record(actor, "workshops.room.created", workshop)
-    tasks.schedule_attendance_polls(workshop)
+    schedule_attendance_polls(workshop)
     return workshop
 
 
@@ -602,3 +596,23 @@ def close_workshop(*, actor, workshop: Workshop) -> Workshop:
 
     send_surveys(actor=actor, workshop=workshop)
     return workshop
+
+
+@task()
+def poll_room_attendance(workshop_id: int) -> int:
+    workshop = Workshop.objects.select_related("department").filter(pk=workshop_id).first()
+    if workshop is None or workshop.room_kind != RoomKind.BBB or workshop.status != Workshop.Status.PUBLISHED:
+        return 0
+    try:
+        return fill_attendance_from_room(actor=None, workshop=workshop)
+    except ValidationError as error:
+        logger.warning("Relevé de présence impossible pour la séance %s : %s", workshop_id, error.messages)
+        return 0
+
+
+def schedule_attendance_polls(workshop: Workshop) -> None:
+    """Read who is in the BigBlueButton room a few times during the session."""
+    for minutes in (20, 60, workshop.duration_minutes - 10):
+        schedule.defer(
+            poll_room_attendance, workshop.starts_at + timedelta(minutes=max(5, minutes)), workshop.pk
+        )

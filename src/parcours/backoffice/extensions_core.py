@@ -1,4 +1,5 @@
-"""Home-page cards of the foundation (modules add theirs with home_cards.register)."""
+"""What the foundation adds to the back office besides its fixed menu (navigation.NAV): the national
+overview home card. Imported by BackofficeConfig.ready(), like every extensions_<module>.py."""
 
 from django.template.loader import render_to_string
 

@@ -1,0 +1,147 @@
+"""Rules of the code's shape that import-linter's contracts (pyproject, `make lint`) do not state:
+no import circle anywhere, no private name borrowed from another file, no import by name."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import grimp
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "parcours"
+
+
+def _python_files():
+    return sorted(p for p in SRC.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_circle_between_modules():
+    # Function-level imports count too: a circle hidden in a function is still a circle.
+    graph = grimp.build_graph("parcours", include_external_packages=False, cache_dir=None)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_sees_a_circle():
+    """Control: the test above would see one (a ↔ b through a package's __init__ too)."""
+    graph = grimp.ImportGraph()
+    for name in ("p", "p.a", "p.b", "p.c"):
+        graph.add_module(name)
+    graph.add_import(importer="p.a", imported="p.b")
+    graph.add_import(importer="p.b", imported="p.c")
+    graph.add_import(importer="p.c", imported="p.a")
+    assert _cycles(graph) == [["p.a", "p.b", "p.c"]]
+
+
+def _private_borrowings(path: Path) -> list[str]:
+    """`from x import _name`, or `module._name` on a module imported from the project."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found, modules = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("parcours"):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{path.name}:{node.lineno} from {node.module} import {alias.name}")
+                candidate = SRC.parent / Path(*f"{node.module}.{alias.name}".split("."))
+                if candidate.with_suffix(".py").exists() or (candidate / "__init__.py").exists():
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("parcours"):
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_private_name_is_used_across_files():
+    found = [hit for path in _python_files() for hit in _private_borrowings(path)]
+    assert found == [], "Un nom privé (_x) est importé d'un autre fichier : rendez-le public ou déplacez-le"
+
+
+def test_the_private_name_check_sees_a_borrowing(tmp_path):
+    borrowing = tmp_path / "borrowing.py"
+    borrowing.write_text(
+        "from parcours.workshops.services.registrations import _promote\n"
+        "from parcours.core import audit\n"
+        "audit._secret()\n"
+    )
+    assert len(_private_borrowings(borrowing)) == 2
+
+
+def test_no_import_by_name_in_src():
+    """importlib / __import__ hide a dependency from the layer contracts (and fail silently when
+    guarded by a fallback): a direct import, or a registry filled from AppConfig.ready()."""
+    found = [
+        f"{path.relative_to(SRC)}"
+        for path in _python_files()
+        if "importlib" in path.read_text() or "__import__" in path.read_text()
+    ]
+    assert found == []
+
+
+REGISTRIES = ("navigation", "household_panels", "home_cards", "home_sections")
+REGISTRATIONS = (
+    "navigation.register(",
+    "household_panels.register(",
+    "home_cards.register(",
+    "home_sections.register(",
+)
+
+
+def test_menu_entries_panels_and_cards_register_from_the_faces_extensions_only():
+    """One convention: `<face>/extensions_<module>.py`, each imported by the face's AppConfig.ready()."""
+    misplaced = [
+        str(path.relative_to(SRC))
+        for path in _python_files()
+        if any(call in path.read_text() for call in REGISTRATIONS)
+        and not path.name.startswith("extensions_")
+        and path.stem not in REGISTRIES  # their own docstrings show the call
+    ]
+    assert misplaced == []
+    for face in ("backoffice", "portal"):
+        ready = (SRC / face / "apps.py").read_text()
+        extensions = sorted(p.stem for p in (SRC / face).glob("extensions_*.py"))
+        assert extensions, face
+        assert [name for name in extensions if name not in ready] == [], f"{face}/apps.py ne les importe pas"
