@@ -175,27 +175,30 @@ def demo_year(db, settings):
 
 def test_every_stored_row_equals_the_indicator_recomputed_by_hand_from_the_raw_data(demo_year):
     run = services.refresh()
+    # the indicators of the three modules of the experiment (others register theirs as they land)
+    bilan = {
+        i.code for i in indicators.all_indicators() if i.module in {"pathways", "workshops", "protection"}
+    }
     stored = {
         (a.indicator, a.department, a.month, a.breakdown_key): (a.numerator, a.denominator, a.distribution)
-        for a in Aggregate.objects.all()
+        for a in Aggregate.objects.filter(indicator__in=bilan)
     }
     expected = _by_hand(services.default_window())
-    assert {key[0] for key in stored} == {key[0] for key in expected}
-    assert len({key[0] for key in stored}) >= 13  # the demo year has facts for nearly every indicator
+    assert {key[0] for key in stored} == {key[0] for key in expected} == bilan  # facts for every one
     missing = sorted(set(expected) - set(stored))[:5]
     extra = sorted(set(stored) - set(expected))[:5]
     different = [
         (k, stored[k], expected[k]) for k in sorted(set(stored) & set(expected)) if stored[k] != expected[k]
     ][:5]
     assert not missing and not extra and not different, (missing, extra, different)
-    assert run.rows == len(stored) > 300
+    assert run.rows >= len(stored) > 300
 
 
 def test_the_nightly_job_and_the_command_refresh_the_rows(demo_year):
     assert "evaluation.refresh" in [job.name for job in schedule.jobs()]
     assert schedule.get("evaluation.refresh").at == time(2, 30)
     schedule.run_now("evaluation.refresh")
-    assert Refresh.objects.get().trigger == Refresh.Trigger.NIGHTLY
+    assert Refresh.objects.filter(trigger=Refresh.Trigger.NIGHTLY, status=Refresh.Status.DONE).exists()
     first = Aggregate.objects.count()
     Aggregate.objects.filter(indicator="pathways.separations").delete()  # a stale state the refresh repairs
     out = StringIO()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from parcours.core import indicators, policy, secrecy
 from parcours.core.models import Department
 from parcours.evaluation import publication, tables
-from parcours.evaluation.dashboard import dashboard_sections
+from parcours.evaluation.dashboard import dashboard_fragments
 from parcours.evaluation.forms import ContextFigureForm
 from parcours.evaluation.models import ContextFigure, Refresh
 
@@ -25,7 +25,8 @@ def dashboard(request):
     years = publication.years_available()
     year = tables.clean_year(request.GET.get("annee") or (years[0] if years else None))
     names = dict(Department.objects.values_list("code", "name"))
-    sections = dashboard_sections(scope, year, years, names)
+    scope_name = "France entière" if scope == tables.NATIONAL else f"{names.get(scope, scope)} ({scope})"
+    sections = dashboard_fragments(scope=scope, year=year, years=years, names=names, scope_name=scope_name)
     return render(
         request,
         "backoffice/evaluation/dashboard.html",
