@@ -99,21 +99,41 @@ def test_a_request_without_a_report_records_one(officer):
     assert aid.status == S.RECEIVED
 
 
-def test_a_main_courante_is_refused_and_the_refusal_is_recorded_with_its_reason(worker, officer, victim):
+def test_a_main_courante_is_a_warning_at_intake_and_only_the_officer_refuses(worker, officer, victim):
+    """Issue 15, rule 4: the social worker's choice never produces a refusal signed with her name."""
     household, mother, _ = victim
-    aid = register(worker, household, mother, officer=officer, proof_kind=P.MAIN_COURANTE)
-    assert aid.status == S.REFUSED and "main courante" in aid.refusal_reason
+    with pytest.raises(services.IntakeWarnings) as warned:
+        register(worker, household, mother, officer=officer, proof_kind=P.MAIN_COURANTE)
+    assert "main courante" in warned.value.warnings[0] and not EmergencyAid.objects.exists()
+    aid = register(
+        worker, household, mother, officer=officer, proof_kind=P.MAIN_COURANTE, acknowledge_warnings=True
+    )
+    assert aid.status == S.RECEIVED and "main courante" in aid.intake_warnings[0]
+    assert not AuditEntry.objects.filter(action="protection.emergency_aid.refused").exists()
+    assert not Message.objects.filter(key__startswith=f"protection.aid.{aid.pk}.").exists()
+    # The officer cannot grant on it; she refuses, with the reason, and the refusal is hers.
+    with pytest.raises(ValidationError, match="main courante"):
+        services.decide_aid(actor=officer, aid=aid, monthly_resources="900", children_count=1, amount="800")
+    services.refuse_aid(actor=officer, aid=aid, reason=aid.intake_warnings[0])
+    aid.refresh_from_db()
+    assert aid.status == S.REFUSED and aid.decided_by == officer
     entry = AuditEntry.objects.get(action="protection.emergency_aid.refused")
-    assert "main courante" in entry.reason
+    assert "main courante" in entry.reason and entry.actor == officer
     assert Message.objects.filter(
         key=f"protection.aid.{aid.pk}.refusal", template="protection.aid_refused"
     ).exists()
 
 
-def test_a_proof_of_12_months_and_1_day_is_refused(worker, officer, victim):
+def test_a_proof_of_12_months_and_1_day_is_a_warning_and_cannot_be_granted(worker, officer, victim):
     household, mother, _ = victim
-    aid = register(worker, household, mother, officer=officer, proof_date=date(2025, 3, 3))
-    assert aid.status == S.REFUSED and "plus de 12 mois" in aid.refusal_reason
+    with pytest.raises(services.IntakeWarnings, match="plus de 12 mois"):
+        register(worker, household, mother, officer=officer, proof_date=date(2025, 3, 3))
+    aid = register(
+        worker, household, mother, officer=officer, proof_date=date(2025, 3, 3), acknowledge_warnings=True
+    )
+    assert aid.status == S.RECEIVED and "plus de 12 mois" in aid.intake_warnings[0]
+    with pytest.raises(ValidationError, match="plus de 12 mois"):
+        services.decide_aid(actor=officer, aid=aid, monthly_resources="900", children_count=1, amount="800")
 
 
 def test_a_proof_of_11_months_and_30_days_is_accepted(worker, officer, victim):
@@ -136,9 +156,16 @@ def test_a_second_request_within_12_months_is_refused_with_the_date_of_the_first
         )
         services.decide_aid(actor=officer, aid=first, monthly_resources="900", children_count=1, amount="800")
         services.record_payment(actor=officer, aid=first, paid_on=date(2025, 6, 2))
-    second = register(worker, household, mother, officer=officer)
-    assert second.status == S.REFUSED
-    assert "2 juin 2025" in second.refusal_reason and "2 juin 2026" in second.refusal_reason
+    with pytest.raises(services.IntakeWarnings, match="2 juin 2025"):
+        register(worker, household, mother, officer=officer)
+    second = register(worker, household, mother, officer=officer, acknowledge_warnings=True)
+    assert second.status == S.RECEIVED
+    assert "2 juin 2025" in second.intake_warnings[0] and "2 juin 2026" in second.intake_warnings[0]
+    with pytest.raises(ValidationError, match="2 juin 2026"):
+        services.decide_aid(
+            actor=officer, aid=second, monthly_resources="900", children_count=1, amount="800"
+        )
+    assert EmergencyAid.objects.get(pk=second.pk).status == S.RECEIVED
 
 
 def test_the_same_person_in_another_file_of_the_department_counts(worker, officer, victim):
@@ -162,8 +189,8 @@ def test_the_same_person_in_another_file_of_the_department_counts(worker, office
         mother.birth_date,
     )
     new_mother.save()
-    again = register(worker, new_household, new_mother, officer=officer)
-    assert again.status == S.REFUSED and "1er septembre 2025" in again.refusal_reason
+    again = register(worker, new_household, new_mother, officer=officer, acknowledge_warnings=True)
+    assert again.status == S.RECEIVED and "1er septembre 2025" in again.intake_warnings[0]
 
 
 def test_a_pending_request_is_not_registered_twice(worker, officer, victim):
@@ -386,7 +413,12 @@ def test_decision_and_payment_reach_the_victim_in_neutral_words_on_a_safe_channe
 
 def test_the_refusal_message_does_not_quote_the_reason(worker, officer, victim):
     household, mother, _ = victim
-    aid = register(worker, household, mother, officer=officer, proof_kind=P.MAIN_COURANTE)
+    aid = register(
+        worker, household, mother, officer=officer, proof_kind=P.MAIN_COURANTE, acknowledge_warnings=True
+    )
+    services.refuse_aid(
+        actor=officer, aid=aid, reason="Une main courante n'est pas un justificatif recevable."
+    )
     outbox.deliver_due()
     message = Message.objects.get(key=f"protection.aid.{aid.pk}.refusal")
     assert message.status == Message.Status.SENT, message.reason

@@ -322,7 +322,7 @@ def test_a_refusal_through_its_page_is_explained_on_the_file(officer_with_files)
         url("aid-refuse", late.pk), {"reason": "Demande retirée par la personne"}, follow=True
     )
     page = response.content.decode()
-    assert "Demande refusée : Demande retirée par la personne" in page
+    assert "Demande refusée." in page and "Demande retirée par la personne" in page
     assert "Refus" in page and "Décider" not in page
     late.refresh_from_db()
     assert late.status == "refused"
@@ -368,13 +368,37 @@ def test_the_timeline_tells_the_protected_track_to_assigned_staff_only(worker):
     services.record_violence_report(
         actor=user, household=household, person=mother, source="police", note="NE-PAS-AFFICHER"
     )
-    services.register_aid_request(
+    aid = services.register_aid_request(
         actor=user, household=household, person=mother, received_on=date(2026, 3, 4), proof_kind="main_courante",
-        proof_date=date(2026, 3, 1), officer=officer,
+        proof_date=date(2026, 3, 1), officer=officer, acknowledge_warnings=True,
     )  # fmt: skip
+    services.refuse_aid(actor=officer, aid=aid, reason="Une main courante n'est pas un justificatif.")
     titles = [e.title for e in timeline.entries_for(user, household) if e.kind == "protection"]
     assert any(t.startswith("Violences signalées (signalées par la police") for t in titles)
     assert any(t.endswith(": refusée") for t in titles)
     assert not any("NE-PAS-AFFICHER" in f"{e.title}{e.detail}" for e in timeline.entries_for(user, household))
     stranger = factories.make_user("social_worker", "974")
     assert [e for e in timeline.entries_for(stranger, household) if e.kind == "protection"] == []
+
+
+def test_the_history_finds_paid_refused_and_loans_to_recover_by_name_or_file(officer_with_files):
+    officer, client, late, soon, paid = officer_with_files
+    EmergencyAid.objects.filter(pk=paid.pk).update(form=EmergencyAid.Form.LOAN)
+    everything = client.get(url("aid-history")).content.decode()
+    assert "Aides (3)" in everything and paid.person.full_name in everything
+    paid_only = client.get(url("aid-history"), {"statut": "payees"}).content.decode()
+    assert "Aides (1)" in paid_only
+    to_recover = client.get(url("aid-history"), {"statut": "prets-a-recouvrer"}).content.decode()
+    assert "Aides (1)" in to_recover and paid.household.reference in to_recover
+    type(late.person).objects.filter(pk=late.person_id).update(last_name="Grondin")
+    by_name = client.get(url("aid-history"), {"q": "grondin"}).content.decode()
+    assert late.household.reference in by_name and soon.household.reference not in by_name
+    by_file = client.get(url("aid-history"), {"q": soon.household.reference}).content.decode()
+    assert "Aides (1)" in by_file
+    entry = AuditEntry.objects.filter(action="protection.emergency_aid.searched").last()
+    assert "rondin" not in str(entry.data).lower()  # the text typed is never kept
+
+
+def test_only_benefits_officers_search_the_history(client_for):
+    for role in ("social_worker", "service_advisor", "local_pilot"):
+        assert client_for(factories.make_user(role, "92")).get(url("aid-history")).status_code == 403

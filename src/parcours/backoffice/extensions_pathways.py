@@ -43,6 +43,11 @@ navigation.register(
         "Modèle national", "backoffice:template-national", "pathways.manage_national_template", order=76
     )
 )
+navigation.register(
+    navigation.NavItem(
+        "Pilotage du département", "backoffice:pilot-dashboard", "pathways.pilot_dashboard", order=78
+    )
+)
 
 
 @household_panels.register("pathway", order=10)

@@ -23,6 +23,11 @@ navigation.register(
 navigation.register(
     navigation.NavItem("Partenaires", "backoffice:partner-list", "protection.view_partners", order=75)
 )
+navigation.register(
+    navigation.NavItem(
+        "Plafonds de l'aide d'urgence", "backoffice:aid-ceilings", "protection.view_ceilings", order=76
+    )
+)
 
 
 @household_panels.register("protection", order=15)

@@ -156,9 +156,17 @@ class AidRequestForm(StyledForm):
     officer = OfficerChoiceField(
         label="Gestionnaire-conseil chargé du dossier", queryset=None, empty_label=None
     )
+    acknowledge_warnings = forms.BooleanField(
+        label="Je transmets la demande au gestionnaire-conseil malgré ces points d'attention",
+        required=False,
+        help_text="Il décidera (attribution, prêt ou refus) ; ces points lui sont montrés.",
+    )
 
-    def __init__(self, *args, persons, officers, **kwargs):
+    def __init__(self, *args, persons, officers, warnings=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if not warnings:
+            # Shown only once the request raised warnings: nothing to acknowledge before.
+            self.fields["acknowledge_warnings"].widget = forms.HiddenInput()
         self.fields["person"].queryset = persons
         self.fields["officer"].queryset = officers
         self.fields[
@@ -197,6 +205,15 @@ class AidRefusalForm(StyledForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Il est journalisé. Le message envoyé à la personne ne le cite pas : elle est invitée à appeler la Caf.",
+    )
+
+
+class AidCorrectionForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de la correction",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Il est journalisé. La demande redevient « à décider » ; la nouvelle décision informe de nouveau la personne.",
     )
 
 

@@ -6,6 +6,7 @@ from parcours.backoffice.views import pathways
 
 urlpatterns = [
     path("parcours/declarer/", pathways.record, name="pathway-record"),
+    path("pilotage/", pathways.pilot_dashboard, name="pilot-dashboard"),
     path("taches/", pathways.worklist, {"worklist": "mine"}, name="worklist-mine"),
     path("taches/equipe/", pathways.worklist, {"worklist": "team"}, name="worklist-team"),
     path("taches/en-retard/", pathways.worklist, {"worklist": "late"}, name="worklist-late"),

@@ -18,11 +18,13 @@ urlpatterns: list = [
     # emergency aid (AUU)
     path("foyers/<int:pk>/aide-urgence/nouvelle/", views.aid_create, name="aid-create"),
     path("aides-urgence/", views.aid_worklist, name="aid-worklist"),
+    path("aides-urgence/historique/", views.aid_history, name="aid-history"),
     path("aides-urgence/plafonds/", views.aid_ceilings, name="aid-ceilings"),
     path("aides-urgence/plafonds/nouveau/", views.aid_ceiling_create, name="aid-ceiling-create"),
     path("aides-urgence/<int:pk>/", views.aid_detail, name="aid-detail"),
     path("aides-urgence/<int:pk>/decision/", views.aid_decide, name="aid-decide"),
     path("aides-urgence/<int:pk>/refus/", views.aid_refuse, name="aid-refuse"),
+    path("aides-urgence/<int:pk>/correction/", views.aid_correct, name="aid-correct"),
     path("aides-urgence/<int:pk>/paiement/", views.aid_pay, name="aid-pay"),
     path("aides-urgence/<int:pk>/procedure/", views.aid_proceedings, name="aid-proceedings"),
     path("aides-urgence/<int:pk>/remboursement/", views.aid_repayment, name="aid-repayment"),

@@ -131,6 +131,7 @@ ACTIONS = {
     "households.household.restricted": "Restriction de l'accès au dossier",
     "households.household.unrestricted": "Levée de la restriction de l'accès au dossier",
     "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
+    "protection.emergency_aid.decision_corrected": "Correction d'une décision d'aide d'urgence",
     "core.security.alert": "Alerte de sécurité",
 }
 

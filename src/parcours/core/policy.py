@@ -23,6 +23,7 @@ from parcours.core.roles import Role
 
 SW, SA, BO = Role.SOCIAL_WORKER, Role.SERVICE_ADVISOR, Role.BENEFITS_OFFICER
 LOCAL_PILOT, NATIONAL_PILOT, PARTNER, ADMIN = Role.LOCAL_PILOT, Role.NATIONAL_PILOT, Role.PARTNER, Role.ADMIN
+ACCOMPANIST = Role.ACCOMPANIST
 CASEWORK = frozenset({SW, SA, BO})
 
 # Pseudo-permissions for URLs.
@@ -62,7 +63,10 @@ RULES: dict[str, frozenset[str]] = {
     "pathways.work_steps": CASEWORK,  # contact attempts, outcomes, (re)assignment
     "pathways.update_situation": CASEWORK,  # violence reported, children count corrected
     "pathways.import": frozenset({SA, BO, LOCAL_PILOT}),  # files of events, own department
-    "pathways.manage_templates": frozenset({LOCAL_PILOT}),  # the department's variant
+    "pathways.manage_templates": frozenset({LOCAL_PILOT}),
+    "pathways.pilot_dashboard": frozenset(
+        {LOCAL_PILOT}
+    ),  # department counts and its late list (references)  # the department's variant
     "pathways.manage_national_template": frozenset({NATIONAL_PILOT}),
     "pathways.api_submit": frozenset({API_CLIENT}),  # an organisation's API token
     #
@@ -97,6 +101,18 @@ RULES: dict[str, frozenset[str]] = {
     "workshops.configure": frozenset({LOCAL_PILOT}),
     "workshops.compare": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
     #
+    # --- accompaniment: mesures d'accompagnement protégé (MAP) ------------------------------------
+    # The referent social worker records the order and refers it; the MAP organisation's coordinators
+    # (role partner) run it; accompanists see their own handovers only; the local pilot sees figures.
+    # Records are further scoped by accompaniment.access (organisation, referent, accompanist).
+    "accompaniment.record_order": frozenset({SW}),
+    "accompaniment.view": frozenset({SW, PARTNER}),  # measures, measure page, calendar, incidents
+    "accompaniment.manage": frozenset({PARTNER}),  # accept, accompanists, calendar, report sign-off
+    "accompaniment.record_outcome": frozenset({PARTNER, ACCOMPANIST}),
+    "accompaniment.my_handovers": frozenset({ACCOMPANIST}),  # own handovers and calendar feed
+    "accompaniment.report": frozenset({SW, PARTNER}),  # the report to the judge (PDF)
+    "accompaniment.overview": frozenset({LOCAL_PILOT}),  # figures, load, conventions: no narrative
+    "accompaniment.manage_funding": frozenset({LOCAL_PILOT}),  # conventions, school holidays
     # --- doctrine: practice sheets against domestic violence ------------------------------------
     # The one cross-department read of the policy: a PUBLISHED practice holds no personal data and
     # is read by the staff of every department (URLs with `branch=True`, `Practice.policy_shared`);
@@ -180,6 +196,7 @@ URLS: dict[str, Access] = {
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
     "backoffice:audit-department": Access("audit.view_department"),
+    "backoffice:pilot-dashboard": Access("pathways.pilot_dashboard"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
     "backoffice:user-create": Access("accounts.manage", methods=("GET", "POST")),
@@ -245,9 +262,11 @@ URLS: dict[str, Access] = {
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
     "backoffice:aid-create": Access("protection.register_aid", obj="household", methods=("GET", "POST")),
     "backoffice:aid-worklist": Access("protection.process_aid"),
+    "backoffice:aid-history": Access("protection.process_aid"),
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:aid-correct": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-pay": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-proceedings": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-repayment": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
@@ -346,6 +365,34 @@ URLS: dict[str, Access] = {
     "portal:invitation": Access(PUBLIC, methods=("GET", "POST")),
     "portal:invitation-decline": Access(PUBLIC, methods=("GET", "POST")),
     "portal:survey": Access(PUBLIC, methods=("GET", "POST")),
+    #
+    # --- accompaniment (MAP) -----------------------------------------------------------------------
+    "backoffice:map-list": Access("accompaniment.view"),
+    "backoffice:map-record": Access("accompaniment.record_order", obj="household", methods=("GET", "POST")),
+    "backoffice:map-measure": Access("accompaniment.view", obj="measure"),
+    "backoffice:map-order-file": Access("accompaniment.view", obj="measure"),
+    "backoffice:map-refer": Access("accompaniment.record_order", obj="measure", methods=("POST",)),
+    "backoffice:map-answer": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-places": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-calendar": Access("accompaniment.view", obj="measure"),
+    "backoffice:map-generate": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-prison-slots": Access("accompaniment.manage", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-assign": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-report": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-end": Access("accompaniment.view", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-renew": Access("accompaniment.record_order", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-report-sign": Access("accompaniment.manage", obj="judge_report", methods=("POST",)),
+    "backoffice:map-handover": Access(
+        "accompaniment.record_outcome", obj="handover", methods=("GET", "POST")
+    ),
+    "backoffice:map-handover-move": Access("accompaniment.manage", obj="handover", methods=("GET", "POST")),
+    "backoffice:map-mine": Access("accompaniment.my_handovers"),
+    "backoffice:map-mine-feed": Access("accompaniment.my_handovers", methods=("POST",)),
+    # the accompanist's calendar feed: authorised by its signed, revocable token
+    "backoffice:map-agenda": Access(PUBLIC),
+    "backoffice:map-overview": Access("accompaniment.overview"),
+    "backoffice:map-conventions": Access("accompaniment.manage_funding", methods=("GET", "POST")),
+    "backoffice:map-holidays": Access("accompaniment.manage_funding", methods=("GET", "POST")),
 }
 
 
@@ -415,6 +462,10 @@ def in_scope(user, obj, *, restricted: str = "assigned", branch: bool = False) -
     department = _record_department(obj)
     if department is None or department != user.department_code:
         return False
+    # Records shared with an outside organisation (MAP) say themselves who may open them.
+    custom = getattr(obj, "policy_in_scope", None)
+    if custom is not None:
+        return custom(user)
     household = _record_household(obj)
     if household is not None and household.restricted and restricted == "assigned":
         return household.is_assigned(user)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -232,6 +232,16 @@ def due_steps(actor, kind: str, *, due_by: date | None = None) -> QuerySet[Pathw
 def due_workshop_invitation_steps(actor) -> QuerySet[PathwayStep]:
     """The "Parents après la séparation" invitations to send (the workshops module's entry point)."""
     return due_steps(actor, StepKind.WORKSHOP_INVITATION)
+
+
+def timeline_for(actor, pk: int) -> tuple[Household, list[TimelineEntry]]:
+    """A household's timeline (every module's entries, newest first); the consultation is audited."""
+    from parcours.households import selectors as household_selectors
+    from parcours.households import timeline
+
+    household = household_selectors.household_for(actor, pk, permission="pathways.view", audited=False)
+    audit.record(actor, "pathways.timeline.viewed", household)
+    return household, timeline.entries_for(actor, household)
 
 
 def violence_reported(household: Household) -> bool:
@@ -523,4 +533,61 @@ def open_pathway_of_file(actor, department_code: str, file_number: str) -> Pathw
         )
         .order_by("-declared_on")
         .first()
+    )
+
+
+# --- the local pilot's dashboard -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineRate:
+    closed: int
+    on_time: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.on_time / self.closed) if self.closed else None
+
+
+def department_load(actor, *, now: datetime | None = None) -> dict:
+    """Late open steps by member of staff and by site, and how protected deadlines were met (90 days).
+
+    Counts only, over the actor's department: the dashboard names staff and sites, never a family.
+    """
+    policy.require(actor, "pathways.pilot_dashboard")
+    now = now or timezone.now()
+    steps = PathwayStep.objects.filter(department__code=actor.department_code)
+    late = steps.filter(status=OPEN, due_at__lt=now)
+    by_staff = list(
+        late.values("assignee_id", "assignee__first_name", "assignee__last_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "assignee__last_name")
+    )
+    by_site = list(late.values("site_id", "site__name").annotate(n=Count("pk")).order_by("-n", "site__name"))
+    since = now - timedelta(days=90)
+    closed = steps.filter(status=PathwayStep.Status.CLOSED, closed_at__gte=since)
+    protected = closed.filter(protected_deadline=True).aggregate(
+        closed=Count("pk"), on_time=Count("pk", filter=Q(closed_at__lte=F("due_at")))
+    )
+    ordinary = closed.filter(protected_deadline=False).aggregate(
+        closed=Count("pk"), on_time=Count("pk", filter=Q(closed_at__lte=F("due_at")))
+    )
+    return {
+        "late_total": sum(row["n"] for row in by_staff),
+        "late_by_staff": by_staff,
+        "late_by_site": by_site,
+        "protected": DeadlineRate(**protected),
+        "ordinary": DeadlineRate(**ordinary),
+        "since": since,
+    }
+
+
+def department_late_steps(actor, *, now: datetime | None = None) -> QuerySet[PathwayStep]:
+    """The department's "En retard" list for its pilot: references and steps, no names."""
+    policy.require(actor, "pathways.pilot_dashboard")
+    now = now or timezone.now()
+    return (
+        PathwayStep.objects.filter(department__code=actor.department_code, status=OPEN, due_at__lt=now)
+        .select_related("household__department", "assignee", "site")
+        .order_by("due_at", "pk")
     )

@@ -145,7 +145,10 @@ def _aids(rng, officer: User, worker: User, tracks: list[tuple[Household, Person
             proof_kind=proof,
             proof_date=received - timedelta(days=rng.randint(1, 40)),
             officer=officer,
+            acknowledge_warnings=True,  # the main courante: a warning at intake, the officer refuses
         )
+        if state == "refused":
+            services.refuse_aid(actor=officer, aid=aid, reason=aid.intake_warnings[0])
         if state == "paid":
             services.decide_aid(
                 actor=officer, aid=aid, monthly_resources="1480.00", children_count=2, amount="1120.00",

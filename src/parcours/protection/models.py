@@ -366,6 +366,16 @@ class EmergencyAid(InHousehold, models.Model):
     )
     repayment_claimed_on = models.DateField("remboursement demandé au bénéficiaire le", null=True, blank=True)
 
+    # Eligibility problems seen at intake (main courante, proof too old, aid in the last 12 months):
+    # warnings for the benefits officer, who alone decides — never a refusal by the software.
+    intake_warnings = models.JSONField(
+        "points d'attention relevés à l'enregistrement", default=list, blank=True
+    )
+    # Each correction of a decision starts a new revision: its messages are new ones (the person is
+    # informed again), never the first decision's message sent twice or silently replaced.
+    revision = models.PositiveSmallIntegerField("révision de la décision", default=0)
+    corrected_at = models.DateTimeField("décision corrigée le", null=True, blank=True)
+
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -399,6 +409,70 @@ class EmergencyAid(InHousehold, models.Model):
     @property
     def deadline_days(self) -> int:
         return rules.payment_deadline_days(self.is_allocataire)
+
+    # --- the state machine: the one place that says which actions a file allows -----------------
+    # Services refuse what is not allowed (`require_action`); pages show only the allowed buttons.
+
+    class Action(models.TextChoices):
+        DECIDE = "decide", "Décider"
+        REFUSE = "refuse", "Refuser"
+        PAY = "pay", "Enregistrer le paiement"
+        PROCEEDINGS = "proceedings", "Procédure pénale"
+        REPAYMENT = "repayment", "Demander le remboursement"
+        ADD_PROOF = "add_proof", "Ajouter un justificatif"
+        CORRECT = "correct", "Corriger la décision"
+
+    def why_not(self, action: str, today=None) -> str | None:
+        """Why `action` is not possible on this file now (None: it is)."""
+        from parcours.protection import rules
+
+        status, A, S = self.status, self.Action, self.Status
+        if action == A.DECIDE:
+            return (
+                None
+                if status == S.RECEIVED
+                else f"la demande est déjà « {self.get_status_display().lower()} »"
+            )
+        if action == A.REFUSE:
+            return (
+                None
+                if status in self.OPEN_STATUSES
+                else f"la demande est « {self.get_status_display().lower()} »"
+            )
+        if action == A.PAY:
+            return None if status == S.GRANTED else "seule une aide accordée peut être payée"
+        if action == A.PROCEEDINGS:
+            if self.is_loan and status in (S.GRANTED, S.PAID):
+                return None
+            return "le suivi de la procédure ne concerne qu'une aide accordée sous forme de prêt"
+        if action == A.REPAYMENT:
+            if not self.is_loan or status != S.PAID:
+                return "seul un prêt déjà versé peut faire l'objet d'une demande de remboursement"
+            return "le remboursement a déjà été demandé" if self.repayment_claimed_on else None
+        if action == A.ADD_PROOF:
+            return (
+                "la demande a été refusée : enregistrez une nouvelle demande" if status == S.REFUSED else None
+            )
+        if action == A.CORRECT:
+            if status not in (S.GRANTED, S.REFUSED):
+                return "seule une décision d'attribution non encore payée, ou un refus, se corrige"
+            decided = self.decided_on or (self.decided_at.date() if self.decided_at else None)
+            if decided is None:
+                return "aucune décision à corriger"
+            if today is None:
+                from parcours.core import calendar
+
+                today = calendar.local_date(self.household.department)
+            if today > rules.correction_deadline(decided):
+                return (
+                    f"le délai de recours de {rules.CORRECTION_MONTHS} mois est écoulé depuis le "
+                    f"{rules.french_date(decided)}"
+                )
+            return None
+        raise ValueError(f"action inconnue : {action}")
+
+    def allowed_actions(self, today=None) -> frozenset[str]:
+        return frozenset(a for a in self.Action.values if self.why_not(a, today) is None)
 
 
 def proof_upload_path(instance: ProofDocument, filename: str) -> str:

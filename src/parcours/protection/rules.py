@@ -92,6 +92,26 @@ def renewal_problem(previous_decisions: list[date], received_on: date) -> str | 
     )
 
 
+# A decision may be corrected by a benefits officer within the delay of an administrative appeal
+# (recours administratif préalable: two months from the decision, code des relations entre le
+# public et l'administration L.411-2 and R.421-1).
+CORRECTION_MONTHS = 2
+
+
+def correction_deadline(decided_on: date) -> date:
+    """The last day on which a decision of that date may be corrected."""
+    return decided_on + relativedelta(months=CORRECTION_MONTHS)
+
+
+def intake_warnings(proof_kind: str, proof_date: date, received_on: date, previous: list[date]) -> list[str]:
+    """What the benefits officer must look at before deciding (never a decision by itself)."""
+    return [
+        w
+        for w in (proof_problem(proof_kind, proof_date, received_on), renewal_problem(previous, received_on))
+        if w
+    ]
+
+
 def payment_deadline_days(is_allocataire: bool) -> int:
     return DEADLINE_ALLOCATAIRE if is_allocataire else DEADLINE_NON_ALLOCATAIRE
 

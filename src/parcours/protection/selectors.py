@@ -235,7 +235,9 @@ def aid_worklist(actor, *, mine_only: bool = False) -> list[WorklistRow]:
         qs = qs.filter(officer=actor)
     rows = []
     today = {}
-    for aid in qs.order_by("due_on", "received_on", "id"):
+    for aid in qs.select_related("person", "household__department", "officer").order_by(
+        "due_on", "received_on", "id"
+    ):
         department = aid.household.department
         if department.code not in today:
             today[department.code] = calendar.local_date(department)
@@ -317,3 +319,72 @@ def open_steps_for(actor, *, limit: int = 5) -> tuple[int, list[SafetyStep]]:
         actor, SafetyStep.objects.filter(status=SafetyStep.Status.TODO), "protection.manage_checklist"
     ).select_related("person__household__department")
     return qs.count(), list(qs.order_by("opened_at", "person_id", "position")[:limit])
+
+
+def aid_deadlines(actor, *, today=None) -> dict:
+    """Emergency aids of the department against their legal payment deadline (pilot's dashboard)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, F, Q
+
+    policy.require(actor, "pathways.pilot_dashboard")
+    today = today or actor.department.local_today()
+    aids = EmergencyAid.objects.filter(household__department__code=actor.department_code)
+    to_pay = aids.filter(status__in=(EmergencyAid.Status.RECEIVED, EmergencyAid.Status.GRANTED))
+    paid = aids.filter(status=EmergencyAid.Status.PAID, paid_on__gte=today - timedelta(days=90)).aggregate(
+        paid=Count("pk"), on_time=Count("pk", filter=Q(paid_on__lte=F("due_on")))
+    )
+    return {
+        "to_pay": to_pay.count(),
+        "late": to_pay.filter(due_on__lt=today).count(),
+        "due_soon": to_pay.filter(due_on__gte=today, due_on__lte=today + timedelta(days=2)).count(),
+        "paid": paid["paid"],
+        "paid_on_time": paid["on_time"],
+        "paid_percent": round(100 * paid["on_time"] / paid["paid"]) if paid["paid"] else None,
+    }
+
+
+# ?statut= values of the emergency-aid history, in French.
+HISTORY_FILTERS = {
+    "payees": ("Payées", {"status": EmergencyAid.Status.PAID}),
+    "refusees": ("Refusées", {"status": EmergencyAid.Status.REFUSED}),
+    "en-cours": ("En cours (à décider ou à payer)", {"status__in": EmergencyAid.OPEN_STATUSES}),
+    "prets-a-recouvrer": (
+        "Prêts à recouvrer (payés, remboursement non demandé)",
+        {
+            "status": EmergencyAid.Status.PAID,
+            "form": EmergencyAid.Form.LOAN,
+            "repayment_claimed_on__isnull": True,
+        },
+    ),
+}
+
+
+def aid_history(actor, *, query: str = "", state: str = "", start=None, end=None) -> QuerySet[EmergencyAid]:
+    """Every emergency aid of the officer's scope, newest first, filtered in the database.
+
+    The search is audited once, with the filters used but never the text typed (it may be a name).
+    """
+    qs = aids_visible_to(actor, "protection.process_aid")
+    if state in HISTORY_FILTERS:
+        qs = qs.filter(**HISTORY_FILTERS[state][1])
+    query = " ".join(query.split())[:80]
+    if query:
+        from django.db.models import Q
+
+        digits = query.split("-")[-1]
+        qs = qs.filter(
+            Q(household__file_number=digits) | Q(person__last_name__icontains=query)
+            | Q(person__first_name__icontains=query)
+        )  # fmt: skip
+    if start:
+        qs = qs.filter(received_on__gte=start)
+    if end:
+        qs = qs.filter(received_on__lte=end)
+    audit.record(
+        actor,
+        "protection.emergency_aid.searched",
+        data={"statut": state, "texte": bool(query), "du": str(start or ""), "au": str(end or "")},
+        department=actor.department_code,
+    )
+    return qs.order_by("-received_on", "-pk")

@@ -31,11 +31,10 @@ from parcours.backoffice.forms_pathways import (
     TemplateStepFormSet,
     WorklistFilterForm,
 )
-from parcours.core import audit, policy
+from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.core.models import Site
 from parcours.households import selectors as household_selectors
-from parcours.households import timeline
 from parcours.pathways import imports, rules, selectors, services
 from parcours.pathways.models import StepKind
 from parcours.pathways.selectors import WORKLIST_TITLES, Worklist
@@ -319,9 +318,7 @@ def situation(request, pk: int):
 
 def household_timeline(request, pk: int):
     user = request.user
-    household = household_selectors.household_for(user, pk, permission="pathways.view", audited=False)
-    audit.record(user, "pathways.timeline.viewed", household)
-    entries = timeline.entries_for(user, household)
+    household, entries = selectors.timeline_for(user, pk)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -499,3 +496,20 @@ def template_national(request):
         request, base=selectors.national_template(), save=services.save_national_template,
         back=reverse("backoffice:template-national"), title="Modèle national du parcours séparation",
     )  # fmt: skip
+
+
+def pilot_dashboard(request):
+    """The local pilot's view of the department: who and where is late, deadlines met, aids to pay."""
+    from parcours.protection import selectors as protection_selectors
+
+    late = Paginator(selectors.department_late_steps(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/pathways/pilot_dashboard.html",
+        {
+            "load": selectors.department_load(request.user),
+            "aids": protection_selectors.aid_deadlines(request.user),
+            "late": late,
+            "department_tz": request.user.department.timezone,
+        },
+    )

@@ -7,14 +7,17 @@ count in the menu) and a home card; casework staff get a card of safety steps st
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from parcours.backoffice.forms_protection import (
+    AidCorrectionForm,
     AidDecisionForm,
     AidPaymentForm,
     AidRefusalForm,
@@ -271,28 +274,34 @@ def aid_create(request, pk: int):
     at_risk = list(selectors.persons_at_risk(household))
     if at_risk:
         initial["person"] = at_risk[0].pk
-    form = AidRequestForm(
-        request.POST or None,
-        request.FILES or None,
-        persons=selectors.parents_of(household),
-        officers=officers,
-        initial=initial,
-    )
+
+    def build(warnings=()):
+        return AidRequestForm(
+            request.POST or None,
+            request.FILES or None,
+            persons=selectors.parents_of(household),
+            officers=officers,
+            initial=initial,
+            warnings=warnings,
+        )
+
+    form = build()
+    warnings: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             aid = services.register_aid_request(actor=request.user, household=household, **form.cleaned_data)
+        except services.IntakeWarnings as found:
+            # Shown before anything is written: the agent sends the request on knowingly, or not.
+            warnings = found.warnings
+            form = build(warnings)
+            form.is_valid()
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            if aid.status == EmergencyAid.Status.REFUSED:
-                messages.warning(
-                    request, f"Demande {aid.reference} enregistrée et refusée : {aid.refusal_reason}"
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Demande {aid.reference} enregistrée : à payer au plus tard le {rules.french_date(aid.due_on)}.",
-                )
+            text = f"Demande {aid.reference} enregistrée : à payer au plus tard le {rules.french_date(aid.due_on)}."
+            if aid.intake_warnings:
+                text += " Les points d'attention sont transmis au gestionnaire-conseil, qui décide."
+            messages.success(request, text)
             return redirect("backoffice:aid-detail", pk=aid.pk)
     intro = (
         "Justificatifs recevables : ordonnance de protection, dépôt de plainte, signalement au procureur de "
@@ -310,6 +319,11 @@ def aid_create(request, pk: int):
         household=household,
         intro=intro,
         multipart=True,
+        aside=render_to_string(
+            "backoffice/protection/_aid_warnings.html", {"warnings": warnings}, request=request
+        )
+        if warnings
+        else "",
     )
 
 
@@ -321,6 +335,31 @@ def aid_worklist(request):
         "backoffice/protection/aid_worklist.html",
         {"rows": rows, "mine": mine, "late": sum(1 for r in rows if r.time_left.late)},
     )
+
+
+class AidHistoryForm(forms.Form):
+    q = forms.CharField(label="Nom ou numéro de dossier", required=False, max_length=80)
+    statut = forms.ChoiceField(
+        label="Aides", required=False,
+        choices=[("", "Toutes"), *((k, label) for k, (label, _) in selectors.HISTORY_FILTERS.items())],
+    )  # fmt: skip
+    du = forms.DateField(label="Reçues du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    au = forms.DateField(label="au", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def aid_history(request):
+    """Paid, refused, in progress, loans to recover: the officer's search over every file."""
+    form = AidHistoryForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    aids = selectors.aid_history(
+        request.user,
+        query=data.get("q", ""),
+        state=data.get("statut", ""),
+        start=data.get("du"),
+        end=data.get("au"),
+    )
+    page = Paginator(aids, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/protection/aid_history.html", {"form": form, "page": page})
 
 
 def aid_detail(request, pk: int):
@@ -339,8 +378,13 @@ def aid_detail(request, pk: int):
             else None,
             "paid_late": bool(aid.paid_on and aid.paid_on > aid.due_on),
             "can_process": policy.can(user, "protection.process_aid", aid),
+            # The file's state machine says which actions exist now; the policy who may take them.
+            "actions": aid.allowed_actions(today),
             "can_upload": policy.can(user, "protection.register_aid", aid)
-            and aid.status != EmergencyAid.Status.REFUSED,
+            and EmergencyAid.Action.ADD_PROOF in aid.allowed_actions(today),
+            "correction_deadline": rules.correction_deadline(aid.decided_on or aid.decided_at.date())
+            if aid.decided_at
+            else None,
             "can_download": policy.can(user, "protection.download_proof", aid),
             "proof_expiry": rules.proof_expiry(aid.proof_date),
         },
@@ -351,7 +395,7 @@ def _aid_action(
     request,
     pk: int,
     *,
-    allowed,
+    name: str,
     form_class,
     initial,
     action,
@@ -361,11 +405,9 @@ def _aid_action(
     success="",
 ):
     aid = selectors.aid_for(request.user, pk, "protection.process_aid", audited=False)
-    if not allowed(aid):
-        messages.info(
-            request,
-            f"Cette action n'est pas possible : la demande est « {aid.get_status_display().lower()} ».",
-        )
+    why = aid.why_not(name)
+    if why is not None:
+        messages.info(request, f"Cette action n'est pas possible : {why}.")
         return redirect("backoffice:aid-detail", pk=aid.pk)
     form = form_class(request.POST or None, initial=initial(aid))
     if request.method == "POST" and form.is_valid():
@@ -375,11 +417,7 @@ def _aid_action(
             apply_errors(form, error)
         else:
             aid.refresh_from_db()
-            if aid.status == EmergencyAid.Status.REFUSED:
-                # An explicit refusal, or a decision that the 12-month rule turned into one.
-                messages.warning(request, f"Demande refusée : {aid.refusal_reason}")
-            else:
-                messages.success(request, success)
+            messages.success(request, success(aid) if callable(success) else success)
             return redirect("backoffice:aid-detail", pk=aid.pk)
     return _form_page(
         request,
@@ -407,7 +445,7 @@ def aid_decide(request, pk: int):
     return _aid_action(
         request,
         pk,
-        allowed=lambda aid: aid.status == EmergencyAid.Status.RECEIVED,
+        name=EmergencyAid.Action.DECIDE,
         form_class=AidDecisionForm,
         initial=initial,
         action=lambda aid, data: services.decide_aid(actor=request.user, aid=aid, **data),
@@ -417,7 +455,8 @@ def aid_decide(request, pk: int):
             "au-delà, prêt sans intérêt. Le barème appliqué est celui en vigueur à la date de la demande."
         ),
         submit="Attribuer l'aide",
-        success="Aide attribuée : la personne en est informée par un message neutre.",
+        # What really happened to the message: never "she is informed" when she is not.
+        success=lambda aid: f"Aide attribuée. {services.message_outcome(aid, 'decision')}",
     )
 
 
@@ -425,12 +464,31 @@ def aid_refuse(request, pk: int):
     return _aid_action(
         request,
         pk,
-        allowed=lambda aid: aid.is_open,
+        name=EmergencyAid.Action.REFUSE,
         form_class=AidRefusalForm,
-        initial=lambda aid: {},
+        initial=lambda aid: {"reason": " ".join(aid.intake_warnings)},
         action=lambda aid, data: services.refuse_aid(actor=request.user, aid=aid, **data),
         title="Refuser la demande",
         submit="Refuser la demande",
+        success=lambda aid: f"Demande refusée. {services.message_outcome(aid, 'refusal')}",
+    )
+
+
+def aid_correct(request, pk: int):
+    return _aid_action(
+        request,
+        pk,
+        name=EmergencyAid.Action.CORRECT,
+        form_class=AidCorrectionForm,
+        initial=lambda aid: {},
+        action=lambda aid, data: services.correct_decision(actor=request.user, aid=aid, **data),
+        title="Corriger la décision",
+        intro=(
+            "Une décision se corrige dans le délai de recours (2 mois), avec un motif journalisé. La demande "
+            "redevient « à décider » ; la nouvelle décision est de nouveau notifiée à la personne."
+        ),
+        submit="Corriger la décision",
+        success="Décision rouverte : prenez la nouvelle décision.",
     )
 
 
@@ -438,13 +496,13 @@ def aid_pay(request, pk: int):
     return _aid_action(
         request,
         pk,
-        allowed=lambda aid: aid.status == EmergencyAid.Status.GRANTED,
+        name=EmergencyAid.Action.PAY,
         form_class=AidPaymentForm,
         initial=lambda aid: {"paid_on": calendar.local_date(aid.household.department)},
         action=lambda aid, data: services.record_payment(actor=request.user, aid=aid, **data),
         title="Enregistrer le paiement",
         submit="Enregistrer le paiement",
-        success="Paiement enregistré.",
+        success=lambda aid: f"Paiement enregistré. {services.message_outcome(aid, 'payment')}",
     )
 
 
@@ -452,9 +510,7 @@ def aid_proceedings(request, pk: int):
     return _aid_action(
         request,
         pk,
-        allowed=lambda aid: (
-            aid.is_loan and aid.status in (EmergencyAid.Status.GRANTED, EmergencyAid.Status.PAID)
-        ),
+        name=EmergencyAid.Action.PROCEEDINGS,
         form_class=ProceedingsForm,
         initial=lambda aid: {
             "proceedings": aid.proceedings,
@@ -474,7 +530,7 @@ def aid_repayment(request, pk: int):
     return _aid_action(
         request,
         pk,
-        allowed=lambda aid: aid.is_loan and aid.status == EmergencyAid.Status.PAID,
+        name=EmergencyAid.Action.REPAYMENT,
         form_class=RepaymentForm,
         initial=lambda aid: {"claimed_on": calendar.local_date(aid.household.department)},
         action=lambda aid, data: services.claim_repayment(actor=request.user, aid=aid, **data),

@@ -6,10 +6,13 @@ one transaction.
 """
 
 from parcours.protection.services.aid import (
+    IntakeWarnings,
     add_proof,
     claim_repayment,
+    correct_decision,
     create_ceiling_scale,
     decide_aid,
+    message_outcome,
     record_payment,
     record_proceedings,
     refuse_aid,
@@ -24,6 +27,9 @@ from parcours.protection.services.track import (
 )
 
 __all__ = [
+    "IntakeWarnings",
+    "correct_decision",
+    "message_outcome",
     "add_proof",
     "claim_repayment",
     "confirm_report",

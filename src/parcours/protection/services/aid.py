@@ -96,13 +96,60 @@ def _previous_attributions(person: Person, *, exclude: EmergencyAid | None = Non
     return list(qs.exclude(decided_on=None).values_list("decided_on", flat=True))
 
 
+def message_key(aid: EmergencyAid, purpose: str) -> str:
+    """The outbox key of a message of this file; a corrected decision's messages are new ones."""
+    key = f"protection.aid.{aid.pk}.{purpose}"
+    return f"{key}.r{aid.revision}" if aid.revision else key
+
+
 def _notify(actor, aid: EmergencyAid, purpose: str, template: str, context: dict) -> None:
     outbox.enqueue(
         actor=actor,
         template=template,
-        key=f"protection.aid.{aid.pk}.{purpose}",
+        key=message_key(aid, purpose),
         person=aid.person,
         context={"received_on": aid.received_on, **context},
+    )
+
+
+def require_action(aid: EmergencyAid, action: str) -> None:
+    """The file's state machine (`EmergencyAid.why_not`) refuses the action, with its reason."""
+    why = aid.why_not(action)
+    if why is not None:
+        raise ValidationError(f"Cette action n'est pas possible : {why}.")
+
+
+class IntakeWarnings(ValidationError):
+    """Eligibility problems seen at intake: shown before the request is submitted; the agent sends
+    it on to the benefits officer anyway by acknowledging them (`acknowledge_warnings=True`)."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__(warnings, code="intake_warnings")
+        self.warnings = warnings
+
+
+def message_outcome(aid: EmergencyAid, purpose: str) -> str:
+    """What happens to the message of a decision, as the chokepoint sees it now, in French: for the
+    confirmation banner, which must never say "la personne en est informée" when she is not."""
+    from parcours.notifications import chokepoint
+    from parcours.notifications.models import Message
+
+    message = Message.objects.filter(key=message_key(aid, purpose)).first()
+    if message is None:
+        return "Aucun message n'a été préparé pour la personne."
+    if message.status == Message.Status.SENT:
+        return "Le message neutre a été envoyé à la personne."
+    if message.status in Message.FINAL:
+        return f"Le message à la personne n'est pas parti ({message.get_status_display().lower()}) : informez-la autrement."
+    decision = chokepoint.decide(message)
+    if decision.outcome == chokepoint.SEND:
+        channel = dict(Message.Channel.choices).get(decision.channel, decision.channel).lower()
+        return f"Le message neutre part par un canal sûr ({channel}) : son envoi apparaîtra sur la fiche du foyer."
+    if decision.outcome == chokepoint.HOLD:
+        return f"Le message neutre attend la plage horaire sûre de la personne : {decision.reason}"
+    return (
+        f"Le message à la personne n'a pas pu partir ({decision.reason}) : la personne n'est pas encore "
+        "informée ; appelez-la sur un canal sûr."
     )
 
 
@@ -128,10 +175,13 @@ def register_aid_request(
     is_allocataire: bool | None = None,
     officer: User | None = None,
     proof_file=None,
+    acknowledge_warnings: bool = False,
 ) -> EmergencyAid:
-    """Record a request as received; refuse it at once, with the reason, when the law rules it out
-    (no accepted proof, proof older than 12 months, an aid attributed less than 12 months ago).
+    """Record a request as received, for the benefits officer to decide.
 
+    What the law may rule out (no accepted proof, proof older than 12 months, an aid attributed less
+    than 12 months ago) is a *warning*: raised as `IntakeWarnings` before anything is written, then
+    recorded on the request once the agent acknowledges it. Only a benefits officer refuses.
     The deadline is set from the day of receipt; the officer in charge is assigned to the file.
     """
     policy.require(actor, "protection.register_aid", household)
@@ -160,6 +210,9 @@ def register_aid_request(
         )
     if is_allocataire is None:
         is_allocataire = household.is_allocataire
+    warnings = rules.intake_warnings(proof_kind, proof_date, received_on, _previous_attributions(person))
+    if warnings and not acknowledge_warnings:
+        raise IntakeWarnings(warnings)
     if not ViolenceReport.objects.filter(person=person).exists():
         record_violence_report(
             actor=actor, household=household, person=person, source=ViolenceReport.Source.PERSON
@@ -173,6 +226,7 @@ def register_aid_request(
         due_on=rules.due_date(household.department, received_on, is_allocataire=is_allocataire),
         proof_kind=proof_kind,
         proof_date=proof_date,
+        intake_warnings=warnings,
         created_by=actor,
     )
     _hand_over(actor, household, officer)
@@ -180,15 +234,11 @@ def register_aid_request(
         actor,
         "protection.emergency_aid.registered",
         aid,
-        data={"proof_kind": proof_kind, "allocataire": is_allocataire, "due_on": aid.due_on.isoformat()},
-    )
+        data={"proof_kind": proof_kind, "allocataire": is_allocataire, "due_on": aid.due_on.isoformat(),
+              "warnings": len(warnings)},
+    )  # fmt: skip
     if clean is not None:
         _store_proof(actor, aid, clean)
-    problem = rules.proof_problem(proof_kind, proof_date, received_on) or rules.renewal_problem(
-        _previous_attributions(person, exclude=aid), received_on
-    )
-    if problem:
-        _refuse(actor, aid, problem)
     return aid
 
 
@@ -213,8 +263,7 @@ def _store_proof(actor, aid: EmergencyAid, clean: uploads.CleanProof) -> ProofDo
 @transaction.atomic
 def add_proof(*, actor, aid: EmergencyAid, upload) -> ProofDocument:
     policy.require(actor, "protection.register_aid", aid)
-    if aid.status == EmergencyAid.Status.REFUSED:
-        raise ValidationError("Cette demande a été refusée : enregistrez une nouvelle demande.")
+    require_action(aid, EmergencyAid.Action.ADD_PROOF)
     return _store_proof(actor, aid, uploads.clean_proof(upload))
 
 
@@ -247,8 +296,13 @@ def decide_aid(
     the benefit system, entered by the benefits officer."""
     policy.require(actor, "protection.process_aid", aid)
     _lock(aid)
-    if aid.status != EmergencyAid.Status.RECEIVED:
-        raise ValidationError(f"Cette demande est déjà « {aid.get_status_display().lower()} ».")
+    require_action(aid, EmergencyAid.Action.DECIDE)
+    proof = rules.proof_problem(aid.proof_kind, aid.proof_date, aid.received_on)
+    if proof:
+        raise ValidationError(
+            f"{proof} L'aide ne peut pas être attribuée sur ce justificatif : refusez la demande avec ce "
+            "motif, ou faites enregistrer une nouvelle demande avec un justificatif recevable."
+        )
     resources = _decimal(monthly_resources, "monthly_resources", "Ressources")
     amount = _decimal(amount, "amount", "Montant")
     if resources < 0:
@@ -276,7 +330,8 @@ def decide_aid(
     _lock_person(aid.person)
     problem = rules.renewal_problem(_previous_attributions(aid.person, exclude=aid), aid.received_on)
     if problem:
-        return _refuse(actor, aid, problem)
+        # The officer decides: the software says why it cannot be granted, it does not refuse for her.
+        raise ValidationError(f"{problem} Refusez la demande avec ce motif si vous le confirmez.")
     form = rules.aid_form(resources, ceiling.monthly_amount)
     aid.monthly_resources, aid.children_count, aid.ceiling = resources, int(children_count), ceiling
     aid.form, aid.amount = form, amount
@@ -322,17 +377,45 @@ def refuse_aid(*, actor, aid: EmergencyAid, reason: str) -> EmergencyAid:
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Motivez le refus (10 caractères au moins)."})
-    if aid.status not in EmergencyAid.OPEN_STATUSES:
-        raise ValidationError(f"Cette demande est déjà « {aid.get_status_display().lower()} ».")
+    require_action(aid, EmergencyAid.Action.REFUSE)
     return _refuse(actor, aid, reason)
+
+
+@transaction.atomic
+def correct_decision(*, actor, aid: EmergencyAid, reason: str) -> EmergencyAid:
+    """A benefits officer reopens a decision (an attribution not yet paid, or a refusal) within the
+    appeal delay, with the reason: the request is to decide again, and the new decision's message
+    informs the person again. A message of the old decision not yet sent is withdrawn."""
+    policy.require(actor, "protection.process_aid", aid)
+    _lock(aid)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez la correction (10 caractères au moins)."})
+    require_action(aid, EmergencyAid.Action.CORRECT)
+    previous = aid.status
+    outbox.cancel(key=message_key(aid, "decision"), reason="Décision corrigée")
+    outbox.cancel(key=message_key(aid, "refusal"), reason="Décision corrigée")
+    aid.status = EmergencyAid.Status.RECEIVED
+    aid.form, aid.amount, aid.ceiling = "", None, None
+    aid.monthly_resources, aid.children_count = None, None
+    aid.decided_at = aid.decided_on = aid.decided_by = None
+    aid.refusal_reason = ""
+    aid.proceedings, aid.proceedings_updated_on = EmergencyAid.Proceedings.NONE, None
+    aid.revision += 1
+    aid.corrected_at = timezone.now()
+    aid.save()
+    audit.record(
+        actor, "protection.emergency_aid.decision_corrected", aid, reason=reason,
+        data={"from": previous, "revision": aid.revision},
+    )  # fmt: skip
+    return aid
 
 
 @transaction.atomic
 def record_payment(*, actor, aid: EmergencyAid, paid_on: date, reference: str = "") -> EmergencyAid:
     policy.require(actor, "protection.process_aid", aid)
     _lock(aid)
-    if aid.status != EmergencyAid.Status.GRANTED:
-        raise ValidationError("Seule une aide accordée peut être payée.")
+    require_action(aid, EmergencyAid.Action.PAY)
     today = calendar.local_date(aid.household.department)
     if paid_on > today:
         raise ValidationError({"paid_on": "La date de paiement ne peut pas être dans le futur."})
@@ -367,8 +450,7 @@ def record_proceedings(*, actor, aid: EmergencyAid, proceedings: str, on: date) 
     sous condition) records the recovery of the loan from the perpetrator (CASF L.214-12)."""
     policy.require(actor, "protection.process_aid", aid)
     _lock(aid)
-    if not aid.is_loan or aid.status not in (EmergencyAid.Status.GRANTED, EmergencyAid.Status.PAID):
-        raise ValidationError("Le suivi de la procédure ne concerne qu'une aide accordée sous forme de prêt.")
+    require_action(aid, EmergencyAid.Action.PROCEEDINGS)
     if proceedings not in EmergencyAid.Proceedings.values:
         raise ValidationError({"proceedings": "État de la procédure inconnu."})
     today = calendar.local_date(aid.household.department)
@@ -408,7 +490,7 @@ def claim_repayment(*, actor, aid: EmergencyAid, claimed_on: date) -> EmergencyA
     policy.require(actor, "protection.process_aid", aid)
     _lock(aid)
     if not aid.is_loan or aid.status != EmergencyAid.Status.PAID:
-        raise ValidationError("Seul un prêt déjà versé peut faire l'objet d'une demande de remboursement.")
+        require_action(aid, EmergencyAid.Action.REPAYMENT)
     if aid.proceedings == EmergencyAid.Proceedings.PENDING:
         raise ValidationError(
             "Une procédure pénale est en cours : le remboursement du prêt ne peut pas être demandé à la "
@@ -418,8 +500,7 @@ def claim_repayment(*, actor, aid: EmergencyAid, claimed_on: date) -> EmergencyA
         raise ValidationError(
             "L'auteur a été condamné : le remboursement lui est demandé, pas à la victime (CASF L.214-12)."
         )
-    if aid.repayment_claimed_on is not None:
-        raise ValidationError("Le remboursement a déjà été demandé.")
+    require_action(aid, EmergencyAid.Action.REPAYMENT)
     today = calendar.local_date(aid.household.department)
     if claimed_on > today or (aid.paid_on and claimed_on < aid.paid_on):
         raise ValidationError({"claimed_on": "La date est comprise entre le versement et aujourd'hui."})

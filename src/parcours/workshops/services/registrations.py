@@ -188,10 +188,10 @@ def register(
         registration,
         data={"status": status, "source": source, "party_size": party_size},
     )
-    if status == Status.CONFIRMED:
-        messaging.registration_confirmed(registration, actor=actor)
-    else:
-        messaging.registration_waitlisted(registration, actor=actor)
+    # Inside the workshop's lock, only what capacity needs: the messages (the confirmation with its
+    # calendar file, the reminders) are written by the worker, from one task row committed with the
+    # registration — never lost, and never holding the seats of everyone else while they render.
+    registration_messages_task.enqueue(registration.pk, status, getattr(actor, "pk", None))
     return RegistrationOutcome(registration, created=True, shown_status=status)
 
 
@@ -424,6 +424,26 @@ def expire_offers(*, workshop: Workshop | None = None, now=None) -> int:
     if lapsed:
         promote_waiting_list(workshop, now)
     return len(lapsed)
+
+
+@task()
+def registration_messages_task(registration_id: int, status: str, actor_id: int | None) -> str:
+    """The messages of a new registration, built by the worker (idempotent: outbox keys)."""
+    from parcours.core.models import User
+
+    registration = (
+        Registration.objects.select_related("workshop__department", "workshop__venue", "person__household")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None or registration.status != status:
+        return "inscription changée depuis : rien à envoyer"  # a later change sent its own message
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    if status == Status.CONFIRMED:
+        messaging.registration_confirmed(registration, actor=actor)
+    else:
+        messaging.registration_waitlisted(registration, actor=actor)
+    return status
 
 
 @task()
