@@ -47,6 +47,7 @@ RULES: dict[str, frozenset[str]] = {
     "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
+    "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)
     # --- accounts ---
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
@@ -196,6 +197,7 @@ URLS: dict[str, Access] = {
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
     "backoffice:audit-department": Access("audit.view_department"),
+    "backoffice:denied-accesses": Access("audit.view_denied"),
     "backoffice:pilot-dashboard": Access("pathways.pilot_dashboard"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
