@@ -61,6 +61,7 @@ urlpatterns = [
     path("affectations/<int:pk>/retirer/", households.unassign, name="household-unassign"),
     path("dossiers/<int:pk>/journal/", audit.household_audit, name="audit-household"),
     path("journal/", audit.department_journal, name="audit-department"),
+    path("acces-refuses/", audit.denied_accesses, name="denied-accesses"),
     # accounts
     path("comptes/", accounts.user_list, name="user-list"),
     path("comptes/nouveau/", accounts.user_create, name="user-create"),

@@ -8,6 +8,23 @@ that every action written by the code has its label: a new action without one fa
 from __future__ import annotations
 
 OBJECTS = {
+    "attachment": "pièce jointe",
+    "calendar": "calendrier des remises",
+    "convention": "convention de financement",
+    "document": "document de doctrine",
+    "feed": "agenda privé (ICS)",
+    "handover": "remise d'enfant",
+    "handovers": "remises d'enfant",
+    "incident": "incident de remise",
+    "inventory": "inventaire des pratiques",
+    "judge_report": "rapport au juge",
+    "measure": "mesure d'accompagnement protégé",
+    "order": "décision du juge",
+    "place": "lieu de remise",
+    "practice": "fiche pratique",
+    "prison_slots": "créneaux de parloir",
+    "report": "rapport au juge",
+    "school_holidays": "calendrier des vacances scolaires",
     "address": "adresse",
     "assignment": "affectation au dossier",
     "attendance": "présences à une séance",
@@ -60,6 +77,22 @@ OBJECTS = {
 }
 
 VERBS = {
+    "accepted": "Acceptation",
+    "autosaved": "Enregistrement automatique",
+    "composed": "Composition",
+    "declined": "Refus",
+    "drafted": "Rédaction",
+    "enabled": "Activation",
+    "ended": "Fin",
+    "generated": "Génération",
+    "imported": "Import",
+    "loaded": "Chargement",
+    "outcome_recorded": "Résultat enregistré",
+    "added": "Ajout",
+    "referred": "Orientation",
+    "saved": "Enregistrement",
+    "signed": "Signature",
+    "themes_set": "Choix des thèmes",
     "activated": "Activation",
     "alert": "Alerte",
     "answered": "Réponse",
@@ -130,6 +163,7 @@ ACTIONS = {
     "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
     "protection.emergency_aid.decision_corrected": "Correction d'une décision d'aide d'urgence",
     "core.security.alert": "Alerte de sécurité",
+    "core.access.denied": "Accès refusé",
 }
 
 

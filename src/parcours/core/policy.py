@@ -47,6 +47,7 @@ RULES: dict[str, frozenset[str]] = {
     "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
+    "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)
     # --- accounts ---
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
@@ -191,6 +192,7 @@ URLS: dict[str, Access] = {
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
     "backoffice:audit-department": Access("audit.view_department"),
+    "backoffice:denied-accesses": Access("audit.view_denied"),
     "backoffice:pilot-dashboard": Access("pathways.pilot_dashboard"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
@@ -251,6 +253,7 @@ URLS: dict[str, Access] = {
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
     "backoffice:aid-create": Access("protection.register_aid", obj="household", methods=("GET", "POST")),
     "backoffice:aid-worklist": Access("protection.process_aid"),
+    "backoffice:aid-history": Access("protection.process_aid"),
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
@@ -368,6 +371,7 @@ URLS: dict[str, Access] = {
     "backoffice:map-assign": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-report": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-end": Access("accompaniment.view", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-renew": Access("accompaniment.record_order", obj="measure", methods=("GET", "POST")),
     "backoffice:map-report-sign": Access("accompaniment.manage", obj="judge_report", methods=("POST",)),
     "backoffice:map-handover": Access(
         "accompaniment.record_outcome", obj="handover", methods=("GET", "POST")

@@ -342,3 +342,49 @@ def aid_deadlines(actor, *, today=None) -> dict:
         "paid_on_time": paid["on_time"],
         "paid_percent": round(100 * paid["on_time"] / paid["paid"]) if paid["paid"] else None,
     }
+
+
+# ?statut= values of the emergency-aid history, in French.
+HISTORY_FILTERS = {
+    "payees": ("Payées", {"status": EmergencyAid.Status.PAID}),
+    "refusees": ("Refusées", {"status": EmergencyAid.Status.REFUSED}),
+    "en-cours": ("En cours (à décider ou à payer)", {"status__in": EmergencyAid.OPEN_STATUSES}),
+    "prets-a-recouvrer": (
+        "Prêts à recouvrer (payés, remboursement non demandé)",
+        {
+            "status": EmergencyAid.Status.PAID,
+            "form": EmergencyAid.Form.LOAN,
+            "repayment_claimed_on__isnull": True,
+        },
+    ),
+}
+
+
+def aid_history(actor, *, query: str = "", state: str = "", start=None, end=None) -> QuerySet[EmergencyAid]:
+    """Every emergency aid of the officer's scope, newest first, filtered in the database.
+
+    The search is audited once, with the filters used but never the text typed (it may be a name).
+    """
+    qs = aids_visible_to(actor, "protection.process_aid")
+    if state in HISTORY_FILTERS:
+        qs = qs.filter(**HISTORY_FILTERS[state][1])
+    query = " ".join(query.split())[:80]
+    if query:
+        from django.db.models import Q
+
+        digits = query.split("-")[-1]
+        qs = qs.filter(
+            Q(household__file_number=digits) | Q(person__last_name__icontains=query)
+            | Q(person__first_name__icontains=query)
+        )  # fmt: skip
+    if start:
+        qs = qs.filter(received_on__gte=start)
+    if end:
+        qs = qs.filter(received_on__lte=end)
+    audit.record(
+        actor,
+        "protection.emergency_aid.searched",
+        data={"statut": state, "texte": bool(query), "du": str(start or ""), "au": str(end or "")},
+        department=actor.department_code,
+    )
+    return qs.order_by("-received_on", "-pk")

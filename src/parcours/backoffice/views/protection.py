@@ -7,8 +7,10 @@ count in the menu) and a home card; casework staff get a card of safety steps st
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -333,6 +335,31 @@ def aid_worklist(request):
         "backoffice/protection/aid_worklist.html",
         {"rows": rows, "mine": mine, "late": sum(1 for r in rows if r.time_left.late)},
     )
+
+
+class AidHistoryForm(forms.Form):
+    q = forms.CharField(label="Nom ou numéro de dossier", required=False, max_length=80)
+    statut = forms.ChoiceField(
+        label="Aides", required=False,
+        choices=[("", "Toutes"), *((k, label) for k, (label, _) in selectors.HISTORY_FILTERS.items())],
+    )  # fmt: skip
+    du = forms.DateField(label="Reçues du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    au = forms.DateField(label="au", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def aid_history(request):
+    """Paid, refused, in progress, loans to recover: the officer's search over every file."""
+    form = AidHistoryForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    aids = selectors.aid_history(
+        request.user,
+        query=data.get("q", ""),
+        state=data.get("statut", ""),
+        start=data.get("du"),
+        end=data.get("au"),
+    )
+    page = Paginator(aids, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/protection/aid_history.html", {"form": form, "page": page})
 
 
 def aid_detail(request, pk: int):
