@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "parcours.workshops",
     "parcours.accompaniment",
     "parcours.doctrine",
+    "parcours.evaluation",
     "parcours.backoffice",
     "parcours.portal",
     "parcours.api",
@@ -321,7 +322,11 @@ AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token"]
 
 # Denied accesses to personal-data URLs by one account in an hour past which the admins are alerted.
 PARCOURS_DENIED_ALERT_PER_HOUR = env_int("PARCOURS_DENIED_ALERT_PER_HOUR", 30)
+# Statistical secrecy (core.secrecy): no published cell rests on fewer than this many people — the
+# rule of individuals' tax data (11); docs/evaluation.md says why not the Cnaf open data's 5.
 PARCOURS_STATISTICAL_SECRECY_THRESHOLD = env_int("PARCOURS_STATISTICAL_SECRECY_THRESHOLD", 11)
+# The evaluation's nightly refresh recomputes this many months, the current one included.
+PARCOURS_EVALUATION_MONTHS = env_int("PARCOURS_EVALUATION_MONTHS", 24)
 # Files of background exports (core.exports) are deleted after this many hours.
 PARCOURS_EXPORT_RETENTION_HOURS = env_int("PARCOURS_EXPORT_RETENTION_HOURS", 24)
 PARCOURS_AUDIT_RETENTION_DAYS = env_int("PARCOURS_AUDIT_RETENTION_DAYS", 365)

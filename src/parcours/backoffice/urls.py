@@ -5,6 +5,7 @@ from django.urls import path
 from parcours.backoffice import (
     urls_accompaniment,
     urls_doctrine,
+    urls_evaluation,
     urls_exports,
     urls_notifications,
     urls_pathways,
@@ -77,5 +78,6 @@ urlpatterns += urls_protection.urlpatterns
 urlpatterns += urls_workshops.urlpatterns
 urlpatterns += urls_accompaniment.urlpatterns
 urlpatterns += urls_doctrine.urlpatterns
+urlpatterns += urls_evaluation.urlpatterns
 # Registered exporters (core.exports): one URL each, listed in the access policy by the registry.
 urlpatterns += urls_exports.urlpatterns

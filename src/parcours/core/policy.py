@@ -52,6 +52,11 @@ RULES: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
     "evaluation.view_national": frozenset({NATIONAL_PILOT}),
+    # the bilan: aggregates only (own department + the others for comparison, or the nation)
+    "evaluation.view": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
+    "evaluation.export": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
+    "evaluation.refresh": frozenset({NATIONAL_PILOT}),
+    "evaluation.manage_context": frozenset({NATIONAL_PILOT}),
     #
     # --- pathways: separation events, templates, steps, worklists -----------------------------
     "pathways.record_separation": CASEWORK,  # the staff form
@@ -200,6 +205,12 @@ URLS: dict[str, Access] = {
     "backoffice:user-edit": Access("accounts.manage", obj="user", methods=("GET", "POST")),
     "backoffice:user-deactivate": Access("accounts.manage", obj="user", methods=("POST",)),
     "backoffice:user-reset-otp": Access("accounts.manage", obj="user", methods=("POST",)),
+    # --- evaluation (the bilan: aggregates only) ---
+    "backoffice:evaluation-dashboard": Access("evaluation.view"),
+    "backoffice:evaluation-definitions": Access("evaluation.view"),
+    "backoffice:evaluation-context": Access("evaluation.view"),
+    "backoffice:evaluation-context-edit": Access("evaluation.manage_context", methods=("GET", "POST")),
+    "backoffice:evaluation-refresh": Access("evaluation.refresh", methods=("POST",)),
     # --- API ---
     "api:openapi": Access(PUBLIC),
     #
