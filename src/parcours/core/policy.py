@@ -81,6 +81,7 @@ RULES: dict[str, frozenset[str]] = {
     "protection.view": CASEWORK,  # the protected track of a household (restricted: assigned staff)
     "protection.report_violence": CASEWORK,  # any casework role, at any step
     "protection.manage_checklist": CASEWORK,  # tick the safety checklist
+    "protection.partner_inbox": frozenset({PARTNER}),  # referrals sent, with consent, to one's organisation
     "protection.refer": CASEWORK,  # refer to a partner (consent recorded), follow-up, referral sheet
     "protection.view_partners": CASEWORK | {LOCAL_PILOT},  # the department's partner directory
     "protection.manage_partners": frozenset({LOCAL_PILOT}),  # edit the directory
@@ -258,6 +259,12 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:referral-create": Access("protection.refer", obj="household", methods=("GET", "POST")),
     "backoffice:referral-edit": Access("protection.refer", obj="referral", methods=("GET", "POST")),
+    # The partner's inbox: scoped by the receiving organisation (a consented transmission), not by the
+    # household's restriction — protection.selectors.inbox_referrals is the only door.
+    "backoffice:partner-inbox": Access("protection.partner_inbox"),
+    "backoffice:partner-referral": Access(
+        "protection.partner_inbox", obj="partner_referral", methods=("GET", "POST")
+    ),
     # the referral sheet: a registered exporter (protection/exports.py)
     "backoffice:partner-list": Access("protection.view_partners"),
     "backoffice:partner-create": Access("protection.manage_partners", methods=("GET", "POST")),

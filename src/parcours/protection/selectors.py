@@ -388,3 +388,43 @@ def aid_history(actor, *, query: str = "", state: str = "", start=None, end=None
         department=actor.department_code,
     )
     return qs.order_by("-received_on", "-pk")
+
+
+# --- the partner's inbox --------------------------------------------------------------------------
+
+
+def inbox_referrals(actor) -> QuerySet[Referral]:
+    """Referrals sent to the actor's organisation with the person's consent to pass her details on.
+
+    The only door of a partner to a household's data: scoped by the receiving organisation and the
+    consent (a person who agreed to be contacted by this partner), not by the household's
+    restriction, which keeps out the Caf's own staff — never the partner she chose.
+    """
+    policy.require(actor, "protection.partner_inbox")
+    if actor.organisation_id is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(
+            partner__organisation_id=actor.organisation_id,
+            mode=Referral.Mode.TRANSMISSION,
+            consent__given=True,
+        )
+        .select_related("person__household__department", "partner", "referred_by")
+        .order_by("-referred_at", "-pk")
+    )
+
+
+def inbox_referral_for(actor, pk: int) -> Referral:
+    referral = get_object_or_404(inbox_referrals(actor), pk=pk)
+    audit.record(actor, "protection.referral.viewed", referral)
+    return referral
+
+
+def inbox_referral_contacts(actor, referral: Referral) -> list:
+    """How the partner may reach the person: her safe channels and safe hours, nothing else."""
+    from parcours.households.models import ContactChannel
+
+    if not inbox_referrals(actor).filter(pk=referral.pk).exists():
+        raise Http404
+    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
+    return list(referral.person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
