@@ -210,3 +210,15 @@ def test_known_and_unknown_addresses_cost_the_request_the_same_work(user, settin
     unknown = run("nobody@exemple.fr", "198.51.100.2")
     assert known == unknown
     assert not Message.objects.exists()  # nothing queued in the request itself
+
+
+def test_a_forwarded_hop_that_is_not_an_address_falls_back_to_the_connection(settings):
+    from parcours.core.ratelimit import client_ip
+
+    settings.PARCOURS_TRUSTED_PROXIES = 1
+    request = type(
+        "R", (), {"META": {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, not-an-ip"}}
+    )()
+    assert client_ip(request) == "10.0.0.1"
+    request.META["HTTP_X_FORWARDED_FOR"] = "1.2.3.4, 203.0.113.7"
+    assert client_ip(request) == "203.0.113.7"
