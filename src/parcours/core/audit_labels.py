@@ -168,6 +168,9 @@ ACTIONS = {
     "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
     "protection.emergency_aid.decision_corrected": "Correction d'une décision d'aide d'urgence",
     "core.security.alert": "Alerte de sécurité",
+    "households.household.legal_hold_set": "Gel légal du dossier (conservation prolongée)",
+    "households.household.legal_hold_lifted": "Levée du gel légal du dossier",
+    "households.anonymisation.ran": "Anonymisation des dossiers échus (décompte)",
     "core.access.denied": "Accès refusé",
 }
 
