@@ -11,8 +11,9 @@ from parcours.core import audit
 from parcours.core.models import AuditEntry
 
 # Any text a record may hold (quotes, backslashes, control and line-separator characters, accents),
-# but no lone surrogate: neither a database nor UTF-8 stores one.
-text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+# but no lone surrogate (neither a database nor UTF-8 stores one) and no NUL (PostgreSQL's text
+# refuses it; the import and the API refuse it before it reaches the database).
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value=2**53) | text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),

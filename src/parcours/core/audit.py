@@ -84,7 +84,9 @@ def describe(obj: Any) -> tuple[str, str, str, str, str]:
     if hasattr(obj, "audit_scope"):
         scope = obj.audit_scope()
     elif hasattr(obj, "policy_household"):
-        scope = f"household:{obj.policy_household().pk}"
+        # A message to a member of the public has no household: no file to attach the entry to.
+        household = obj.policy_household()
+        scope = f"household:{household.pk}" if household is not None else ""
     else:
         scope = ""
     return object_type, object_id, ref, department or "", scope
