@@ -58,6 +58,15 @@ class Holding:
         kept = self.keeps(now, self.cutoff(now))
         return tuple(kept) if isinstance(kept, (tuple, list)) else (kept,)
 
+    def keeps_household(self, now: datetime, pk: int) -> bool:
+        """Whether this holding keeps this one household: the same querysets narrowed to it (a
+        per-household check must not scan every household's rows, which made the job quadratic)."""
+        for kept in self.kept(now):
+            (column,) = kept.query.values_select  # the one column the declaration selects
+            if kept.filter(**{column: pk}).exists():
+                return True
+        return False
+
 
 _REGISTRY: dict[str, Holding] = {}
 

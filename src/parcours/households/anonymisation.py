@@ -50,7 +50,9 @@ def anonymise_household(pk: int, now: datetime) -> bool:
     """Anonymise one household in its own transaction, if it is still a candidate under the lock."""
     with transaction.atomic():
         locked = Household.objects.select_for_update().filter(pk=pk).first()
-        if locked is None or not candidates(now).filter(pk=pk).exists():
+        if locked is None or locked.anonymised_at is not None or locked.legal_hold:
+            return False
+        if any(holding.keeps_household(now, pk) for holding in retention.all_holdings()):
             return False
         for holding in retention.all_holdings():
             if holding.erase is not None:
