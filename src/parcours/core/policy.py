@@ -286,6 +286,7 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:registration-detail": Access("workshops.register", obj="registration"),
     "backoffice:registration-cancel": Access("workshops.register", obj="registration", methods=("POST",)),
+    "backoffice:registration-review": Access("workshops.register", obj="registration", methods=("POST",)),
     "backoffice:registration-move": Access("workshops.register", obj="registration", methods=("GET", "POST")),
     "backoffice:person-workshop-register": Access(
         "workshops.register", obj="person", methods=("GET", "POST")
