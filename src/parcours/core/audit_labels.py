@@ -129,6 +129,8 @@ ACTIONS = {
     "households.household.unrestricted": "Levée de la restriction de l'accès au dossier",
     "protection.violence.confirmed": "Confirmation de la personne exposée aux violences",
     "protection.emergency_aid.decision_corrected": "Correction d'une décision d'aide d'urgence",
+    "protection.cross_claim.flagged": "Signalement croisé relevé",
+    "protection.cross_claim.decided": "Décision sur un signalement croisé",
     "workshops.registration.held": "Inscription mise en attente de confirmation (famille protégée)",
     "workshops.registration.reviewed": "Décision sur une inscription en attente de confirmation",
     "core.security.alert": "Alerte de sécurité",
