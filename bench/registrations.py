@@ -111,6 +111,78 @@ def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str
     }
 
 
+def in_process(path: str, n: int) -> dict:
+    """One client in this process, no contention: CPU per request, queries per POST, service time.
+
+    The service's wall time is an upper bound of the time the workshop's row lock is held (the lock
+    is taken at its start and released at its commit).
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from parcours.workshops import services
+    from parcours.workshops.access import PUBLIC
+    from parcours.workshops.models import Workshop
+
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def cpu_ms_per(fn, count: int) -> float:
+        fn(0)  # warm
+        started = time.process_time()
+        for i in range(1, count + 1):
+            fn(i)
+        return (time.process_time() - started) * 1000 / count
+
+    def registration(i: int) -> None:
+        client.get(path)
+        client.post(path, {"first_name": "Awa", "contact_kind": "email", "email": f"cpu.{i}@exemple.fr",
+                           "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": ""})  # fmt: skip
+
+    healthz = cpu_ms_per(lambda i: client.get("/healthz"), n)
+    trivial = cpu_ms_per(lambda i: client.get("/"), n)
+    per_registration = cpu_ms_per(registration, n)
+    with CaptureQueriesContext(connection) as captured:
+        client.post(path, {"first_name": "Awa", "contact_kind": "email", "email": "queries@exemple.fr",
+                           "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": ""})  # fmt: skip
+    workshop = Workshop.objects.get(pk=int(path.rstrip("/").split("/")[-2]))
+    held = []
+    for i in range(n):
+        started = time.perf_counter()
+        services.register(actor=PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
+                          contact_value=f"lock.{i}@exemple.fr")  # fmt: skip
+        held.append((time.perf_counter() - started) * 1000)
+    held.sort()
+    return {
+        "requests_each": n,
+        "cpu_ms_per_registration_get_post": round(per_registration, 2),
+        "cpu_ms_per_healthz": round(healthz, 2),
+        "cpu_ms_per_trivial_public_page": round(trivial, 2),
+        "ratio_registration_to_trivial_page": round(per_registration / trivial, 1) if trivial else None,
+        "queries_per_post": len(captured.captured_queries),
+        "service_ms_p50_lock_upper_bound": round(held[len(held) // 2], 2),
+        "service_ms_p95_lock_upper_bound": round(held[int(0.95 * (len(held) - 1))], 2),
+    }
+
+
+def drain(env) -> dict:
+    """The worker builds and sends the registrations' messages: messages per second."""
+    from parcours.notifications.models import Message
+
+    before = Message.objects.filter(status="sent").count()
+    queued = Message.objects.count()
+    started = time.perf_counter()
+    parcours(env, "worker", "--until-empty", "--no-periodic", "-v", "0")
+    seconds = time.perf_counter() - started
+    sent = Message.objects.filter(status="sent").count() - before
+    return {
+        "messages_written": Message.objects.count() - queued,
+        "messages_sent": sent,
+        "seconds": round(seconds, 1),
+        "messages_per_s": round(sent / seconds, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -119,14 +191,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--per-client", type=int, default=50, help="registrations per client")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--in-process", type=int, default=200, help="requests of the in-process phase")
     args = parser.parse_args()
 
     env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
     env["PARCOURS_WORKSHOP_RATE_PER_IP_HOUR"] = "1000000"  # every client comes from 127.0.0.1
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"  # sent, then dropped
     fresh_database(args.database_url)
     parcours(env, "migrate", "-v", "0")
     setup_django(env)
-    big, small = make_sessions(args.clients * args.per_client + 100)
+    big, small = make_sessions(args.clients * args.per_client + 3 * args.in_process + 100)
     server, port = start_server(env, args.workers)
     try:
         log(f"{args.clients} clients × {args.per_client} inscriptions")
@@ -136,6 +210,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    log("le worker écrit et envoie les messages des inscriptions")
+    drained = drain(env)
+    log("un client dans ce processus : CPU par requête, requêtes SQL, temps sous verrou")
+    single = in_process(big, args.in_process)
 
     from parcours.notifications.models import Message
     from parcours.workshops.models import Registration, Workshop
@@ -148,6 +226,8 @@ def main() -> None:
         "gunicorn_workers": args.workers,
         "throughput": throughput,
         "messages_in_outbox": Message.objects.count(),
+        "worker": drained,
+        "in_process": single,
         "overbooking": {**rush, "seats": 10, "confirmed": confirmed, "waiting": waiting,
                         "overbooked": max(0, confirmed - 10)},
     }, indent=1))  # fmt: skip

@@ -38,7 +38,8 @@ def partner_org(code: str) -> Organisation:
     org, _ = Organisation.objects.get_or_create(
         kind=Organisation.Kind.PARTNER,
         department=department(code),
-        defaults={"name": f"CIDFF {code}", "parent": caf(code)},
+        name=f"CIDFF {code}",
+        defaults={"parent": caf(code)},
     )
     return org
 
@@ -52,7 +53,7 @@ def make_user(
     _counter["n"] += 1
     if role in ("national_pilot", "admin"):
         organisation = cnaf()
-    elif role == "partner":
+    elif role in ("partner", "accompanist"):
         organisation = partner_org(code)
     else:
         organisation = caf(code)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "parcours.pathways",
     "parcours.protection",
     "parcours.workshops",
+    "parcours.accompaniment",
     "parcours.doctrine",
     "parcours.backoffice",
     "parcours.portal",
@@ -265,6 +266,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["parcours.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    # The domain's typed refusals (core.errors) become HTTP answers in this one place.
+    "EXCEPTION_HANDLER": "parcours.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"api_token": env_str("PARCOURS_API_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -409,3 +412,15 @@ PATHWAYS_IMPORT_BACKGROUND_MIN = env_int("PARCOURS_IMPORT_BACKGROUND_MIN", 2000)
 PATHWAYS_API_MAX_BATCH = env_int("PARCOURS_API_MAX_BATCH", 1000)
 # Step 1 (information on the offer) is sent for declarations of the last N days only (not for old ones).
 PATHWAYS_INFORMATION_MAX_AGE_DAYS = env_int("PARCOURS_INFORMATION_MAX_AGE_DAYS", 7)
+
+# --- accompaniment: mesures d'accompagnement protégé (MAP) -----------------------------------------
+# The two parents are never given the same place within this many minutes of each other.
+PARCOURS_MAP_STAGGER_MINUTES = env_int("PARCOURS_MAP_STAGGER_MINUTES", 15)
+# An accompanist needs this long between the end of a handover and the start of the next one.
+PARCOURS_MAP_TRAVEL_MINUTES = env_int("PARCOURS_MAP_TRAVEL_MINUTES", 30)
+# Default length of one accompanied trip (pick-up → drop-off), when the organisation gives none.
+PARCOURS_MAP_TRIP_MINUTES = env_int("PARCOURS_MAP_TRIP_MINUTES", 30)
+# End-of-measure alerts to the referent and the organisation, days before the end.
+PARCOURS_MAP_END_ALERT_DAYS = sorted(
+    {int(d) for d in env_list("PARCOURS_MAP_END_ALERT_DAYS", ["30", "7"])}, reverse=True
+)

@@ -11,7 +11,14 @@ from tests import factories
 from tests.conftest import sign_in
 
 OWN, OTHER = "92", "974"
-DEPARTMENT_ROLES = ("social_worker", "service_advisor", "benefits_officer", "local_pilot", "partner")
+DEPARTMENT_ROLES = (
+    "social_worker",
+    "service_advisor",
+    "benefits_officer",
+    "local_pilot",
+    "partner",
+    "accompanist",
+)
 NATIONAL_ROLES = ("national_pilot", "admin")
 PRINCIPALS = ("anonymous", *DEPARTMENT_ROLES, *NATIONAL_ROLES)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from parcours.api.auth import ApiTokenAuthentication, ApiTokenThrottle
+from parcours.api.errors import error_response
 from parcours.api.serializers_pathways import (
     YES_NO_VALUES,
     ApiErrorSerializer,
@@ -33,7 +33,7 @@ EXAMPLE = {
 
 
 def max_batch() -> int:
-    return getattr(settings, "PATHWAYS_API_MAX_BATCH", 1000)
+    return settings.PATHWAYS_API_MAX_BATCH
 
 
 class SeparationEventsView(APIView):
@@ -57,7 +57,7 @@ class SeparationEventsView(APIView):
             "(même `external_id` dans le département) est signalée `already_imported` et ne change rien. "
             "Tout ou rien : si un événement est invalide, rien n'est écrit et la réponse liste chaque erreur. "
             "Le jeton n'accepte que les déclarations du département de sa Caf (sinon 403). "
-            f"Au plus {1000} événements par requête."
+            f"Au plus {settings.PATHWAYS_API_MAX_BATCH} événements par requête."
         ),
         request=PolymorphicProxySerializer(
             component_name="SeparationEventPayload",
@@ -91,7 +91,7 @@ class SeparationEventsView(APIView):
         try:
             payload = request.data
         except exceptions.ParseError as exc:
-            return _error(400, f"Le corps de la requête n'est pas du JSON valide : {exc.detail}")
+            return error_response(400, f"Le corps de la requête n'est pas du JSON valide : {exc.detail}")
         count = (
             len(payload)
             if isinstance(payload, list)
@@ -100,16 +100,16 @@ class SeparationEventsView(APIView):
             else 1
         )
         if count == 0:
-            return _error(400, "Aucune déclaration dans la requête.")
+            return error_response(400, "Aucune déclaration dans la requête.")
         if count > max_batch():
-            return _error(400, f"{count} déclarations : {max_batch()} au plus par requête.")
+            return error_response(400, f"{count} déclarations : {max_batch()} au plus par requête.")
         checker = imports.RecordChecker(
             jobs.caf_departments(), today=timezone.localdate(), own_department=principal.department_code
         )
         try:
             parsed = imports.check_records(payload, checker)
         except imports.FileUnreadable as exc:
-            return _error(400, str(exc))
+            return error_response(400, str(exc))
         mistyped = type_errors(payload)
         if mistyped:
             # The document is the contract: a value of the wrong JSON type is refused, not read as text.
@@ -117,19 +117,9 @@ class SeparationEventsView(APIView):
             parsed.errors = sorted(
                 [*mistyped, *(e for e in parsed.errors if e.line not in lines)], key=lambda e: e.line
             )
-        foreign = [e for e in parsed.errors if e.field == "department" and "n'est pas le vôtre" in e.message]
-        if foreign:
-            return _error(
-                403, "Ce jeton ne déclare que pour le département de sa Caf : rien n'a été écrit.", foreign
-            )
-        if parsed.errors:
-            return _error(400, f"{len(parsed.errors)} erreur(s) : rien n'a été écrit.", parsed.errors)
-        try:
-            report = record_separations(
-                actor=principal, events=parsed.rows, source=SeparationEvent.Source.API
-            )
-        except PermissionDenied:
-            return _error(403, "Ce jeton ne peut pas déclarer de séparation.")
+        # Another department's declaration: 403; any other fault: 400 (the handler in api/errors.py).
+        parsed.raise_for_errors()
+        report = record_separations(actor=principal, events=parsed.rows, source=SeparationEvent.Source.API)
         body = {
             "created": report.created,
             "already_imported": report.existing,
@@ -184,10 +174,3 @@ def _type_error(name: str, field, value) -> str | None:
     if field.max_length is not None and len(value) > field.max_length:
         return f"{name} dépasse {field.max_length} caractères"
     return None
-
-
-def _error(code: int, detail: str, errors=()) -> Response:
-    body = {"detail": detail}
-    if errors:
-        body["errors"] = [e.as_dict() for e in errors]
-    return Response(body, status=code)

@@ -10,6 +10,7 @@ class BackofficeConfig(AppConfig):
         # One convention: what each module adds to the back office (menu entries, household panels,
         # home cards) lives in `extensions_<module>.py`, registered here, once, at start-up.
         from parcours.backoffice import (  # noqa: F401
+            extensions_accompaniment,
             extensions_core,
             extensions_doctrine,
             extensions_notifications,

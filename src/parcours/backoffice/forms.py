@@ -8,7 +8,6 @@ from parcours.core import ratelimit
 from parcours.core.auth import normalise_identifier
 from parcours.core.forms import DateInput, StyledForm, StyledFormMixin, StyledModelForm, TimeInput
 from parcours.core.models import Organisation, Site, User
-from parcours.core.phones import normalize_french_phone
 from parcours.core.roles import Role
 from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
 
@@ -178,30 +177,8 @@ class ContactForm(StyledModelForm):
         fields = ["kind", "value", "is_safe", "safe_from", "safe_until", "note"]
         widgets = {"safe_from": TimeInput(), "safe_until": TimeInput()}
 
-    def clean(self):
-        data = super().clean()
-        kind, value = data.get("kind"), (data.get("value") or "").strip()
-        if kind == ContactChannel.Kind.EMAIL:
-            try:
-                data["value"] = forms.EmailField(
-                    error_messages={"required": "Saisissez l'adresse e-mail."}
-                ).clean(value)
-            except forms.ValidationError as error:
-                self.add_error("value", error)
-        elif kind in (ContactChannel.Kind.SMS, ContactChannel.Kind.PHONE):
-            normalized = normalize_french_phone(value)
-            if normalized is None:
-                self.add_error(
-                    "value",
-                    "Numéro de téléphone français invalide (ex. 06 12 34 56 78 ou +262 692 12 34 56).",
-                )
-            else:
-                data["value"] = normalized
-        if bool(data.get("safe_from")) != bool(data.get("safe_until")):
-            self.add_error(
-                "safe_until", "Indiquez le début et la fin de la plage horaire, ou aucun des deux."
-            )
-        return data
+    # E-mail checked, numbers in E.164 form, safe hours in pairs: `ContactChannel.clean()`, run
+    # by the form (`_post_clean`) and again by the service, so every door applies them.
 
 
 class ConsentForm(StyledForm):

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from parcours.backoffice import (
+    urls_accompaniment,
     urls_doctrine,
     urls_exports,
     urls_notifications,
@@ -73,6 +74,7 @@ urlpatterns += urls_pathways.urlpatterns
 urlpatterns += urls_notifications.urlpatterns
 urlpatterns += urls_protection.urlpatterns
 urlpatterns += urls_workshops.urlpatterns
+urlpatterns += urls_accompaniment.urlpatterns
 urlpatterns += urls_doctrine.urlpatterns
 # Registered exporters (core.exports): one URL each, listed in the access policy by the registry.
 urlpatterns += urls_exports.urlpatterns

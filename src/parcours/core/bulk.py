@@ -189,7 +189,7 @@ def _dumped_once(value):
 
 
 def _write_now(job, connection) -> None:
-    """A Writer's job (rows, or lookups) run in the calling thread, on Django's connection, so
+    """A Writer's job run in the calling thread, on Django's connection, so
     that errors become Django's."""
     connection.ensure_connection()
     with connection.wrap_database_errors:
@@ -255,131 +255,6 @@ def _statement_sizes(count: int, per: int) -> list[int]:
     return sizes
 
 
-class LinkCheck:
-    """Foreign keys without a database constraint, checked for the rows a batch writes.
-
-    A constraint costs a lookup per row, and on PostgreSQL a query of its own: most of a large
-    import's database time. Here the `Writer` shows each table it sends (`observe`): a link that
-    leads to a row the batch itself sent is sound, since that row is written before any check
-    runs, or the write fails and the batch with it. The other links, to rows already in the
-    base, are looked up (`pending`: one query per 500 ids, run by the Writer after the rows).
-    A link that leads nowhere raises an IntegrityError, and the transaction writes nothing.
-    """
-
-    LOOKUP = 500
-
-    def __init__(self, links: Sequence[tuple[type[models.Model], str]], connection=default_connection):
-        self.connection = connection
-        self.by_model: dict[type[models.Model], list[tuple[str, str, str]]] = {}
-        self.sent: dict[str, IdSet] = {}  # target table -> ids this batch sent
-        self.referenced: dict[tuple[str, str, str], set] = {}  # (table, column, target) -> ids named
-        for model, name in links:
-            field = model._meta.get_field(name)
-            link = (model._meta.db_table, field.column, field.related_model._meta.db_table)
-            self.by_model.setdefault(model, []).append(link)
-            self.sent.setdefault(link[2], IdSet())
-            self.referenced[link] = set()
-            self.by_model.setdefault(field.related_model, [])
-
-    def observe(self, table: Table) -> None:
-        links = self.by_model.get(table.model)
-        if links is None or not table.rows:
-            return
-        rows, columns = table.rows, table.columns
-        name = table.model._meta.db_table
-        if name in self.sent and "id" in columns:
-            at = columns.index("id")
-            self.sent[name].update(row[at] for row in rows)
-        for link in links:
-            if link[1] in columns:  # a column left out is NULL on every row
-                at = columns.index(link[1])
-                self.referenced[link].update(row[at] for row in rows)
-
-    def pending(self) -> _Lookups:
-        """The ids named since the last call that this batch did not send, to look up."""
-        lookups = []
-        for link, ids in self.referenced.items():
-            ids.discard(None)
-            sent = self.sent[link[2]]
-            missing = [pk for pk in ids if pk not in sent]
-            if missing:
-                lookups.append((link, sorted(missing)))
-            ids.clear()
-        return _Lookups(self.connection, lookups, self.LOOKUP)
-
-
-class IdSet:
-    """Integer ids as bits from the first one seen, with a set for ids far from it.
-
-    The ids a batch sends are reserved together, so they follow one another: a bit each instead
-    of some 60 bytes in a set (30 MB for the 500,000 ids of a 100,000-line import).
-    """
-
-    SPAN = 1 << 26  # 8 MB of bits at most
-
-    __slots__ = ("base", "bits", "others")
-
-    def __init__(self):
-        self.base: int | None = None
-        self.bits = bytearray()
-        self.others: set[int] = set()
-
-    def update(self, ids) -> None:
-        bits, others = self.bits, self.others
-        for pk in ids:
-            if self.base is None:
-                self.base = pk
-            offset = pk - self.base
-            if not 0 <= offset < self.SPAN:
-                others.add(pk)
-                continue
-            byte = offset >> 3
-            if byte >= len(bits):
-                bits.extend(bytes(byte + 1 - len(bits) + 4096))
-            bits[byte] |= 1 << (offset & 7)
-
-    def __contains__(self, pk) -> bool:
-        if self.base is None:
-            return False
-        offset = pk - self.base
-        if 0 <= offset < self.SPAN:
-            byte = offset >> 3
-            return byte < len(self.bits) and bool(self.bits[byte] >> (offset & 7) & 1)
-        return pk in self.others
-
-
-class _Lookups:
-    """Ids that rows of a batch name, looked up in the tables they name (see LinkCheck)."""
-
-    __slots__ = ("connection", "lookups", "size")
-
-    def __init__(self, connection, lookups: list, size: int):
-        self.connection, self.lookups, self.size = connection, lookups, size
-
-    def write_now(self) -> None:
-        _write_now(self, self.connection)
-
-    def write(self, raw) -> None:
-        from django.db import IntegrityError
-
-        mark = "?" if self.connection.vendor == "sqlite" else "%s"
-        cursor = raw.cursor()
-        try:
-            for (table, column, target), ids in self.lookups:
-                for start in range(0, len(ids), self.size):
-                    part = ids[start : start + self.size]
-                    marks = ", ".join([mark] * len(part))
-                    cursor.execute(f'SELECT "id" FROM "{target}" WHERE "id" IN ({marks})', part)  # noqa: S608
-                    absent = set(part) - {row[0] for row in cursor.fetchall()}
-                    if absent:
-                        raise IntegrityError(
-                            f"Lien rompu, rien n'est écrit : {table}.{column} désigne {target} n° {min(absent)}, "
-                            "qui n'existe pas."
-                        )
-        finally:
-            cursor.close()
-
-
 class Writer:
     """Writes tables in the order they are sent, in the caller's transaction.
 
@@ -391,8 +266,8 @@ class Writer:
     caller's transaction rolls everything back.
 
     On PostgreSQL foreign keys are checked as each table is written rather than all at
-    commit (they are deferred otherwise), so that this work too runs alongside the Python.
-    Links without a constraint are checked by the `links` given (`check()` after each chunk).
+    commit (they are deferred otherwise), so that this work too runs alongside the Python:
+    the caller sends parents before their children.
     """
 
     def __init__(
@@ -401,10 +276,8 @@ class Writer:
         *,
         background: bool = False,
         depth: int = 8,
-        links: LinkCheck | None = None,
     ):
         self.connection = connection
-        self.links = links
         self.background = background
         self.depth = depth
         self.error: BaseException | None = None
@@ -442,8 +315,6 @@ class Writer:
 
     def send(self, table: Table) -> None:
         self._raise_failure()
-        if self.links is not None:
-            self.links.observe(table)
         batch = table.take()
         if batch is None:
             return
@@ -452,27 +323,17 @@ class Writer:
         else:
             self._queue.put(batch)
 
-    def check(self) -> None:
-        """Look up, once written, the rows that what was sent so far links to (see LinkCheck)."""
-        self._raise_failure()
-        if self.links is None:
-            return
-        lookups = self.links.pending()
-        if not lookups.lookups:
-            return
-        if self._thread is None:
-            lookups.write_now()
-        else:
-            self._queue.put(lookups)
-
     def close(self) -> None:
         """Wait for every write; raise the first failure."""
         if self._thread is not None:
             self._stop()
-            if self.error is None and self.connection.vendor == "postgresql":
-                with self.connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self._raise_failure()
+        if self.connection.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                # Rows written inline are checked now rather than at commit: what follows the
+                # writer (the import's hooks) reads them and must not meet a broken link first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def abandon(self) -> None:
         """Stop after a failure in the caller: skip what is queued, wait for the write in progress."""

@@ -226,11 +226,8 @@ class AuditEntry(models.Model):
     """
 
     created_at = models.DateTimeField("date", default=timezone.now, db_index=True)
-    # No database constraint: an import writes an entry per pathway, and its links are checked by
-    # batch (IMPORT_LINKS in pathways/services/opening.py). Users are deactivated, never deleted.
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+    # Users are deactivated, never deleted (PROTECT, and a database constraint).
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("auteur", max_length=200)
     action = models.CharField("action", max_length=100)
     object_type = models.CharField("type d'objet", max_length=60, blank=True)

@@ -23,6 +23,7 @@ from parcours.core.roles import Role
 
 SW, SA, BO = Role.SOCIAL_WORKER, Role.SERVICE_ADVISOR, Role.BENEFITS_OFFICER
 LOCAL_PILOT, NATIONAL_PILOT, PARTNER, ADMIN = Role.LOCAL_PILOT, Role.NATIONAL_PILOT, Role.PARTNER, Role.ADMIN
+ACCOMPANIST = Role.ACCOMPANIST
 CASEWORK = frozenset({SW, SA, BO})
 
 # Pseudo-permissions for URLs.
@@ -96,6 +97,18 @@ RULES: dict[str, frozenset[str]] = {
     "workshops.configure": frozenset({LOCAL_PILOT}),
     "workshops.compare": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
     #
+    # --- accompaniment: mesures d'accompagnement protégé (MAP) ------------------------------------
+    # The referent social worker records the order and refers it; the MAP organisation's coordinators
+    # (role partner) run it; accompanists see their own handovers only; the local pilot sees figures.
+    # Records are further scoped by accompaniment.access (organisation, referent, accompanist).
+    "accompaniment.record_order": frozenset({SW}),
+    "accompaniment.view": frozenset({SW, PARTNER}),  # measures, measure page, calendar, incidents
+    "accompaniment.manage": frozenset({PARTNER}),  # accept, accompanists, calendar, report sign-off
+    "accompaniment.record_outcome": frozenset({PARTNER, ACCOMPANIST}),
+    "accompaniment.my_handovers": frozenset({ACCOMPANIST}),  # own handovers and calendar feed
+    "accompaniment.report": frozenset({SW, PARTNER}),  # the report to the judge (PDF)
+    "accompaniment.overview": frozenset({LOCAL_PILOT}),  # figures, load, conventions: no narrative
+    "accompaniment.manage_funding": frozenset({LOCAL_PILOT}),  # conventions, school holidays
     # --- doctrine: practice sheets against domestic violence ------------------------------------
     # The one cross-department read of the policy: a PUBLISHED practice holds no personal data and
     # is read by the staff of every department (URLs with `branch=True`, `Practice.policy_shared`);
@@ -345,6 +358,33 @@ URLS: dict[str, Access] = {
     "portal:invitation": Access(PUBLIC, methods=("GET", "POST")),
     "portal:invitation-decline": Access(PUBLIC, methods=("GET", "POST")),
     "portal:survey": Access(PUBLIC, methods=("GET", "POST")),
+    #
+    # --- accompaniment (MAP) -----------------------------------------------------------------------
+    "backoffice:map-list": Access("accompaniment.view"),
+    "backoffice:map-record": Access("accompaniment.record_order", obj="household", methods=("GET", "POST")),
+    "backoffice:map-measure": Access("accompaniment.view", obj="measure"),
+    "backoffice:map-order-file": Access("accompaniment.view", obj="measure"),
+    "backoffice:map-refer": Access("accompaniment.record_order", obj="measure", methods=("POST",)),
+    "backoffice:map-answer": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-places": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-calendar": Access("accompaniment.view", obj="measure"),
+    "backoffice:map-generate": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-prison-slots": Access("accompaniment.manage", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-assign": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-report": Access("accompaniment.manage", obj="measure", methods=("POST",)),
+    "backoffice:map-end": Access("accompaniment.view", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-report-sign": Access("accompaniment.manage", obj="judge_report", methods=("POST",)),
+    "backoffice:map-handover": Access(
+        "accompaniment.record_outcome", obj="handover", methods=("GET", "POST")
+    ),
+    "backoffice:map-handover-move": Access("accompaniment.manage", obj="handover", methods=("GET", "POST")),
+    "backoffice:map-mine": Access("accompaniment.my_handovers"),
+    "backoffice:map-mine-feed": Access("accompaniment.my_handovers", methods=("POST",)),
+    # the accompanist's calendar feed: authorised by its signed, revocable token
+    "backoffice:map-agenda": Access(PUBLIC),
+    "backoffice:map-overview": Access("accompaniment.overview"),
+    "backoffice:map-conventions": Access("accompaniment.manage_funding", methods=("GET", "POST")),
+    "backoffice:map-holidays": Access("accompaniment.manage_funding", methods=("GET", "POST")),
 }
 
 
@@ -414,6 +454,10 @@ def in_scope(user, obj, *, restricted: str = "assigned", branch: bool = False) -
     department = _record_department(obj)
     if department is None or department != user.department_code:
         return False
+    # Records shared with an outside organisation (MAP) say themselves who may open them.
+    custom = getattr(obj, "policy_in_scope", None)
+    if custom is not None:
+        return custom(user)
     household = _record_household(obj)
     if household is not None and household.restricted and restricted == "assigned":
         return household.is_assigned(user)

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     LOCAL_PILOT = "local_pilot", "Pilote départemental"
     NATIONAL_PILOT = "national_pilot", "Pilote national"
     PARTNER = "partner", "Partenaire"
+    ACCOMPANIST = "accompanist", "Accompagnant (mesure d'accompagnement protégé)"
     ADMIN = "admin", "Administrateur"
 
 

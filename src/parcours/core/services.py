@@ -139,3 +139,30 @@ def reset_second_factor(*, actor, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     end_sessions(user)
     audit.record(actor, "core.second_factor.reset", user)
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The authenticator being enrolled at first sign-in: unconfirmed until a code proves it works."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Application d'authentification"}
+    )
+    return device
+
+
+@transaction.atomic
+def confirm_enrolment(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Enrol the user's device when the code it shows is right (audited); False on a wrong code.
+
+    A user who already has a confirmed device cannot enrol another one this way: a lost phone is
+    reset by an administrator (`reset_second_factor`), so a stolen password alone adds no device.
+    """
+    if device.user_id != user.pk or device.confirmed:
+        raise ValueError("Ce dispositif n'est pas en cours d'enregistrement pour ce compte.")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError("Un second facteur est déjà enregistré pour ce compte.")
+    if not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(user, "core.second_factor.enrolled", user)
+    return True

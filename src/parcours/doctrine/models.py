@@ -105,6 +105,11 @@ class Practice(models.Model):
     has_partners = models.BooleanField(default=False, editable=False)
     has_funding = models.BooleanField(default=False, editable=False)
     has_results = models.BooleanField(default=False, editable=False)
+    # The facet values of the rows (" code code "), so that one read of the matching sheets gives
+    # every facet count of a search (themes, partner types, funding sources), kept by the services.
+    theme_codes = models.CharField(max_length=400, default="", blank=True, editable=False)
+    partner_kinds = models.CharField(max_length=200, default="", blank=True, editable=False)
+    funding_sources = models.CharField(max_length=200, default="", blank=True, editable=False)
 
     created_at = models.DateTimeField("créée le", default=timezone.now)
     created_by = models.ForeignKey(

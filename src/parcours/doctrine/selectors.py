@@ -8,17 +8,18 @@ the draft.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404
 
 from parcours.core import policy
 from parcours.core.models import Department
 from parcours.doctrine import search
-from parcours.doctrine.models import Attachment, Chapter, Dimension, Funding, Practice, PracticePartner, Theme
+from parcours.doctrine.models import Attachment, Chapter, Dimension, Funding, Practice, Theme
 from parcours.protection.models import Partner
 
 S = Practice.State
@@ -31,7 +32,8 @@ def visible(actor) -> Q:
     own_draft = Q(state=S.DRAFT, created_by_id=actor.pk)
     if actor.department_code is None and getattr(actor, "is_national", False):
         return shared | own_draft | ~Q(state=S.DRAFT)
-    own = Q(department__code=actor.department_code) & ~Q(state=S.DRAFT)
+    organisation = getattr(actor, "organisation", None)
+    own = Q(department_id=getattr(organisation, "department_id", None)) & ~Q(state=S.DRAFT)
     return shared | own | own_draft
 
 
@@ -121,13 +123,11 @@ def _filtered(actor, query: SearchQuery):
     if query.caf:
         qs = qs.filter(department__code=query.caf)
     if query.theme:
-        qs = qs.filter(themes__code=query.theme)
+        qs = qs.filter(theme_codes__contains=f" {query.theme} ")
     if query.partenaire:
-        qs = qs.filter(
-            pk__in=PracticePartner.objects.filter(partner__kind=query.partenaire).values("practice_id")
-        )
+        qs = qs.filter(partner_kinds__contains=f" {query.partenaire} ")
     if query.financement:
-        qs = qs.filter(pk__in=Funding.objects.filter(source=query.financement).values("practice_id"))
+        qs = qs.filter(funding_sources__contains=f" {query.financement} ")
     if query.annee.isdigit():
         qs = qs.filter(started_year=int(query.annee))
     if query.etat in S.values:
@@ -135,111 +135,118 @@ def _filtered(actor, query: SearchQuery):
     return qs
 
 
-def _sql(qs) -> tuple[str, list]:
-    sql, params = qs.values("pk").query.sql_with_params()
-    return sql, list(params)
+# What one read of the matching sheets brings back: enough for every facet count.
+ROW = (
+    "pk",
+    "department_id",
+    "started_year",
+    "state",
+    "has_role",
+    "has_means",
+    "has_partners",
+    "has_funding",
+    "has_results",
+    "theme_codes",
+    "partner_kinds",
+    "funding_sources",
+)
+FEW = 5000  # below this many matches, the filtered read is limited to them by id
+
+
+def _rows(qs) -> list[tuple]:
+    """The ROW columns of `qs`, read with the cursor: no per-row conversion (booleans may be 0/1)."""
+    sql, params = qs.order_by().values_list(*ROW).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def search_practices(actor, query: SearchQuery, *, facets: bool = True) -> SearchResult:
+    """The page of matching sheets the actor may read, with the counts of every facet.
+
+    A few reads whatever the size of the inventory: the ranked ids from the full-text index, the
+    filtered sheets' facet columns (limited to the matches when they are few), the page's sheets by
+    id. Counting in Python over the distinct values keeps a search over 10,000 sheets under 100 ms
+    on both databases (bench/doctrine_search.py).
+    """
     filtered = _filtered(actor, query)
-    matching = search.matching_sql(query.q)
+    ranked = search.ranked_matches(query.q)
+    if ranked is not None and len(ranked) <= FEW:
+        filtered = filtered.filter(pk__in=ranked)
+    rows = _rows(filtered) if ranked != [] else []
     offset = (query.page - 1) * PAGE_SIZE
-    if matching is not None:
-        base = filtered.filter(pk__in=_raw_ids(*matching))
-        within_sql, within_params = _sql(filtered)
-        ids = search.ranked_ids(query.q, within_sql, within_params, limit=PAGE_SIZE, offset=offset)
+    if ranked is not None:
+        if len(ranked) > FEW:  # the read was not limited to the matches
+            matched = set(ranked)
+            rows = [row for row in rows if row[0] in matched]
+        allowed = {row[0] for row in rows}
+        ordered = [pk for pk in ranked if pk in allowed]
+        total, ids = len(ordered), ordered[offset : offset + PAGE_SIZE]
     else:
-        base = filtered
+        total = len(rows)
         ids = list(
-            base.order_by("-published_at", "-updated_at", "-pk").values_list("pk", flat=True)[
+            filtered.order_by("-published_at", "-updated_at", "-pk").values_list("pk", flat=True)[
                 offset : offset + PAGE_SIZE
             ]
         )
-    total = base.count()
-    rows = Practice.objects.select_related("department").prefetch_related("themes").in_bulk(ids)
+    loaded = Practice.objects.select_related("department").prefetch_related("themes").in_bulk(ids)
     hits = []
     for pk in ids:
-        practice = rows[pk]
-        text = practice.summary or practice.role_description or practice.search_document
-        if query.q:
-            # The passage with the first match, wherever it is in the sheet.
-            best = next(
-                (
-                    t
-                    for t in (practice.summary, practice.role_description, practice.search_document)
-                    if t and "<mark>" in search.extract(t, query.q)
-                ),
-                text,
-            )
-            hits.append(Hit(practice, search.extract(best, query.q)))
-        else:
-            hits.append(Hit(practice, search.extract(text, "")))
+        practice = loaded[pk]
+        texts = [t for t in (practice.summary, practice.role_description, practice.search_document) if t]
+        extract = ""
+        for text in texts if query.q else texts[:1]:
+            extract = search.extract(text, query.q)
+            if not query.q or "<mark>" in extract:
+                break
+        hits.append(Hit(practice, extract))
     result = SearchResult(query=query, total=total, hits=hits)
     if facets:
-        result.facets = facet_counts(base)
+        result.facets = _count_facets(rows)
     return result
 
 
-def _raw_ids(sql: str, params: list):
-    from django.db.models.expressions import RawSQL
+def _split_counts(counter: Counter) -> Counter:
+    """Counts of codes from counts of " a b " strings (few distinct strings: cheap)."""
+    out = Counter()
+    for value, n in counter.items():
+        for code in value.split():
+            out[code] += n
+    return out
 
-    return RawSQL(sql, params)  # noqa: S611 - SQL from search.matching_sql: constants, query as a parameter
+
+def _count_facets(rows) -> dict[str, list[tuple[str, str, int]]]:
+    by_department = Counter(r[1] for r in rows)
+    year = Counter(r[2] for r in rows if r[2])
+    state = Counter(r[3] for r in rows)
+    flags = Counter(tuple(bool(f) for f in r[4:9]) for r in rows)
+    dimension = Counter()
+    for combination, n in flags.items():
+        for d, on in zip(Dimension.values, combination, strict=True):
+            if on:
+                dimension[d] += n
+    theme = _split_counts(Counter(r[9] for r in rows))
+    partner = _split_counts(Counter(r[10] for r in rows))
+    funding = _split_counts(Counter(r[11] for r in rows))
+    codes = dict(Department.objects.filter(pk__in=list(by_department)).values_list("pk", "code"))
+    names = dict(Department.objects.filter(pk__in=list(by_department)).values_list("code", "name"))
+    caf = Counter({codes[pk]: n for pk, n in by_department.items() if pk in codes})
+    themes = list(Theme.objects.filter(code__in=list(theme)).values_list("code", "label"))
+    kinds, sources, states = dict(Partner.Kind.choices), dict(Funding.Source.choices), dict(S.choices)
+    return {
+        "dimension": [(d.value, d.label, dimension[d.value]) for d in Dimension if dimension[d.value]],
+        "caf": [(c, f"{names.get(c, c)} ({c})", caf[c]) for c in sorted(caf)],
+        "theme": [(c, label, theme[c]) for c, label in themes],
+        "partenaire": [(k, kinds.get(k, k), partner[k]) for k in sorted(partner)],
+        "financement": [(k, sources.get(k, k), funding[k]) for k in sorted(funding)],
+        "annee": [(str(y), str(y), year[y]) for y in sorted(year, reverse=True)],
+        "etat": [(k, states.get(k, k), state[k]) for k in S.values if state[k]],
+    }
 
 
 def facet_counts(qs) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts of the matching sheets by each facet's values: (value, French label, count)."""
-    ids = qs.values("pk")
-    out: dict[str, list[tuple[str, str, int]]] = {}
-    flags = qs.aggregate(
-        **{d: Count("pk", filter=Q(**{flag: True})) for d, flag in Practice.DIMENSION_FLAGS.items()}
-    )
-    out["dimension"] = [(d.value, d.label, flags[d.value] or 0) for d in Dimension if flags[d.value]]
-    names = dict(Department.objects.values_list("code", "name"))
-    out["caf"] = [
-        (code, f"{names.get(code, code)} ({code})", n)
-        for code, n in qs.order_by()
-        .values_list("department__code")
-        .annotate(n=Count("pk"))
-        .order_by("department__code")
-    ]
-    labels = dict(Theme.objects.values_list("code", "label"))
-    out["theme"] = [
-        (code, labels.get(code, code), n)
-        for code, n in Theme.objects.filter(practices__in=ids)
-        .values_list("code")
-        .annotate(n=Count("practices"))
-        .order_by("position")
-    ]
-    kinds = dict(Partner.Kind.choices)
-    out["partenaire"] = [
-        (kind, kinds.get(kind, kind), n)
-        for kind, n in PracticePartner.objects.filter(practice_id__in=ids)
-        .values_list("partner__kind")
-        .annotate(n=Count("practice_id", distinct=True))
-        .order_by("partner__kind")
-    ]
-    sources = dict(Funding.Source.choices)
-    out["financement"] = [
-        (source, sources.get(source, source), n)
-        for source, n in Funding.objects.filter(practice_id__in=ids)
-        .values_list("source")
-        .annotate(n=Count("practice_id", distinct=True))
-        .order_by("source")
-    ]
-    out["annee"] = [
-        (str(year), str(year), n)
-        for year, n in qs.order_by()
-        .exclude(started_year=None)
-        .values_list("started_year")
-        .annotate(n=Count("pk"))
-        .order_by("-started_year")
-    ]
-    states = dict(S.choices)
-    out["etat"] = [
-        (state, states[state], n)
-        for state, n in qs.order_by().values_list("state").annotate(n=Count("pk")).order_by("state")
-    ]
-    return out
+    """Counts of the sheets of `qs` by each facet's values: (value, French label, count)."""
+    return _count_facets(_rows(qs))
 
 
 # --- synthesis ----------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def search_document(practice: Practice) -> str:
         practice.evidence,
         practice.department.name,
     ]
-    for row in practice.partners.select_related("partner"):
+    for row in practice.partners.all():  # prefetch-friendly (the bench loads 10,000 sheets at once)
         parts += [row.partner.name, row.partner.get_kind_display(), row.role]
     for funding in practice.fundings.all():
         parts += [funding.get_source_display(), funding.instrument]
@@ -72,6 +72,12 @@ def search_document(practice: Practice) -> str:
         parts += [indicator.label, indicator.period]
     parts += [theme.label for theme in practice.themes.all()]
     return "\n".join(p for p in parts if p)
+
+
+def _codes(values) -> str:
+    """ " a b " : the distinct codes, space-delimited on both sides so that " a " finds exactly a."""
+    codes = sorted(set(values))
+    return f" {' '.join(codes)} " if codes else ""
 
 
 def refresh(practice: Practice) -> None:
@@ -82,7 +88,13 @@ def refresh(practice: Practice) -> None:
     practice.has_partners = practice.partners.exists()
     practice.has_funding = practice.fundings.exists()
     practice.has_results = bool(practice.innovation or practice.evidence or practice.indicators.exists())
+    practice.theme_codes = _codes(practice.themes.values_list("code", flat=True))
+    practice.partner_kinds = _codes(practice.partners.values_list("partner__kind", flat=True))
+    practice.funding_sources = _codes(practice.fundings.values_list("source", flat=True))
     Practice.objects.filter(pk=practice.pk).update(
+        theme_codes=practice.theme_codes,
+        partner_kinds=practice.partner_kinds,
+        funding_sources=practice.funding_sources,
         search_document=practice.search_document,
         has_role=practice.has_role,
         has_means=practice.has_means,

@@ -11,11 +11,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from parcours.core.models import Department
+from parcours.core.phones import normalize_french_phone
 
 
 def fold(text: str) -> str:
@@ -37,16 +40,13 @@ class InHousehold:
 class Household(models.Model):
     POLICY_HOUSEHOLD_PATH = ""
 
-    # No index of its own: the unique (department, file_number) starts with it. No database
-    # constraint, as for every link of the rows an import writes (IMPORT_LINKS in
-    # pathways/services/opening.py checks them for each batch).
+    # No index of its own: the unique (department, file_number) starts with it.
     department = models.ForeignKey(
         Department,
         verbose_name="département",
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     file_number = models.CharField("numéro d'allocataire", max_length=20)
     is_allocataire = models.BooleanField("allocataire", default=True)
@@ -62,6 +62,9 @@ class Household(models.Model):
             models.UniqueConstraint(
                 fields=["department", "file_number"], name="unique_file_number_per_department"
             ),
+            # What the events' copy of (household, department) refers to (COPIED_COLUMNS_SQL in
+            # pathways/migrations): the database checks that a copied department is the household's.
+            models.UniqueConstraint(fields=["id", "department"], name="household_id_department_key"),
         ]
         indexes = [
             # The few restricted files of a department, which the worklists set aside (policy.hidden_households).
@@ -134,12 +137,8 @@ class Person(InHousehold, models.Model):
         PARENT = "parent", "Parent"
         CHILD = "child", "Enfant"
 
-    # No index of its own: person_household_role_idx starts with it. No database constraint on the
-    # links an import writes (person, contact, address, event, pathway): see IMPORT_LINKS in
-    # pathways/services/opening.py, which checks them for the whole batch before it commits.
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="members", db_index=False, db_constraint=False
-    )
+    # No index of its own: person_household_role_idx starts with it (and serves the cascade).
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members", db_index=False)
     role = models.CharField("rôle dans le foyer", max_length=10, choices=Role.choices)
     first_name = models.CharField("prénom", max_length=80)
     last_name = models.CharField("nom", max_length=80)
@@ -203,9 +202,7 @@ class Address(models.Model):
 
     POLICY_HOUSEHOLD_PATH = "person__household"
 
-    person = models.OneToOneField(
-        Person, on_delete=models.CASCADE, related_name="address", db_constraint=False
-    )
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address")
     line = models.CharField("adresse", max_length=200)
     complement = models.CharField("complément", max_length=200, blank=True)
     postal_code = models.CharField("code postal", max_length=5)
@@ -277,7 +274,7 @@ class ContactChannel(models.Model):
         PHONE = "phone", "Téléphone (appel)"
         POSTAL = "postal", "Courrier"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField("canal", max_length=10, choices=Kind.choices)
     value = models.CharField("coordonnée", max_length=200, blank=True)
     is_safe = models.BooleanField(
@@ -295,6 +292,44 @@ class ContactChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}".strip()
+
+    @classmethod
+    def normalised_value(cls, kind: str, value: str) -> str:
+        """The value as stored: a checked e-mail address, a French number in E.164 form (+33…, +262…).
+
+        Raises ValidationError on the `value` field. Every door (staff form, service, API) goes
+        through here, so the chokepoint only ever sees numbers it can send to.
+        """
+        value = (value or "").strip()
+        if kind == cls.Kind.EMAIL:
+            if not value:
+                raise ValidationError({"value": "Saisissez l'adresse e-mail."})
+            try:
+                validate_email(value)
+            except ValidationError as error:
+                raise ValidationError({"value": error.messages}) from None
+        elif kind in (cls.Kind.SMS, cls.Kind.PHONE):
+            normalised = normalize_french_phone(value)
+            if normalised is None:
+                raise ValidationError(
+                    {
+                        "value": "Numéro de téléphone français invalide (ex. 06 12 34 56 78 ou +262 692 12 34 56)."
+                    }
+                )
+            value = normalised
+        return value
+
+    def clean(self):
+        errors = {}
+        try:
+            self.value = self.normalised_value(self.kind, self.value)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        # A window needs both ends: one alone would be read as "always" by some and "never" by others.
+        if (self.safe_from is None) != (self.safe_until is None):
+            errors["safe_until"] = ["Indiquez le début et la fin de la plage horaire, ou aucun des deux."]
+        if errors:
+            raise ValidationError(errors)
 
     def policy_household(self) -> Household:
         return self.person.household

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -34,6 +35,24 @@ def household_for(actor, pk: int, *, permission: str = "households.view", audite
     if audited:
         audit.record(actor, "households.household.viewed", household)
     return household
+
+
+def search_page(actor, query: str, page_number, *, per_page: int = 25) -> Page:
+    """One page of a household search; the search is audited (how many were found, not the words)."""
+    page = Paginator(search_households(actor, query), per_page).get_page(page_number)
+    audit.record(actor, "households.household.searched", data={"results": page.paginator.count})
+    return page
+
+
+def household_log_for(actor, pk: int) -> tuple[Household, QuerySet]:
+    """Who opened or changed a household (for the local pilot); the consultation is audited first,
+    so the log lists it too and its counts stay consistent."""
+    from parcours.core.models import AuditEntry
+
+    household = household_reference_for(actor, pk)
+    audit.record(actor, "audit.household_log.viewed", household)
+    entries = AuditEntry.objects.filter(scope=f"household:{household.pk}").select_related("actor")
+    return household, entries.order_by("-id")
 
 
 def household_reference_for(actor, pk: int) -> Household:

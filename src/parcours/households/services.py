@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parcours.core import audit, crypto, policy
+from parcours.core.errors import Refused
 from parcours.households.models import (
     Address,
     Consent,
@@ -129,14 +131,29 @@ def update_person(*, actor, person: Person, **values) -> Person:
     return person
 
 
+class AddressProtected(Refused):
+    default_message = "Cette adresse est protégée : seul un travailleur social peut la modifier."
+
+
+def check_address_editable(actor, person: Person, *, protected: bool | None = None) -> None:
+    """Once an address is protected, only a social worker changes it: raise AddressProtected otherwise.
+
+    Asked by the page before it shows the form, and by `set_address` at every door.
+    """
+    if protected is None:
+        protected = ProtectedAddress.objects.filter(person=person).exists()
+    if protected and not policy.can(actor, "households.protect_address", person):
+        raise AddressProtected
+
+
 @transaction.atomic
 def set_address(*, actor, person: Person, **values) -> None:
     """Set the person's address; once protected, it is the encrypted address that changes."""
     policy.require(actor, "households.edit", person)
     values = {k: v for k, v in values.items() if k in ADDRESS_FIELDS}
     protected = ProtectedAddress.objects.filter(person=person).first()
+    check_address_editable(actor, person, protected=protected is not None)
     if protected is not None:
-        policy.require(actor, "households.protect_address", person)
         protected.ciphertext = crypto.encrypt(json.dumps(values, ensure_ascii=False))
         protected.save(update_fields=["ciphertext"])
         audit.record(actor, "households.protected_address.changed", protected)
@@ -223,7 +240,13 @@ def add_contact(*, actor, person: Person, **values) -> ContactChannel:
 @transaction.atomic
 def update_contact(*, actor, contact: ContactChannel, **values) -> ContactChannel:
     policy.require(actor, "households.edit", contact)
-    changed = _changed(contact, {k: v for k, v in values.items() if k in CONTACT_FIELDS})
+    values = {k: v for k, v in values.items() if k in CONTACT_FIELDS}
+    if "value" in values:  # compared in its stored form: "06 12…" is no change from "+336 12…"
+        with contextlib.suppress(ValidationError):  # full_clean() below reports it
+            values["value"] = ContactChannel.normalised_value(
+                values.get("kind", contact.kind), values["value"]
+            )
+    changed = _changed(contact, values)
     if changed:
         contact.full_clean()
         contact.save()

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from parcours.core.errors import Invalid, NotYours
 from parcours.core.phones import is_mobile, normalize_french_phone
 
 COLUMNS = (
@@ -82,6 +83,8 @@ class LineError:
     field: str
     message: str
     unit: str = "ligne"
+    # A declaration for another department than the declarer's: a refusal (403), not a mistake (400).
+    not_yours: bool = False
 
     def __str__(self) -> str:
         return f"{self.unit} {self.line} : {self.message}"
@@ -125,6 +128,17 @@ class ParsedFile:
     rows: list[EventInput] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
     total: int = 0
+
+    def raise_for_errors(self) -> None:
+        """Refuse the whole batch when a line is wrong: NotYours for another department's, else Invalid."""
+        foreign = [e for e in self.errors if e.not_yours]
+        if foreign:
+            raise NotYours(
+                "Déclaration d'un autre département que celui de votre Caf : rien n'a été écrit.",
+                errors=foreign,
+            )
+        if self.errors:
+            raise Invalid(f"{len(self.errors)} erreur(s) : rien n'a été écrit.", errors=self.errors)
 
 
 class FileUnreadable(Exception):
@@ -291,9 +305,14 @@ class RecordChecker:
                 f"department « {department[:10]} » n'est le département d'aucune Caf utilisant Parcours",
             )
         elif department and self.own_department and department != self.own_department:
-            error(
-                "department",
-                f"department « {department} » n'est pas le vôtre : vous ne déclarez que pour le {self.own_department}",
+            errors.append(
+                LineError(
+                    line,
+                    "department",
+                    f"department « {department} » n'est pas le vôtre : vous ne déclarez que pour le {self.own_department}",
+                    unit,
+                    not_yours=True,
+                )
             )
         file_number = raw.get("file_number", "").strip()
         if file_number and not _FILE_NUMBER.match(file_number):

@@ -238,17 +238,14 @@ class SeparationEvent(models.Model):
         DEMO = "demo", "Données de démonstration"
 
     # Foreign keys already led by a composite index (or never filtered on) get no index of their
-    # own: every index costs time on each of the hundred thousand rows of an import. No link of
-    # the rows an import writes has a database constraint: a foreign-key check costs more than a
-    # B-tree insert on each imported row, and is a SQL query of its own on PostgreSQL. The import
-    # checks them by batch (IMPORT_LINKS in services/opening.py); Django applies on_delete.
+    # own: every index costs time on each of the hundred thousand rows of an import. Every link
+    # has its database constraint (integrity is the database's job, whoever writes the rows).
     # The household's department, repeated for the unique external_id per department.
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
     external_id = models.CharField("identifiant de la déclaration", max_length=64)
+    # Indexed by separation_event_copies_key, which starts with it (and serves the cascade).
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="separation_events", db_constraint=False
+        Household, on_delete=models.CASCADE, related_name="separation_events", db_index=False
     )
     source = models.CharField("origine", max_length=8, choices=Source.choices)
     source_label = models.CharField("précision sur l'origine", max_length=120, blank=True)
@@ -266,7 +263,6 @@ class SeparationEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     import_job = models.ForeignKey(
         ImportJob,
@@ -275,7 +271,6 @@ class SeparationEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="events",
         db_index=False,
-        db_constraint=False,
     )
 
     class Meta:
@@ -284,6 +279,10 @@ class SeparationEvent(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "external_id"], name="separation_event_external_id"
+            ),
+            # What a pathway's copies (household, department) refer to (COPIED_COLUMNS_SQL).
+            models.UniqueConstraint(
+                fields=["household", "id", "department"], name="separation_event_copies_key"
             ),
         ]
 
@@ -307,18 +306,14 @@ class Pathway(InHousehold, models.Model):
         OPEN = "open", "En cours"
         CLOSED = "closed", "Clôturé"
 
-    # Its event's household, repeated for the household page. No database constraint on a
-    # pathway's links, as for an event's (IMPORT_LINKS in services/opening.py).
+    # Its event's household, repeated for the household page (the database checks that the copy
+    # agrees: see COPIED_COLUMNS_SQL in migrations).
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="pathways", db_index=False, db_constraint=False
+        Household, on_delete=models.CASCADE, related_name="pathways", db_index=False
     )
     # The household's department, repeated for the worklists' indexes.
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    event = models.OneToOneField(
-        SeparationEvent, on_delete=models.CASCADE, related_name="pathway", db_constraint=False
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
+    event = models.OneToOneField(SeparationEvent, on_delete=models.CASCADE, related_name="pathway")
     # The parent who declared the separation: the one the Caf reaches out to.
     declarant = models.ForeignKey(
         "households.Person",
@@ -327,11 +322,8 @@ class Pathway(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
-    template = models.ForeignKey(
-        PathwayTemplate, on_delete=models.PROTECT, related_name="pathways", db_constraint=False
-    )
+    template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="pathways")
     site = models.ForeignKey(
         Site,
         null=True,
@@ -339,7 +331,6 @@ class Pathway(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     status = models.CharField("état", max_length=8, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField("ouvert le", default=timezone.now)
@@ -358,6 +349,10 @@ class Pathway(InHousehold, models.Model):
         verbose_name = "parcours"
         verbose_name_plural = "parcours"
         indexes = [models.Index(fields=["household", "status"], name="pathway_household_status_idx")]
+        # What a step's copies (household, department) refer to (COPIED_COLUMNS_SQL).
+        constraints = [
+            models.UniqueConstraint(fields=["id", "household", "department"], name="pathway_copies_key")
+        ]
 
     def __str__(self) -> str:
         return f"Parcours n° {self.pk}"
@@ -403,19 +398,12 @@ class PathwayStep(InHousehold, models.Model):
         UNREACHABLE = "unreachable", "Famille injoignable"
         NOT_APPLICABLE = "not_applicable", "Sans objet"
 
-    # No database constraint on the links of a step, as for a pathway's: an import writes five or
-    # six steps per event (IMPORT_LINKS in services/opening.py). The other columns are copies of
-    # the pathway's.
-    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps", db_constraint=False)
-    household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
+    # `household` and `department` are copies of the pathway's, which the database checks.
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+", db_index=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
     template_step = models.ForeignKey(
         TemplateStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
-        db_constraint=False,
     )  # fmt: skip
     position = models.PositiveSmallIntegerField("ordre")
     kind = models.CharField("type d'étape", max_length=40)
@@ -429,7 +417,6 @@ class PathwayStep(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="pathway_steps",
         db_index=False,
-        db_constraint=False,
     )
     site = models.ForeignKey(
         Site,
@@ -438,7 +425,6 @@ class PathwayStep(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.OPEN)
     base_on = models.DateField("délai compté à partir du")
@@ -455,7 +441,6 @@ class PathwayStep(InHousehold, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     withdrawn_reason = models.CharField("motif du retrait", max_length=300, blank=True)
 
@@ -472,6 +457,8 @@ class PathwayStep(InHousehold, models.Model):
                 condition=Q(status="open"),
                 name="step_open_department_due_idx",
             ),
+            # The cascade from a household (and the database's check when one is deleted).
+            models.Index(fields=["household"], name="step_household_idx"),
         ]
 
     def __str__(self) -> str:

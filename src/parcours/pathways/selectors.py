@@ -234,6 +234,16 @@ def due_workshop_invitation_steps(actor) -> QuerySet[PathwayStep]:
     return due_steps(actor, StepKind.WORKSHOP_INVITATION)
 
 
+def timeline_for(actor, pk: int) -> tuple[Household, list[TimelineEntry]]:
+    """A household's timeline (every module's entries, newest first); the consultation is audited."""
+    from parcours.households import selectors as household_selectors
+    from parcours.households import timeline
+
+    household = household_selectors.household_for(actor, pk, permission="pathways.view", audited=False)
+    audit.record(actor, "pathways.timeline.viewed", household)
+    return household, timeline.entries_for(actor, household)
+
+
 def violence_reported(household: Household) -> bool:
     """Whether the household's pathway in progress has violence reported.
 

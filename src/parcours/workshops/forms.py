@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django import forms
 from django.conf import settings
@@ -248,9 +248,10 @@ class WorkshopForm(StyledModelForm):
         tz = self.department.tzinfo
         if data.get("day") and data.get("start"):
             data["starts_at"] = datetime.combine(data["day"], data["start"], tzinfo=tz)
-            deadline_day = data.get("deadline_day") or (data["day"] - timedelta(days=1))
-            data["registration_deadline"] = min(
-                datetime.combine(deadline_day, time(23, 59), tzinfo=tz), data["starts_at"]
+            # None: the service applies the domain's default (the eve, `Workshop.closing_time`).
+            deadline_day = data.get("deadline_day")
+            data["registration_deadline"] = (
+                Workshop.closing_time(data["starts_at"], tz, deadline_day) if deadline_day else None
             )
         return data
 

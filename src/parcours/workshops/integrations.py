@@ -21,9 +21,13 @@ def violence_reported(household) -> bool:
     return household.restricted or pathway_violence_reported(household)
 
 
-def due_invitation_steps(actor) -> list:
-    """The pathway steps of kind `workshop_invitation` due and visible to the actor."""
-    return list(due_workshop_invitation_steps(actor))
+def due_invitation_steps(actor, *, pks=None) -> list:
+    """The pathway steps of kind `workshop_invitation` due and visible to the actor.
+
+    `pks` keeps only those steps, in the database (a department has tens of thousands due).
+    """
+    steps = due_workshop_invitation_steps(actor)
+    return list(steps if pks is None else steps.filter(pk__in=pks))
 
 
 def step_household(step):

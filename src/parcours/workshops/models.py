@@ -12,7 +12,7 @@ person, a workshop or a token, so no join leads from an answer back to the perso
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -290,6 +290,12 @@ class Workshop(models.Model):
 
     def local_deadline(self):
         return timezone.localtime(self.registration_deadline, self.tzinfo)
+
+    @staticmethod
+    def closing_time(starts_at: datetime, tz, day: date | None = None) -> datetime:
+        """When registrations close: 23:59 local time on `day`, by default the eve; never after the start."""
+        day = day or timezone.localtime(starts_at, tz).date() - timedelta(days=1)
+        return min(datetime.combine(day, time(23, 59), tzinfo=tz), starts_at)
 
     # For templates: the wall-clock time in the department, naive, because Django's `date` filter
     # would convert an aware value to the server's time zone (18:00 in 974 would read 15:00).

@@ -372,6 +372,12 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
         registration__status=Registration.Status.CONFIRMED,
         registration__attendance=Registration.Attendance.PRESENT,
     ).count()
+    audit.record(
+        actor,
+        "workshops.comparison.viewed",
+        department=department.code,
+        data={"from": start.isoformat(), "to": end.isoformat()},
+    )
     return Comparison(
         department=department,
         start=start,

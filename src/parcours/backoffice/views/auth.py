@@ -32,7 +32,7 @@ from parcours.backoffice.forms import (
     ParcoursSetPasswordForm,
     ReauthForm,
 )
-from parcours.core import audit, otp_throttle
+from parcours.core import audit, otp_throttle, services
 from parcours.core.middleware import start_session_clock
 from parcours.core.models import User
 
@@ -162,15 +162,10 @@ def login_enrol(request):
         return redirect("backoffice:login")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("backoffice:login-otp")
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Application d'authentification"}
-    )
+    device = services.enrolment_device(user)
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            audit.record(user, "core.second_factor.enrolled", user)
+        if services.confirm_enrolment(user=user, device=device, token=form.cleaned_data["otp_token"]):
             messages.success(request, "Votre application d'authentification est enregistrée.")
             return _complete_login(request, user, device)
         form.add_error(

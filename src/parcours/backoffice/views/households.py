@@ -21,7 +21,7 @@ from parcours.backoffice.forms import (
     RevealForm,
 )
 from parcours.backoffice.views.auth import reauthenticated_at
-from parcours.core import audit, page_memo, policy
+from parcours.core import page_memo, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors, services
 from parcours.households.models import Address
@@ -29,11 +29,9 @@ from parcours.households.models import Address
 
 def search(request):
     form = HouseholdSearchForm(request.GET or None)
-    results, page = None, None
+    page = None
     if form.is_valid() and form.cleaned_data["q"]:
-        results = selectors.search_households(request.user, form.cleaned_data["q"])
-        page = Paginator(results, 25).get_page(request.GET.get("page"))
-        audit.record(request.user, "households.household.searched", data={"results": page.paginator.count})
+        page = selectors.search_page(request.user, form.cleaned_data["q"], request.GET.get("page"))
     return render(request, "backoffice/households/search.html", {"form": form, "page": page})
 
 
@@ -130,8 +128,10 @@ def person_edit(request, pk: int):
 
 def address_edit(request, pk: int):
     person = selectors.person_for(request.user, pk, permission="households.edit")
-    if person.is_address_protected and not policy.has_perm(request.user, "households.protect_address"):
-        messages.error(request, "Cette adresse est protégée : seul un travailleur social peut la modifier.")
+    try:
+        services.check_address_editable(request.user, person, protected=person.is_address_protected)
+    except services.AddressProtected as refusal:
+        messages.error(request, str(refusal))
         return redirect("backoffice:household-detail", pk=person.household_id)
     instance = Address.objects.filter(person=person).first() if not person.is_address_protected else None
     form = AddressForm(request.POST or None, instance=instance)

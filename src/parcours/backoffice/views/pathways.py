@@ -31,11 +31,10 @@ from parcours.backoffice.forms_pathways import (
     TemplateStepFormSet,
     WorklistFilterForm,
 )
-from parcours.core import audit, policy
+from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.core.models import Site
 from parcours.households import selectors as household_selectors
-from parcours.households import timeline
 from parcours.pathways import imports, rules, selectors, services
 from parcours.pathways.models import StepKind
 from parcours.pathways.selectors import WORKLIST_TITLES, Worklist
@@ -319,9 +318,7 @@ def situation(request, pk: int):
 
 def household_timeline(request, pk: int):
     user = request.user
-    household = household_selectors.household_for(user, pk, permission="pathways.view", audited=False)
-    audit.record(user, "pathways.timeline.viewed", household)
-    entries = timeline.entries_for(user, household)
+    household, entries = selectors.timeline_for(user, pk)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from parcours.core import audit, policy
+from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 from parcours.pathways import selectors as pathway_selectors
@@ -642,12 +642,6 @@ def comparison(request):
         params = form.cleaned_data
         result = selectors.comparison(
             request.user, department=params["department"], start=params["start"], end=params["end"]
-        )
-        audit.record(
-            request.user,
-            "workshops.comparison.viewed",
-            department=params["department"].code,
-            data={"from": params["start"].isoformat(), "to": params["end"].isoformat()},
         )
     return render(
         request,

@@ -13,8 +13,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("core", "0006_export_jobs_and_periodic_runs"),
-        ("protection", "0002_ceilings_2023_12"),
+        ("core", "0001_initial"),
+        ("protection", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -55,11 +55,10 @@ PATHWAY_FIELDS = ["id", "household", "department", "event", "template", "status"
 STEP_FIELDS = ["pathway", "household", "department", "template_step", "position", "kind", "label",
                "responsible_role", "assignee", "site", "base_on", "due_at", "protected_deadline", "opened_at"]  # fmt: skip
 SITUATION_FLAGS = ("has_children", "violence_reported", "shared_home", "not_allocataire")
-# The rows an import writes have no foreign-key constraint in the database: on PostgreSQL a
-# constraint runs a query per row (or queues a trigger event, even for a NULL), and they made a
-# third of a large import's time. Every link of these rows is checked by batch instead, chunk by
-# chunk, by a `bulk.LinkCheck`: a link to a row the batch wrote is sound, the others are looked
-# up. Django still cascades and protects on deletion (on_delete).
+# The tables an import writes. Every link of their rows has its database constraint (and the
+# copied columns a composite one): parents are sent before their children (households, people,
+# contacts and addresses, then events, pathways, steps, audit entries), so that the constraints,
+# checked as each table is written in the background (bulk.Writer), always find them.
 IMPORT_MODELS = (
     Household,
     Person,
@@ -70,12 +69,6 @@ IMPORT_MODELS = (
     PathwayStep,
     AuditEntry,
 )
-IMPORT_LINKS = [
-    (model, field.name)
-    for model in IMPORT_MODELS
-    for field in model._meta.concrete_fields
-    if field.is_relation
-]
 SUPERSEDED = "Une nouvelle déclaration de séparation a ouvert un autre parcours"
 
 
@@ -300,10 +293,9 @@ class _Opener:
                 self.actor, "pathways.pathway.opened", Pathway._meta.label_lower, data={"source": self.source}
             )
             background = len(to_open) >= settings.PATHWAYS_IMPORT_BACKGROUND_MIN
-            with bulk.Writer(background=background, links=bulk.LinkCheck(IMPORT_LINKS)) as writer:
+            with bulk.Writer(background=background) as writer:
                 for start, end in _chunks(len(to_open), chunk_size, tapered=background):
                     report.add(self._write_chunk(to_open, start, end, plan, chain, writer, now), keep_results)
-                    writer.check()
                     if release_events:
                         to_open[start:end] = [None] * (end - start)
                     if progress is not None:

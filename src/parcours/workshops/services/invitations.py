@@ -136,11 +136,9 @@ def invite_households(*, actor, step_ids) -> BulkInvitationResult:
     Only steps due and visible to the actor are taken, whatever ids are given. A refusal stops the
     batch; the households already invited keep their invitations.
     """
-    chosen = {str(pk) for pk in step_ids}
+    chosen = {int(pk) for pk in step_ids if str(pk).isdigit()}
     outcome = BulkInvitationResult()
-    for step in integrations.due_invitation_steps(actor):
-        if str(step.pk) not in chosen:
-            continue
+    for step in integrations.due_invitation_steps(actor, pks=chosen) if chosen else ():
         try:
             result = invite_household(
                 actor=actor, household=integrations.step_household(step), step_id=step.pk

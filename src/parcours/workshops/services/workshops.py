@@ -174,7 +174,7 @@ def create_workshop(
         **{k: v for k, v in values.items() if k in WORKSHOP_FIELDS},
     )
     if workshop.registration_deadline is None and workshop.starts_at is not None:
-        workshop.registration_deadline = workshop.starts_at - timedelta(days=1)
+        workshop.registration_deadline = Workshop.closing_time(workshop.starts_at, workshop.tzinfo)
     if workshop.starts_at is not None and workshop.starts_at <= now:
         raise ValidationError({"starts_at": "La séance doit avoir lieu dans le futur."})
     if workshop.room_url:
@@ -200,6 +200,8 @@ def update_workshop(*, actor, workshop: Workshop, **values) -> Workshop:
     for field, value in values.items():
         if field in WORKSHOP_FIELDS:
             setattr(workshop, field, value)
+    if "registration_deadline" in values and values["registration_deadline"] is None:
+        workshop.registration_deadline = Workshop.closing_time(workshop.starts_at, workshop.tzinfo)
     if workshop.room_url and workshop.room_kind != RoomKind.BBB:
         workshop.room_kind = RoomKind.MANUAL
     elif not workshop.room_url and workshop.room_kind == RoomKind.MANUAL:
@@ -401,7 +403,6 @@ def create_series(*, actor, publish: bool = False, **values) -> tuple[WorkshopSe
                 starts_at=starts_at,
                 duration_minutes=series.duration_minutes,
                 capacity=series.capacity,
-                registration_deadline=starts_at - timedelta(days=1),
                 languages=series.languages,
             )
         )
