@@ -45,9 +45,13 @@ CROSS_CLAIM_CANARY = "CANARY-croise-77e0"
 def _leaks(content) -> bool:
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
     return any(
-        marker in text or marker.encode().hex() in text
-        for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY, "ignalement croisé", "ignalements croisés")
+        marker in text or marker.encode().hex() in text for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY)
     )
+
+
+def _tells_the_flag(text: str) -> bool:
+    """The other parent must not even read the words (staff may: the local pilot is alerted)."""
+    return "croisé" in text.lower() or "croise" in text.lower()
 
 
 def seed_reports(world: World) -> None:
@@ -208,6 +212,8 @@ def test_what_the_other_parent_receives_never_reveals_the_report(report_world):
         text = content if isinstance(content, str) else content.decode("utf-8", "replace")
         if _leaks(text):
             problems.append(f"{label} : marqueur du signalement")
+        if _tells_the_flag(text):
+            problems.append(f"{label} : signalement croisé")
         if message.status == Message.Status.SENT:
             if safety.violence_term(text):
                 problems.append(f"{label} : vocabulaire des violences ({safety.violence_term(text)})")
