@@ -14,7 +14,7 @@ PORT ?= 8000
 DEMO_DATABASE_URL = $${DATABASE_URL:-sqlite:///$(CURDIR)/var/demo.sqlite3}
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt install browser bench bench-registrations clean check migrations-check worker
+.PHONY: run test lint fmt install browser bench bench-registrations bench-doctrine clean check migrations-check worker
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -67,6 +67,9 @@ bench: install
 
 bench-registrations: install
 	$(BIN)/python bench/registrations.py $(BENCH_ARGS)
+
+bench-doctrine: install
+	$(BIN)/python bench/doctrine_search.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var build src/*.egg-info

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "parcours.workshops",
     "parcours.accompaniment",
     "parcours.doctrine",
+    "parcours.evaluation",
     "parcours.backoffice",
     "parcours.portal",
     "parcours.api",
@@ -116,6 +117,11 @@ TEMPLATES = [
 
 FORM_RENDERER = "parcours.core.forms.ParcoursFormRenderer"
 
+SQLITE_INIT_COMMAND = (
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+    # Deleted rows (an address in clear once it is protected) are overwritten, not left in free pages.
+    "PRAGMA secure_delete=ON;"
+)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'parcours.sqlite3'}"),
@@ -127,7 +133,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work during an import; IMMEDIATE avoids lock upgrades mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": SQLITE_INIT_COMMAND,
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -230,6 +236,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Every private file (imports, proofs, attachments) is readable by the server's account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # E-mail: console in development, a file "mailbox" in demo, SMTP (or any backend) in production.
 EMAIL_BACKEND = env_str(
@@ -276,6 +285,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "parcours.api.schema.add_cross_field_rules",
+    ],
 }
 
 OTP_TOTP_ISSUER = env_str("PARCOURS_TOTP_ISSUER", "Parcours")
@@ -307,7 +320,13 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token"]
 
+# Denied accesses to personal-data URLs by one account in an hour past which the admins are alerted.
+PARCOURS_DENIED_ALERT_PER_HOUR = env_int("PARCOURS_DENIED_ALERT_PER_HOUR", 30)
+# Statistical secrecy (core.secrecy): no published cell rests on fewer than this many people — the
+# rule of individuals' tax data (11); docs/evaluation.md says why not the Cnaf open data's 5.
 PARCOURS_STATISTICAL_SECRECY_THRESHOLD = env_int("PARCOURS_STATISTICAL_SECRECY_THRESHOLD", 11)
+# The evaluation's nightly refresh recomputes this many months, the current one included.
+PARCOURS_EVALUATION_MONTHS = env_int("PARCOURS_EVALUATION_MONTHS", 24)
 # Files of background exports (core.exports) are deleted after this many hours.
 PARCOURS_EXPORT_RETENTION_HOURS = env_int("PARCOURS_EXPORT_RETENTION_HOURS", 24)
 PARCOURS_AUDIT_RETENTION_DAYS = env_int("PARCOURS_AUDIT_RETENTION_DAYS", 365)
@@ -403,6 +422,9 @@ PARCOURS_PROOF_MAX_MB = env_int("PARCOURS_PROOF_MAX_MB", 10)
 PATHWAYS_UNREACHABLE_AFTER = env_int("PARCOURS_UNREACHABLE_AFTER", 3)
 # Uploaded files of separation events: size limit; an import silent for this long may be restarted.
 PATHWAYS_IMPORT_MAX_BYTES = env_int("PARCOURS_IMPORT_MAX_MB", 50) * 1024 * 1024
+# An upload is deleted as soon as its import is done or rejected; a failed one (kept for a restart)
+# after this many hours. Private files are readable by the server's account only.
+PATHWAYS_IMPORT_FILE_RETENTION_HOURS = env_int("PARCOURS_IMPORT_FILE_RETENTION_HOURS", 72)
 PATHWAYS_IMPORT_STALE_MINUTES = env_int("PARCOURS_IMPORT_STALE_MINUTES", 15)
 # Events written per bulk round (memory vs round trips); the whole file stays one transaction.
 PATHWAYS_IMPORT_CHUNK_SIZE = env_int("PARCOURS_IMPORT_CHUNK_SIZE", 5000)

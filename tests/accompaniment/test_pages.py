@@ -142,3 +142,29 @@ def test_the_week_view_shows_the_handovers_in_local_time(setup, client_for):
     )
     assert "10h00" in page  # 09:00 UTC, 10:00 in Paris
     assert Handover.objects.filter(measure=m, from_at__date=date(2026, 3, 14)).exists()
+
+
+def test_the_referent_renews_the_measure_with_a_new_order(setup, client_for):
+    m = setup["measure"]
+    response = client_for(m.referent).post(
+        reverse("backoffice:map-renew", args=[m.pk]),
+        {
+            **{k: v for k, v in af.TERMS.items() if k not in ("pickup_time", "return_time")},
+            "order_date": "2026-08-20", "case_number": "26/09999", "starts_on": "2026-09-01",
+            "ends_on": "2027-02-28", "first_visit_on": "2026-09-05", "pickup_time": "10:00",
+            "return_time": "18:00", "visit_days": 1,
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    m.refresh_from_db()
+    assert m.end_reason == "renewed" and m.renewal.case_number == "26/09999"
+    assert m.renewal.map_organisation_id == setup["org"].pk
+
+
+def test_the_pilot_sees_the_delay_from_order_to_first_handover(setup, client_for):
+    page = (
+        client_for(factories.make_user("local_pilot", "92"))
+        .get(reverse("backoffice:map-overview"))
+        .content.decode()
+    )
+    assert "Médiane : 29 jours ouvrés (1 mesure)" in page

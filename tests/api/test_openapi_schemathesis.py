@@ -3,7 +3,14 @@
 The document is loaded from the Django app in-process (WSGI, no server) and every operation is
 called with generated requests — valid ones and invalid ones — under an organisation's token:
 no answer may be a server error, and every answer must conform to the document (status code,
-content type, body schema, headers).
+content type, body schema, headers). Bounded: 30 generated cases per operation (plus the explicit
+examples), no deadline. Negative cases included: schemathesis sends what the document forbids (an
+empty batch, an address without its town…) and checks the API refuses it — the document and the
+validation come from one source (api.schema, pathways.imports.ALL_OR_NONE).
+
+Stateful testing: the document declares no links between operations (one POST, no resource to read
+back), so there is no sequence to explore; `test_no_operation_links_another` says so and fails the day
+a link appears, so that a state machine run is added then.
 """
 
 import pytest
@@ -60,6 +67,19 @@ def test_every_operation_conforms_to_the_document(case, api_token):
         # that is not the token's (403)… — rules JSON Schema cannot state. Every other check runs.
         excluded_checks=[positive_data_acceptance],
     )
+
+
+def test_no_operation_links_another():
+    raw = schema.raw_schema
+    links = [
+        (path, method, code)
+        for path, methods in raw["paths"].items()
+        for method, operation in methods.items()
+        if isinstance(operation, dict)
+        for code, response in operation.get("responses", {}).items()
+        if response.get("links")
+    ]
+    assert links == [], "des liens existent : ajoutez un test à états (schema.as_state_machine())"
 
 
 def test_the_document_lists_every_api_url_so_schemathesis_reaches_them_all():

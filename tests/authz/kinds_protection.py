@@ -9,6 +9,7 @@ rules: the matrix tests the policy, the service tests test the invariants.
 
 from parcours.households.models import Person
 from parcours.protection.models import CrossClaim
+from tests import factories
 from tests.authz.registry import kind
 from tests.authz.world import OTHER, OWN
 from tests.protection import factories as pf
@@ -76,3 +77,26 @@ def partner(world, variant):
         return None
     code = OTHER if variant == "other" else OWN
     return {"pk": world.memo(("partner", code), lambda: pf.partner(code, name=f"CIDFF {code}")).pk}
+
+
+@kind("partner_referral")
+def partner_referral(world, variant):
+    """A referral sent with consent to the world's partner organisation (own) or another department's.
+
+    No restricted variant: the inbox is scoped by the receiving organisation and the person's consent,
+    not by the household's restriction (the partner she chose is never kept out).
+    """
+    if variant == "restricted":
+        return None
+
+    def build():
+        code = OTHER if variant == "other" else OWN
+        household = world.household(variant)
+        person = household.members.filter(is_declarant=True).first()
+        organisation = (
+            world.users["partner"].organisation if variant == "own" else factories.partner_org(code)
+        )
+        entry = pf.partner(code, name=f"Association reçue {code}", organisation=organisation)
+        return pf.referral(person, entry, by=world.assignee, need="Hébergement")
+
+    return {"pk": world.memo(("partner_referral", variant), build).pk}

@@ -119,7 +119,14 @@ def test_postgres_uses_the_french_unaccent_configuration_and_its_gin_index(corpu
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_tsvector('parcours_french', 'Médiations familiales à La Réunion')::text")
         vector = cursor.fetchone()[0]
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'doctrine_practice_search_gin'")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'doctrine_practice_vector_gin'")
         index = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+            "WHERE a.attrelid = 'doctrine_practice'::regclass AND a.attname = 'search_vector'"
+        )
+        generated = cursor.fetchone()[0]
     assert "'mediat'" in vector and "'reunion'" in vector
-    assert "gin" in index and "parcours_french" in index
+    assert "gin" in index and "search_vector" in index
+    assert "parcours_french" in generated and "search_document" in generated

@@ -173,7 +173,11 @@ def test_opening_a_household_is_audited_and_the_local_pilot_sees_who_did(
     page = client_for(pilot).get(reverse("backoffice:audit-household", kwargs={"pk": household.pk}))
     content = page.content.decode()
     assert page.status_code == 200
-    assert social_worker.email in content and "households.household.viewed" in content
+    assert (
+        social_worker.email in content
+        and "Consultation — dossier du foyer" in content
+        and "households.household.viewed" not in content
+    )
 
 
 def test_household_form_errors_are_in_french_and_change_nothing(client_for, social_worker, household):

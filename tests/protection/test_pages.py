@@ -379,3 +379,26 @@ def test_the_timeline_tells_the_protected_track_to_assigned_staff_only(worker):
     assert not any("NE-PAS-AFFICHER" in f"{e.title}{e.detail}" for e in timeline.entries_for(user, household))
     stranger = factories.make_user("social_worker", "974")
     assert [e for e in timeline.entries_for(stranger, household) if e.kind == "protection"] == []
+
+
+def test_the_history_finds_paid_refused_and_loans_to_recover_by_name_or_file(officer_with_files):
+    officer, client, late, soon, paid = officer_with_files
+    EmergencyAid.objects.filter(pk=paid.pk).update(form=EmergencyAid.Form.LOAN)
+    everything = client.get(url("aid-history")).content.decode()
+    assert "Aides (3)" in everything and paid.person.full_name in everything
+    paid_only = client.get(url("aid-history"), {"statut": "payees"}).content.decode()
+    assert "Aides (1)" in paid_only
+    to_recover = client.get(url("aid-history"), {"statut": "prets-a-recouvrer"}).content.decode()
+    assert "Aides (1)" in to_recover and paid.household.reference in to_recover
+    type(late.person).objects.filter(pk=late.person_id).update(last_name="Grondin")
+    by_name = client.get(url("aid-history"), {"q": "grondin"}).content.decode()
+    assert late.household.reference in by_name and soon.household.reference not in by_name
+    by_file = client.get(url("aid-history"), {"q": soon.household.reference}).content.decode()
+    assert "Aides (1)" in by_file
+    entry = AuditEntry.objects.filter(action="protection.emergency_aid.searched").last()
+    assert "rondin" not in str(entry.data).lower()  # the text typed is never kept
+
+
+def test_only_benefits_officers_search_the_history(client_for):
+    for role in ("social_worker", "service_advisor", "local_pilot"):
+        assert client_for(factories.make_user(role, "92")).get(url("aid-history")).status_code == 403

@@ -137,7 +137,10 @@ def overview(actor) -> dict:
         load.append(
             {"organisation": organisation, "open": open_count, "convention": conventions.get(organisation.pk)}
         )
+    delays = _delays(measures)
     return {
+        "delay_median": sorted(delays)[len(delays) // 2] if delays else None,
+        "delay_count": len(delays),
         "by_status": list(measures.values("status").annotate(n=Count("pk")).order_by("status")),
         "by_context": list(measures.values("context").annotate(n=Count("pk")).order_by("context")),
         "ending_soon": list(
@@ -154,6 +157,27 @@ def overview(actor) -> dict:
         "load": load,
         "today": today,
     }
+
+
+def _delays(measures) -> list[int]:
+    """Working days from the order to the first handover done, per measure that had one."""
+    from django.utils import timezone
+
+    from parcours.core import calendar
+
+    first: dict[int, datetime] = {}
+    for measure_id, at in (
+        Handover.objects.filter(measure__in=measures, outcome=Handover.Outcome.DONE)
+        .order_by("from_at")
+        .values_list("measure_id", "from_at")
+    ):
+        first.setdefault(measure_id, at)
+    delays = []
+    for measure in measures.filter(pk__in=first).select_related("household__department"):
+        department = measure.household.department
+        day = timezone.localtime(first[measure.pk], department.tzinfo).date()
+        delays.append(calendar.working_days_between(department, measure.order_date, day))
+    return delays
 
 
 def map_organisations(actor):

@@ -4,6 +4,7 @@ The payload itself is checked by `pathways.imports` (the very checks of a file i
 same French messages); these serializers only describe it for drf-spectacular.
 """
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,8 +51,13 @@ class SeparationEventSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
+def event_list() -> SeparationEventSerializer:
+    """A list of events as the API accepts it: at least one, at most PATHWAYS_API_MAX_BATCH."""
+    return SeparationEventSerializer(many=True, min_length=1, max_length=settings.PATHWAYS_API_MAX_BATCH)
+
+
 class SeparationEventBatchSerializer(serializers.Serializer):
-    events = SeparationEventSerializer(many=True)
+    events = event_list()
 
 
 class RecordedEventSerializer(serializers.Serializer):

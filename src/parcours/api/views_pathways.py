@@ -19,6 +19,7 @@ from parcours.api.serializers_pathways import (
     SeparationEventSerializer,
     SeparationEventsResultSerializer,
     YesNoField,
+    event_list,
 )
 from parcours.pathways import imports
 from parcours.pathways.imports import LineError
@@ -63,7 +64,7 @@ class SeparationEventsView(APIView):
             component_name="SeparationEventPayload",
             serializers=[
                 SeparationEventSerializer,
-                SeparationEventSerializer(many=True),
+                event_list(),
                 SeparationEventBatchSerializer,
             ],
             resource_type_field_name=None,

@@ -25,6 +25,11 @@ navigation.register(
 )
 navigation.register(
     navigation.NavItem(
+        "Orientations reçues", "backoffice:partner-inbox", "protection.partner_inbox", order=74
+    )
+)
+navigation.register(
+    navigation.NavItem(
         "Plafonds de l'aide d'urgence", "backoffice:aid-ceilings", "protection.view_ceilings", order=76
     )
 )

@@ -127,6 +127,21 @@ class PartnerForm(StyledModelForm):
         model = Partner
         fields = PARTNER_FIELDS
 
+    def __init__(self, *args, department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from parcours.core.models import Organisation
+
+        qs = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
+        if department is not None:
+            qs = qs.filter(department=department)
+        self.fields["organisation"].queryset = qs.order_by("name")
+        self.fields["organisation"].empty_label = "Aucune (pas de comptes Parcours)"
+        self.fields[
+            "organisation"
+        ].help_text = (
+            "Ses comptes reçoivent les orientations que les personnes acceptent de lui voir transmises."
+        )
+
 
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):

@@ -34,6 +34,7 @@ NAV: list[NavItem] = [
         order=80,
     ),
     NavItem("Journal d'accès", "backoffice:audit-department", "audit.view_department", order=85),
+    NavItem("Accès refusés", "backoffice:denied-accesses", "audit.view_denied", order=86),
     NavItem("Comptes", "backoffice:user-list", "accounts.manage", order=90),
 ]
 

@@ -5,6 +5,7 @@ from django.urls import path
 from parcours.backoffice import (
     urls_accompaniment,
     urls_doctrine,
+    urls_evaluation,
     urls_exports,
     urls_notifications,
     urls_pathways,
@@ -61,6 +62,7 @@ urlpatterns = [
     path("affectations/<int:pk>/retirer/", households.unassign, name="household-unassign"),
     path("dossiers/<int:pk>/journal/", audit.household_audit, name="audit-household"),
     path("journal/", audit.department_journal, name="audit-department"),
+    path("acces-refuses/", audit.denied_accesses, name="denied-accesses"),
     # accounts
     path("comptes/", accounts.user_list, name="user-list"),
     path("comptes/nouveau/", accounts.user_create, name="user-create"),
@@ -76,5 +78,6 @@ urlpatterns += urls_protection.urlpatterns
 urlpatterns += urls_workshops.urlpatterns
 urlpatterns += urls_accompaniment.urlpatterns
 urlpatterns += urls_doctrine.urlpatterns
+urlpatterns += urls_evaluation.urlpatterns
 # Registered exporters (core.exports): one URL each, listed in the access policy by the registry.
 urlpatterns += urls_exports.urlpatterns

@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("accompagnement/<int:pk>/accompagnants/", views.assign, name="map-assign"),
     path("accompagnement/<int:pk>/rapport/", views.report, name="map-report"),
     path("accompagnement/<int:pk>/fin/", views.end, name="map-end"),
+    path("accompagnement/<int:pk>/renouvellement/", views.renew, name="map-renew"),
     path("accompagnement/rapports/<int:pk>/valider/", views.report_sign, name="map-report-sign"),
     path("accompagnement/remises/<int:pk>/", views.handover_form, name="map-handover"),
     path("accompagnement/remises/<int:pk>/deplacer/", views.handover_move, name="map-handover-move"),

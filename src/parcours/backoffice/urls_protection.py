@@ -18,6 +18,9 @@ urlpatterns: list = [
     # emergency aid (AUU)
     path("foyers/<int:pk>/aide-urgence/nouvelle/", views.aid_create, name="aid-create"),
     path("aides-urgence/", views.aid_worklist, name="aid-worklist"),
+    path("aides-urgence/historique/", views.aid_history, name="aid-history"),
+    path("orientations/recues/", views.partner_inbox, name="partner-inbox"),
+    path("orientations/recues/<int:pk>/", views.partner_referral, name="partner-referral"),
     path("aides-urgence/plafonds/", views.aid_ceilings, name="aid-ceilings"),
     path("aides-urgence/plafonds/nouveau/", views.aid_ceiling_create, name="aid-ceiling-create"),
     path("aides-urgence/<int:pk>/", views.aid_detail, name="aid-detail"),

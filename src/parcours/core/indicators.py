@@ -43,11 +43,33 @@ UNITS = (COUNT, SHARE, MEDIAN, P90)
 
 @dataclass(frozen=True)
 class Window:
-    """The months to compute: first days of months, inclusive; and the departments (codes) wanted."""
+    """The months to compute: first days of months, inclusive; and the departments (codes) wanted.
+
+    `memo` lets indicators that share a costly read (the median and the 90th percentile of one
+    delay) compute it once per refresh: `window.shared("key", compute)`.
+    """
 
     start: date
     end: date
     departments: tuple[str, ...] = ()
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], object]):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    @property
+    def end_exclusive(self) -> date:
+        """The first day after the window's last month."""
+        return date(self.end.year + self.end.month // 12, self.end.month % 12 + 1, 1)
+
+    def months(self) -> list[date]:
+        months, current = [], self.start
+        while current <= self.end:
+            months.append(current)
+            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        return months
 
 
 @dataclass

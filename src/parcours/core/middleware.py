@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
-from parcours.core import policy
+from parcours.core import denials, policy
 
 logger = logging.getLogger("parcours.policy")
 
@@ -78,7 +78,13 @@ class AccessPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code in (403, 404) and getattr(request, "resolver_match", None) is not None:
+            # Every denied access to a personal-data URL by a signed-in agent is traced (core.denials).
+            access = policy.access_for(policy.url_name(request.resolver_match))
+            if denials.is_personal_data_url(access) and policy.is_staff_verified(request.user):
+                denials.record(request, response.status_code)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         name = policy.url_name(request.resolver_match)

@@ -47,10 +47,16 @@ RULES: dict[str, frozenset[str]] = {
     "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
+    "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)
     # --- accounts ---
     "accounts.manage": frozenset({ADMIN}),
     # --- evaluation ---
     "evaluation.view_national": frozenset({NATIONAL_PILOT}),
+    # the bilan: aggregates only (own department + the others for comparison, or the nation)
+    "evaluation.view": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
+    "evaluation.export": frozenset({LOCAL_PILOT, NATIONAL_PILOT}),
+    "evaluation.refresh": frozenset({NATIONAL_PILOT}),
+    "evaluation.manage_context": frozenset({NATIONAL_PILOT}),
     #
     # --- pathways: separation events, templates, steps, worklists -----------------------------
     "pathways.record_separation": CASEWORK,  # the staff form
@@ -75,6 +81,7 @@ RULES: dict[str, frozenset[str]] = {
     "protection.view": CASEWORK,  # the protected track of a household (restricted: assigned staff)
     "protection.report_violence": CASEWORK,  # any casework role, at any step
     "protection.manage_checklist": CASEWORK,  # tick the safety checklist
+    "protection.partner_inbox": frozenset({PARTNER}),  # referrals sent, with consent, to one's organisation
     "protection.refer": CASEWORK,  # refer to a partner (consent recorded), follow-up, referral sheet
     "protection.view_partners": CASEWORK | {LOCAL_PILOT},  # the department's partner directory
     "protection.manage_partners": frozenset({LOCAL_PILOT}),  # edit the directory
@@ -192,6 +199,7 @@ URLS: dict[str, Access] = {
     # --- audit ---
     "backoffice:audit-household": Access("audit.view_department", obj="household", restricted="reference"),
     "backoffice:audit-department": Access("audit.view_department"),
+    "backoffice:denied-accesses": Access("audit.view_denied"),
     "backoffice:pilot-dashboard": Access("pathways.pilot_dashboard"),
     # --- accounts administration ---
     "backoffice:user-list": Access("accounts.manage"),
@@ -199,6 +207,12 @@ URLS: dict[str, Access] = {
     "backoffice:user-edit": Access("accounts.manage", obj="user", methods=("GET", "POST")),
     "backoffice:user-deactivate": Access("accounts.manage", obj="user", methods=("POST",)),
     "backoffice:user-reset-otp": Access("accounts.manage", obj="user", methods=("POST",)),
+    # --- evaluation (the bilan: aggregates only) ---
+    "backoffice:evaluation-dashboard": Access("evaluation.view"),
+    "backoffice:evaluation-definitions": Access("evaluation.view"),
+    "backoffice:evaluation-context": Access("evaluation.view"),
+    "backoffice:evaluation-context-edit": Access("evaluation.manage_context", methods=("GET", "POST")),
+    "backoffice:evaluation-refresh": Access("evaluation.refresh", methods=("POST",)),
     # --- API ---
     "api:openapi": Access(PUBLIC),
     #
@@ -246,12 +260,19 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:referral-create": Access("protection.refer", obj="household", methods=("GET", "POST")),
     "backoffice:referral-edit": Access("protection.refer", obj="referral", methods=("GET", "POST")),
+    # The partner's inbox: scoped by the receiving organisation (a consented transmission), not by the
+    # household's restriction — protection.selectors.inbox_referrals is the only door.
+    "backoffice:partner-inbox": Access("protection.partner_inbox"),
+    "backoffice:partner-referral": Access(
+        "protection.partner_inbox", obj="partner_referral", methods=("GET", "POST")
+    ),
     # the referral sheet: a registered exporter (protection/exports.py)
     "backoffice:partner-list": Access("protection.view_partners"),
     "backoffice:partner-create": Access("protection.manage_partners", methods=("GET", "POST")),
     "backoffice:partner-edit": Access("protection.manage_partners", obj="partner", methods=("GET", "POST")),
     "backoffice:aid-create": Access("protection.register_aid", obj="household", methods=("GET", "POST")),
     "backoffice:aid-worklist": Access("protection.process_aid"),
+    "backoffice:aid-history": Access("protection.process_aid"),
     "backoffice:aid-detail": Access("protection.view_aid", obj="aid"),
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
@@ -373,6 +394,7 @@ URLS: dict[str, Access] = {
     "backoffice:map-assign": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-report": Access("accompaniment.manage", obj="measure", methods=("POST",)),
     "backoffice:map-end": Access("accompaniment.view", obj="measure", methods=("GET", "POST")),
+    "backoffice:map-renew": Access("accompaniment.record_order", obj="measure", methods=("GET", "POST")),
     "backoffice:map-report-sign": Access("accompaniment.manage", obj="judge_report", methods=("POST",)),
     "backoffice:map-handover": Access(
         "accompaniment.record_outcome", obj="handover", methods=("GET", "POST")

@@ -16,6 +16,8 @@ from django.db import connection
 
 from parcours.core.models import RateCounter
 
+UNKNOWN_IP = "0.0.0.0"  # noqa: S104  (a value stored, never an address to bind)
+
 
 def client_ip(request) -> str:
     """The client's address, trusting X-Forwarded-For exactly as far as the deployment says.
@@ -26,7 +28,9 @@ def client_ip(request) -> str:
     header shorter than N means the request did not come through the proxies: its connection counts.
     """
     trusted = settings.PARCOURS_TRUSTED_PROXIES
-    remote = request.META.get("REMOTE_ADDR", "") or "inconnue"
+    # No connection address (a request built in-process): a valid "unknown" address, since axes
+    # stores it in an IP column that PostgreSQL checks.
+    remote = request.META.get("REMOTE_ADDR", "") or UNKNOWN_IP
     if trusted <= 0:
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

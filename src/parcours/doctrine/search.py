@@ -5,9 +5,9 @@ Both databases see the same words: lower case, accents removed, then the Snowbal
 "reunion" finds "Réunion", "mediation familiale" finds "médiation familiale".
 
 - PostgreSQL: the text search configuration `parcours_french` (a copy of `french` whose words go
-  through `unaccent` then `french_stem`), and a GIN index on
-  `to_tsvector('parcours_french'::regconfig, search_document)` (migration 0002); queries use that same
-  expression, so the index answers them.
+  through `unaccent` then `french_stem`, migration 0002), and the generated column `search_vector`
+  = `to_tsvector('parcours_french'::regconfig, search_document)`, stored and GIN-indexed (migration
+  0005): matching uses the index and ranking reads the stored vectors.
 - SQLite: the FTS5 table `doctrine_practice_fts` (rowid = practice id) holds two columns, `stems`
   (the stemmed words, written by `index_practice`) and `words` (the unaccented words). Without the
   `snowballstemmer` package (a small pure-Python library), the search degrades to prefix matching on
@@ -28,8 +28,8 @@ from django.db import connection
 WORD = re.compile(r"\w+", re.UNICODE)
 FTS_TABLE = "doctrine_practice_fts"
 PG_CONFIG = "parcours_french"
-# The indexed expression (migration 0002): queries must spell it the same way to use the GIN index.
-PG_VECTOR = f"to_tsvector('{PG_CONFIG}'::regconfig, search_document)"
+# The stored, GIN-indexed vector of `search_document` (generated column, migration 0005).
+PG_VECTOR = "search_vector"
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 

@@ -123,11 +123,12 @@ def contact_for(
 
 def national_counts(actor) -> list[dict]:
     """Households per department, for the national pilot: aggregates only, small counts hidden."""
-    from django.conf import settings
     from django.db.models import Count
 
+    from parcours.core import secrecy
+
     policy.require(actor, "evaluation.view_national")
-    threshold = settings.PARCOURS_STATISTICAL_SECRECY_THRESHOLD
+
     rows = (
         Household.objects.values("department__code", "department__name")
         .annotate(total=Count("id"), restricted=Count("id", filter=Q(restricted=True)))
@@ -137,8 +138,9 @@ def national_counts(actor) -> list[dict]:
         {
             "code": r["department__code"],
             "name": r["department__name"],
-            "total": r["total"] if r["total"] >= threshold else None,
-            "restricted": r["restricted"] if r["restricted"] >= threshold else None,
+            # no total is published beside these counts: primary suppression is enough
+            "total": secrecy.shown(r["total"]),
+            "restricted": secrecy.shown(r["restricted"]),
         }
         for r in rows
     ]

@@ -190,8 +190,22 @@ def protect_address(
     )
     if current is not None:
         current.delete()
+        transaction.on_commit(vacuum_addresses)
     audit.record(actor, "households.address.protected", protected, reason=reason)
     return protected
+
+
+def vacuum_addresses() -> None:
+    """After an address in clear is deleted (it became protected): on PostgreSQL, VACUUM the table so
+    that its dead row is pruned and its space reused rather than kept until autovacuum passes.
+    SQLite overwrites deleted rows itself (PRAGMA secure_delete=ON, settings). See docs/security.md
+    for what VACUUM does not erase (WAL, backups) and the maintenance VACUUM FULL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {connection.ops.quote_name(Address._meta.db_table)}")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ class PathwaysConfig(AppConfig):
 
     def ready(self) -> None:
         from parcours.households import timeline
-        from parcours.pathways import selectors
+        from parcours.pathways import indicators, selectors  # noqa: F401  (the bilan's indicators)
 
         # Events, steps, contact attempts and situation changes on the household timeline.
         timeline.register("pathways")(selectors.timeline_entries)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -48,6 +49,9 @@ COLUMNS = (
 )
 REQUIRED = ("external_id", "department", "file_number", "declared_on", "declarant_last_name",
             "declarant_first_name", "children_count")  # fmt: skip
+# Fields given all together or not at all (an address needs its postal code and town). The checks
+# below and the API's OpenAPI document (api.schema) are both built from this.
+ALL_OR_NONE = (("address_line", "postal_code", "city"),)
 TRUE_WORDS = {"oui", "true", "1", "vrai", "o", "yes"}
 FALSE_WORDS = {"non", "false", "0", "faux", "n", "no", ""}
 MAX_CHILDREN = 20
@@ -459,8 +463,26 @@ def encoding_of(data: bytes) -> str:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        if encoding == "cp1252":
+            _check_cp1252(data)
         return encoding
     raise FileUnreadable(UNREADABLE)
+
+
+# Windows-1252 decodes nearly any bytes: a Shift-JIS file, or UTF-8 mixed with Windows-1252, would be
+# read as gibberish. These characters never occur in French names and addresses, but fill such files.
+_IMPLAUSIBLE = re.compile("[‚ƒ„†‡ˆ‰Š‹Ž˜š›žŸ¡¢¤¥¦¨ª¬¯±²³´µ¶·¸¹º¼½¾¿×÷ÞþÐð]")
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+OTHER_ENCODING = (
+    "Le fichier semble écrit dans un autre encodage (japonais Shift-JIS, chinois…) ou mélanger UTF-8 et "
+    "Windows-1252 : ses lettres seraient mal lues. Enregistrez-le en « CSV UTF-8 » et déposez-le à nouveau."
+)
+
+
+def _check_cp1252(data: bytes) -> None:
+    text = data.decode("cp1252")
+    if _MOJIBAKE.search(text) or len(list(itertools.islice(_IMPLAUSIBLE.finditer(text), 3))) >= 3:
+        raise FileUnreadable(OTHER_ENCODING)
 
 
 def decode(data: bytes) -> str:
@@ -573,6 +595,7 @@ def parse_file(
             result.rows.append(event)
         else:
             result.errors.extend(errors)
+    _conflicting_duplicates(result, "ligne")
     return result
 
 
@@ -637,7 +660,47 @@ def check_records(
             result.rows.append(event)
         else:
             result.errors.extend(errors)
+    _conflicting_duplicates(result, "élément")
     return result
+
+
+def _conflicting_duplicates(result: ParsedFile, unit: str) -> None:
+    """The same declaration (department, external_id) twice with different data: an error on both
+    lines (which one is right?). Twice with the same data stays one declaration, as before."""
+    first: dict[tuple[str, str], EventInput] = {}
+    flagged: set[int] = set()
+    errors = []
+    for event in result.rows:
+        key = (event.department, event.external_id)
+        seen = first.setdefault(key, event)
+        if seen is event or _same_declaration(seen, event):
+            continue
+        for this, other in ((seen, event), (event, seen)):
+            if this is seen and this.line in flagged:
+                continue  # already reported against an earlier duplicate
+            errors.append(
+                LineError(
+                    this.line,
+                    "external_id",
+                    f"external_id « {event.external_id} » figure aussi {unit} {other.line} avec d'autres "
+                    "données : corrigez l'une des deux",
+                    unit,
+                )
+            )
+            flagged.add(this.line)
+    if errors:
+        result.errors = sorted([*result.errors, *errors], key=lambda e: e.line)
+        result.rows = [row for row in result.rows if row.line not in flagged]
+
+
+_COMPARED = None
+
+
+def _same_declaration(a: EventInput, b: EventInput) -> bool:
+    global _COMPARED
+    if _COMPARED is None:
+        _COMPARED = [f for f in EventInput.__slots__ if f not in ("line", "received_at")]
+    return all(getattr(a, f) == getattr(b, f) for f in _COMPARED)
 
 
 def _value_errors(index: int, item: dict) -> list[LineError]:

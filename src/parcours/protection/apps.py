@@ -8,7 +8,7 @@ class ProtectionConfig(AppConfig):
 
     def ready(self) -> None:
         # The chokepoint's protected-track rules and the household timeline source.
-        from parcours.protection import exports, safety, selectors, timeline  # noqa: F401
+        from parcours.protection import exports, indicators, safety, selectors, timeline  # noqa: F401
 
         selectors.register_probes()
         # Every violence signal of a declaration (form, file, API) protects its file at once, and a

@@ -60,12 +60,24 @@ NOTES = [
 
 
 def _seed_partners(pilot: User) -> list[Partner]:
+    from parcours.core.models import Organisation
+
+    # The demo partner organisation (accounts partner.<dep>@…) receives the first entry's referrals.
+    accounts = Organisation.objects.filter(
+        kind=Organisation.Kind.PARTNER, department__code=pilot.department_code
+    ).first()
     partners = []
-    for name, kind, phone, address, hours in PARTNERS[pilot.department_code]:
+    for index, (name, kind, phone, address, hours) in enumerate(PARTNERS[pilot.department_code]):
         partners.append(
             services.save_partner(
-                actor=pilot, name=name, kind=kind, phone=phone, address=address, hours=hours
-            )
+                actor=pilot,
+                name=name,
+                kind=kind,
+                phone=phone,
+                address=address,
+                hours=hours,
+                organisation=accounts if index == 0 else None,
+            )  # fmt: skip
         )
     name, phone, hours = HELPLINE
     services.save_partner(

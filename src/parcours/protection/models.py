@@ -209,6 +209,16 @@ class Partner(models.Model):
     address = models.CharField("adresse", max_length=250, blank=True)
     hours = models.CharField("horaires", max_length=200, blank=True)
     note = models.CharField("précisions (public accueilli, modalités)", max_length=300, blank=True)
+    # The partner's own accounts (role « partenaire »): they receive, in their inbox, the referrals
+    # whose details the person agreed to pass on.
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        verbose_name="organisation (comptes du partenaire)",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="directory_entries",
+    )
     accepts_referrals = models.BooleanField(
         "reçoit les coordonnées transmises par la Caf",
         default=True,

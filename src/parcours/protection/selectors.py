@@ -366,3 +366,89 @@ def aid_deadlines(actor, *, today=None) -> dict:
         "paid_on_time": paid["on_time"],
         "paid_percent": round(100 * paid["on_time"] / paid["paid"]) if paid["paid"] else None,
     }
+
+
+# ?statut= values of the emergency-aid history, in French.
+HISTORY_FILTERS = {
+    "payees": ("Payées", {"status": EmergencyAid.Status.PAID}),
+    "refusees": ("Refusées", {"status": EmergencyAid.Status.REFUSED}),
+    "en-cours": ("En cours (à décider ou à payer)", {"status__in": EmergencyAid.OPEN_STATUSES}),
+    "prets-a-recouvrer": (
+        "Prêts à recouvrer (payés, remboursement non demandé)",
+        {
+            "status": EmergencyAid.Status.PAID,
+            "form": EmergencyAid.Form.LOAN,
+            "repayment_claimed_on__isnull": True,
+        },
+    ),
+}
+
+
+def aid_history(actor, *, query: str = "", state: str = "", start=None, end=None) -> QuerySet[EmergencyAid]:
+    """Every emergency aid of the officer's scope, newest first, filtered in the database.
+
+    The search is audited once, with the filters used but never the text typed (it may be a name).
+    """
+    qs = aids_visible_to(actor, "protection.process_aid")
+    if state in HISTORY_FILTERS:
+        qs = qs.filter(**HISTORY_FILTERS[state][1])
+    query = " ".join(query.split())[:80]
+    if query:
+        from django.db.models import Q
+
+        digits = query.split("-")[-1]
+        qs = qs.filter(
+            Q(household__file_number=digits) | Q(person__last_name__icontains=query)
+            | Q(person__first_name__icontains=query)
+        )  # fmt: skip
+    if start:
+        qs = qs.filter(received_on__gte=start)
+    if end:
+        qs = qs.filter(received_on__lte=end)
+    audit.record(
+        actor,
+        "protection.emergency_aid.searched",
+        data={"statut": state, "texte": bool(query), "du": str(start or ""), "au": str(end or "")},
+        department=actor.department_code,
+    )
+    return qs.order_by("-received_on", "-pk")
+
+
+# --- the partner's inbox --------------------------------------------------------------------------
+
+
+def inbox_referrals(actor) -> QuerySet[Referral]:
+    """Referrals sent to the actor's organisation with the person's consent to pass her details on.
+
+    The only door of a partner to a household's data: scoped by the receiving organisation and the
+    consent (a person who agreed to be contacted by this partner), not by the household's
+    restriction, which keeps out the Caf's own staff — never the partner she chose.
+    """
+    policy.require(actor, "protection.partner_inbox")
+    if actor.organisation_id is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(
+            partner__organisation_id=actor.organisation_id,
+            mode=Referral.Mode.TRANSMISSION,
+            consent__given=True,
+        )
+        .select_related("person__household__department", "partner", "referred_by")
+        .order_by("-referred_at", "-pk")
+    )
+
+
+def inbox_referral_for(actor, pk: int) -> Referral:
+    referral = get_object_or_404(inbox_referrals(actor), pk=pk)
+    audit.record(actor, "protection.referral.viewed", referral)
+    return referral
+
+
+def inbox_referral_contacts(actor, referral: Referral) -> list:
+    """How the partner may reach the person: her safe channels and safe hours, nothing else."""
+    from parcours.households.models import ContactChannel
+
+    if not inbox_referrals(actor).filter(pk=referral.pk).exists():
+        raise Http404
+    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
+    return list(referral.person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))

@@ -9,8 +9,15 @@ phone. Before anything is stored:
   date), XMP, ICC profile and comments are gone; the EXIF orientation is applied first so that the page
   stays upright;
 - PDFs are rewritten page by page with pypdf, without the document information dictionary (author,
-  producer, dates), the XMP metadata (document and pages) and the automatic actions. The pages'
-  content itself (including images embedded in the PDF) is kept as it is.
+  producer, dates), the XMP metadata (document and pages) and every active content: the document's
+  catalogue is not copied (auto-run action, JavaScript name tree, embedded files, form scripts), and
+  on each page every annotation loses its actions except plain links (a web address, a page of the
+  document) — JavaScript, launch, submit-form, import-data, remote go-to, rendition… — with their
+  chained /Next actions and additional actions (/AA) on the annotation and its form-field parents;
+  file-attachment, sound, movie, screen and rich-media annotations are dropped. The pages' content
+  itself (including images embedded in the PDF) is kept as it is.
+- Decompression bombs: an image over MAX_PIXELS decoded pixels is refused from its header, before its
+  pixels are decoded; a PDF over MAX_PDF_PAGES pages is refused before its pages are read.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from django.core.exceptions import ValidationError
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 EXTENSIONS = {"pdf": PDF, "jpg": JPEG, "jpeg": JPEG, "png": PNG}
 LABELS = {PDF: "un PDF", JPEG: "une image JPEG", PNG: "une image PNG"}
-MAX_PIXELS = 60_000_000  # a 60-megapixel photo is already far beyond any phone's camera
+# Caps below what a web worker can afford (bench/uploads.py measures time and memory at the cap): a
+# 24-megapixel photo is decoded in about 72 MB, and a phone's ordinary photo is 12 megapixels.
+MAX_PIXELS = 24_000_000
+MAX_PDF_PAGES = 200
 
 
 @dataclass(frozen=True)
@@ -111,27 +121,82 @@ def _clean_image(data: bytes, content_type: str) -> bytes:
             if (image.format == "PNG") != (content_type == PNG):
                 raise unreadable
             if image.width * image.height > MAX_PIXELS:
-                raise ValidationError("Image trop grande (plus de 60 millions de pixels) : elle est refusée.")
+                raise ValidationError(
+                    f"Image trop grande ({image.width} × {image.height} pixels, plus de "
+                    f"{MAX_PIXELS // 1_000_000} millions) : réduisez-la ou envoyez une photo ordinaire."
+                )
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            # In place, and no copy after: a large photo is held once in memory, not three times.
+            ImageOps.exif_transpose(image, in_place=True)
+            # The pixels alone go out: nothing of the original's metadata (info, EXIF, ICC, comments).
+            image.info = {}
+            out = BytesIO()
+            if content_type == JPEG:
+                clean = image if image.mode in ("RGB", "L") else image.convert("RGB")
+                # No `optimize`: its extra passes cost seconds on large images.
+                clean.save(out, format="JPEG", quality=90, exif=b"")
+            else:
+                image.save(out, format="PNG", compress_level=6)
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise unreadable from exc
-    # A fresh image from the pixels alone: nothing of the original's metadata (info, EXIF, ICC) follows.
-    clean = upright.copy()
-    clean.info = {}
-    out = BytesIO()
-    if content_type == JPEG:
-        if clean.mode not in ("RGB", "L"):
-            clean = clean.convert("RGB")
-        clean.save(out, format="JPEG", quality=90, optimize=True)
-    else:
-        clean.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
 _PAGE_KEYS_TO_DROP = ("/Metadata", "/PieceInfo", "/AA")
+# Annotations that carry or play content of their own: dropped whole.
+_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
+# The only actions kept, on links: a web address and a page of this document.
+_SAFE_ACTIONS = {"/URI", "/GoTo"}
+
+
+def _safe_action(action) -> bool:
+    action = action.get_object() if action is not None else None
+    if not hasattr(action, "get"):
+        return False
+    kind = action.get("/S")
+    if kind not in _SAFE_ACTIONS:
+        return False
+    if kind == "/URI":
+        uri = str(action.get("/URI", ""))
+        if not uri.lower().startswith(("http://", "https://", "mailto:")):
+            return False
+    return "/Next" not in action
+
+
+def _defuse_annotation(annotation) -> bool:
+    """Strip an annotation's actions; False when the whole annotation must go."""
+    if annotation.get("/Subtype") in _ACTIVE_ANNOTATIONS:
+        return False
+    node, seen = annotation, 0
+    while node is not None and seen < 32:  # the annotation, then its form-field parents
+        for key in ("/AA", "/JS"):
+            if key in node:
+                del node[key]
+        if "/A" in node and not _safe_action(node["/A"]):
+            del node["/A"]
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+        seen += 1
+    return True
+
+
+def _defuse_page(page) -> None:
+    from pypdf.generic import ArrayObject, NameObject
+
+    for key in _PAGE_KEYS_TO_DROP:
+        if key in page:
+            del page[key]
+    annotations = page.get("/Annots")
+    if annotations is None:
+        return
+    kept = ArrayObject()
+    for reference in annotations.get_object():
+        annotation = reference.get_object()
+        if hasattr(annotation, "get") and _defuse_annotation(annotation):
+            kept.append(reference)
+    page[NameObject("/Annots")] = kept
 
 
 def _clean_pdf(data: bytes) -> bytes:
@@ -144,15 +209,18 @@ def _clean_pdf(data: bytes) -> bytes:
             raise ValidationError(
                 "Ce PDF est protégé par un mot de passe : demandez une copie sans mot de passe ou une photo du document."
             )
-        writer = PdfWriter()
+        declared = int(reader.trailer["/Root"]["/Pages"].get("/Count", 0))
+        if declared > MAX_PDF_PAGES or len(reader.pages) > MAX_PDF_PAGES:
+            raise ValidationError(
+                f"Le PDF compte plus de {MAX_PDF_PAGES} pages : envoyez seulement les pages utiles."
+            )
+        writer = PdfWriter()  # a new catalogue: no /OpenAction, /Names (JavaScript, files), /AcroForm
         for page in reader.pages:
+            # Defused before the copy: the writer then copies only what the page still refers to.
+            _defuse_page(page)
             writer.add_page(page)
         if not writer.pages:
             raise ValidationError("Le PDF ne contient aucune page.")
-        for page in writer.pages:
-            for key in _PAGE_KEYS_TO_DROP:
-                if key in page:
-                    del page[key]
         writer.metadata = None
         writer.xmp_metadata = None
         out = BytesIO()

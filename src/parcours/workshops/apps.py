@@ -9,7 +9,7 @@ class WorkshopsConfig(AppConfig):
     def ready(self) -> None:
         # The household timeline is a domain registry; the staff and public pages register their
         # own pieces (menu, household panel, home card, public home section) from their URL modules.
-        from parcours.workshops import exports, selectors, timeline  # noqa: F401
+        from parcours.workshops import exports, indicators, selectors, timeline  # noqa: F401
 
         selectors.register_probes()
         exports.register()

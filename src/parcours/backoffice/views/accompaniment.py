@@ -324,6 +324,43 @@ def calendar_week(request, pk: int):
     )
 
 
+class RenewForm(OrderForm):
+    """A new order for the same family: the terms again, the parties are the measure's."""
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, household=household, **kwargs)
+        for name in ("residential_parent", "visiting_parent", "children"):
+            del self.fields[name]
+
+
+def renew(request, pk: int):
+    measure = _measure(request, pk, "accompaniment.record_order")
+    initial = {f: getattr(measure, f) for f in OrderForm.Meta.fields}
+    initial.update(
+        order_date=None, case_number="", starts_on=measure.ends_on + timedelta(days=1), ends_on=None
+    )
+    form = RenewForm(
+        request.POST or None, request.FILES or None, household=measure.household, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new = services.renew(
+                actor=request.user,
+                measure=measure,
+                values={f: data[f] for f in OrderForm.Meta.fields},
+                order_file=data.get("order_upload"),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Nouvelle décision enregistrée : la mesure est renouvelée.")
+            return redirect("backoffice:map-measure", pk=new.pk)
+    return _page(
+        request, "order_form.html", {"form": form, "household": measure.household, "renewal": measure}
+    )
+
+
 def order_file(request, pk: int):
     measure = selectors.measure_for(request.user, pk)
     if not measure.order_file:

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from parcours.core import audit, exports, journal
+from parcours.core import audit, denials, exports, journal
 from parcours.households import selectors
 
 
@@ -29,3 +29,9 @@ def department_journal(request):
         "backoffice/audit/department.html",
         {"form": form, "page": page, "exporter": exporter, "query": request.GET.urlencode()},
     )
+
+
+def denied_accesses(request):
+    """The department's accounts with the most denied accesses to personal-data pages (30 days)."""
+    rows = denials.top_deniers(request.user)
+    return render(request, "backoffice/audit/denied.html", {"rows": rows, "days": 30})

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from parcours.core import exports
 from parcours.core.models import ExportJob
@@ -91,6 +91,8 @@ def _background(request, exporter: exports.Exporter, obj, params: dict):
         "job": job,
         "formats": [(fmt, exports.FORMAT_LABELS[fmt]) for fmt in exporter.formats],
         "here": here,
+        # the form posts the exporter's parameters back (a bilan's scope and year)
+        "action": f"{here}?{urlencode(params)}" if params else here,
     }
     if job is not None and request.htmx:
         return render(request, "backoffice/exports/_job.html", context)

@@ -7,8 +7,10 @@ count in the menu) and a home card; casework staff get a card of safety steps st
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -254,7 +256,7 @@ def partner_list(request):
 
 
 def partner_create(request):
-    form = PartnerForm(request.POST or None)
+    form = PartnerForm(request.POST or None, department=request.user.department)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_partner(actor=request.user, **form.cleaned_data)
@@ -268,7 +270,7 @@ def partner_create(request):
 
 def partner_edit(request, pk: int):
     partner = selectors.partner_for(request.user, pk)
-    form = PartnerForm(request.POST or None, instance=partner)
+    form = PartnerForm(request.POST or None, instance=partner, department=partner.department)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_partner(actor=request.user, partner=partner, **form.cleaned_data)
@@ -362,6 +364,31 @@ def aid_worklist(request):
         "backoffice/protection/aid_worklist.html",
         {"rows": rows, "mine": mine, "late": sum(1 for r in rows if r.time_left.late)},
     )
+
+
+class AidHistoryForm(forms.Form):
+    q = forms.CharField(label="Nom ou numéro de dossier", required=False, max_length=80)
+    statut = forms.ChoiceField(
+        label="Aides", required=False,
+        choices=[("", "Toutes"), *((k, label) for k, (label, _) in selectors.HISTORY_FILTERS.items())],
+    )  # fmt: skip
+    du = forms.DateField(label="Reçues du", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    au = forms.DateField(label="au", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def aid_history(request):
+    """Paid, refused, in progress, loans to recover: the officer's search over every file."""
+    form = AidHistoryForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    aids = selectors.aid_history(
+        request.user,
+        query=data.get("q", ""),
+        state=data.get("statut", ""),
+        start=data.get("du"),
+        end=data.get("au"),
+    )
+    page = Paginator(aids, 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/protection/aid_history.html", {"form": form, "page": page})
 
 
 def aid_detail(request, pk: int):
@@ -604,4 +631,43 @@ def aid_ceiling_create(request):
         title="Nouveau barème de plafonds",
         intro="Le barème s'applique aux demandes reçues à partir de sa date d'entrée en vigueur ; les anciens restent en vigueur pour les demandes antérieures.",
         cancel=reverse("backoffice:aid-ceilings"),
+    )
+
+
+# --- the partner's inbox ------------------------------------------------------------------------
+
+
+class PartnerFollowUpForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Où en est l'accompagnement ?",
+        choices=[(s.value, s.label) for s in services.referrals.PARTNER_STATUSES],
+        widget=forms.RadioSelect,
+    )
+    status_note = forms.CharField(
+        label="Précision (obligatoire si l'orientation est sans suite)", required=False, max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
+def partner_inbox(request):
+    page = Paginator(selectors.inbox_referrals(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "backoffice/protection/partner_inbox.html", {"page": page})
+
+
+def partner_referral(request, pk: int):
+    referral = selectors.inbox_referral_for(request.user, pk)
+    form = PartnerFollowUpForm(request.POST or None, initial={"status": referral.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_follow_up(actor=request.user, referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Suivi enregistré : la Caf le voit sur le dossier.")
+            return redirect("backoffice:partner-inbox")
+    contacts = selectors.inbox_referral_contacts(request.user, referral)
+    return render(
+        request,
+        "backoffice/protection/partner_referral.html",
+        {"referral": referral, "form": form, "contacts": contacts},
     )

@@ -19,10 +19,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from parcours.core import audit, policy
+from parcours.core import audit, policy, schedule
 from parcours.core.models import Organisation
 from parcours.pathways import imports
 from parcours.pathways.models import ImportJob, SeparationEvent
@@ -203,6 +204,8 @@ def _enqueue(job: ImportJob) -> None:
 
 
 def can_restart(job: ImportJob) -> bool:
+    if not job.file:  # its upload was purged after the retention: it must be deposited again
+        return False
     if job.status == ImportJob.Status.FAILED:
         return True
     return not job.is_finished and timezone.now() - job.updated_at > stale_after()
@@ -260,6 +263,42 @@ def _update(job_id: int, **fields) -> None:
 
 
 def run_import(job_id: int) -> dict:
+    """The background task: check, then write, reporting progress on the job row. Once the job is
+    done or rejected, the uploaded file is deleted (its addresses, maybe protected later, would stay
+    on disk); a technically failed job keeps it for a restart until PATHWAYS_IMPORT_FILE_RETENTION_HOURS."""
+    try:
+        return _run_import(job_id)
+    finally:
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is not None and job.status in (ImportJob.Status.DONE, ImportJob.Status.REJECTED):
+            discard_file(job)
+
+
+def discard_file(job: ImportJob) -> None:
+    """Delete the stored upload of a finished job (idempotent)."""
+    if job.file and job.file.name:
+        job.file.storage.delete(job.file.name)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+@schedule.periodic("pathways.purge_import_files", every=timedelta(hours=1))
+def purge_import_files(now=None) -> int:
+    """Supprime les fichiers d'import d'un import terminé ou refusé, ou en échec depuis plus que la
+    durée de conservation (PATHWAYS_IMPORT_FILE_RETENTION_HOURS)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.PATHWAYS_IMPORT_FILE_RETENTION_HOURS)
+    stale = ImportJob.objects.exclude(file="").filter(
+        Q(status__in=(ImportJob.Status.DONE, ImportJob.Status.REJECTED))
+        | Q(updated_at__lt=cutoff, status=ImportJob.Status.FAILED)
+    )
+    count = 0
+    for job in stale:
+        discard_file(job)
+        count += 1
+    return count
+
+
+def _run_import(job_id: int) -> dict:
     """The background task: check, then write, reporting progress on the job row."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
         status=ImportJob.Status.VALIDATING, started_at=timezone.now(), updated_at=timezone.now(),

@@ -18,7 +18,7 @@ from parcours.protection.services.aid import (
     refuse_aid,
     register_aid_request,
 )
-from parcours.protection.services.referrals import refer, save_partner, update_referral
+from parcours.protection.services.referrals import partner_follow_up, refer, save_partner, update_referral
 from parcours.protection.services.track import (
     confirm_report,
     decide_cross_claim,
@@ -46,5 +46,6 @@ __all__ = [
     "register_aid_request",
     "save_partner",
     "update_referral",
+    "partner_follow_up",
     "update_safety_step",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ PARTNER_FIELDS = (
     "note",
     "accepts_referrals",
     "is_active",
+    "organisation",
 )
 
 
@@ -38,6 +39,12 @@ def save_partner(*, actor, partner: Partner | None = None, **values) -> Partner:
     department = partner.department if partner is not None else actor.department
     if department is None:
         raise PermissionError("Un partenaire appartient au département d'une Caf.")
+    organisation = values.get("organisation")
+    if organisation is not None and (
+        organisation.kind != organisation.Kind.PARTNER or organisation.department_id != department.pk
+    ):
+        # Its accounts would read the referrals: only a partner organisation of the department.
+        raise ValidationError({"organisation": "Choisissez une organisation partenaire du département."})
     duplicate = Partner.objects.filter(department=department, name__iexact=values["name"])
     if partner is not None:
         duplicate = duplicate.exclude(pk=partner.pk)
@@ -146,5 +153,42 @@ def update_referral(
     referral.save()
     audit.record(
         actor, "protection.referral.followed_up", referral, data={"from": previous, "status": status}
+    )
+    return referral
+
+
+PARTNER_STATUSES = (
+    Referral.Status.CONTACTED,
+    Referral.Status.IN_PROGRESS,
+    Referral.Status.COMPLETED,
+    Referral.Status.DECLINED,
+)
+
+
+@transaction.atomic
+def partner_follow_up(*, actor, referral: Referral, status: str, status_note: str = "") -> Referral:
+    """The partner acknowledges a referral it received and records what follows."""
+    policy.require(actor, "protection.partner_inbox")
+    if (
+        referral.partner.organisation_id != actor.organisation_id
+        or referral.mode != Referral.Mode.TRANSMISSION
+    ):
+        raise PermissionDenied
+    if status not in PARTNER_STATUSES:
+        raise ValidationError({"status": "Choisissez où en est l'accompagnement."})
+    status_note = (status_note or "").strip()[:300]
+    if status == Referral.Status.DECLINED and not status_note:
+        raise ValidationError({"status_note": "Indiquez pourquoi l'orientation est sans suite."})
+    previous = referral.status
+    referral.status, referral.status_note = status, status_note
+    referral.status_changed_at, referral.status_changed_by = timezone.now(), actor
+    if status not in Referral.OPEN_STATUSES:
+        referral.follow_up_on = None
+    referral.save()
+    audit.record(
+        actor,
+        "protection.referral.followed_up",
+        referral,
+        data={"from": previous, "status": status, "by": "partenaire"},
     )
     return referral
