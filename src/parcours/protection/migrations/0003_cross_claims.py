@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("households", "0001_initial"),
-        ("protection", "0001_initial"),
+        ("protection", "0002_partner_organisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
