@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -50,3 +52,24 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+# .ci/run sets PARCOURS_REQUIRE_POSTGRES_TESTS when a PostgreSQL server answers: the run then fails
+# if no PostgreSQL-only test passed (all deselected by a wrong DATABASE_URL, or none collected).
+_POSTGRES_PASSED: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _POSTGRES_PASSED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not os.environ.get("PARCOURS_REQUIRE_POSTGRES_TESTS") or hasattr(session.config, "workerinput"):
+        return  # the xdist workers report to the controller, which decides
+    if exitstatus == 0 and not _POSTGRES_PASSED:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "ÉCHEC : aucun test réservé à PostgreSQL (@pytest.mark.postgres) n'a tourné."
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = 1

@@ -330,6 +330,20 @@ PARCOURS_EVALUATION_MONTHS = env_int("PARCOURS_EVALUATION_MONTHS", 24)
 # Files of background exports (core.exports) are deleted after this many hours.
 PARCOURS_EXPORT_RETENTION_HOURS = env_int("PARCOURS_EXPORT_RETENTION_HOURS", 24)
 PARCOURS_AUDIT_RETENTION_DAYS = env_int("PARCOURS_AUDIT_RETENTION_DAYS", 365)
+# Retention (core/retention.py, docs/donnees-personnelles.md): after these many days a household's
+# data is anonymised by the `households.anonymise` periodic job, unless something keeps it alive.
+# Pathway data: 2 years after the pathway's last activity (the follow-up and the 6-month review,
+# plus the time of a new declaration).
+PARCOURS_RETENTION_PATHWAY_DAYS = env_int("PARCOURS_RETENTION_PATHWAY_DAYS", 730)
+# Workshop registrations: 1 year after the session (reminders, attendance, survey).
+PARCOURS_RETENTION_REGISTRATION_DAYS = env_int("PARCOURS_RETENTION_REGISTRATION_DAYS", 365)
+# Emergency aid (loi n° 2023-140): the limitation period of the recovery, 5 years after payment
+# (art. 2224 du code civil), during which the loan may still be recovered.
+PARCOURS_RETENTION_EMERGENCY_AID_DAYS = env_int("PARCOURS_RETENTION_EMERGENCY_AID_DAYS", 1826)
+# MAP measures: 2 years after the measure's end (a renewal or an appeal of the judge's decision).
+PARCOURS_RETENTION_MEASURE_DAYS = env_int("PARCOURS_RETENTION_MEASURE_DAYS", 730)
+# Messages sent to a household follow its pathway.
+PARCOURS_RETENTION_MESSAGE_DAYS = env_int("PARCOURS_RETENTION_MESSAGE_DAYS", 730)
 PARCOURS_SITE_URL = env_str("PARCOURS_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {

@@ -93,7 +93,7 @@ def test_a_person_of_a_missing_household_is_refused():
 
 def test_an_audit_entry_of_a_missing_actor_is_refused():
     user = factories.make_user("social_worker", "92")
-    entry = {"actor_label": "SQL", "action": "test.raw", "prev_hash": "0" * 64, "hash": "1" * 64, "data": {}}
+    entry = {"actor_label": "SQL", "action": "test.raw", "hash": "1" * 64, "data": {}}
     raw_insert(AuditEntry, actor_id=user.pk, **entry)
     with pytest.raises(IntegrityError):
         raw_insert(AuditEntry, actor_id=_missing(type(user)), **entry)

@@ -191,3 +191,34 @@ def test_the_reset_link_is_made_by_the_worker_and_never_stored(user):
     assert message.status == Message.Status.SENT
     assert "/mot-de-passe-oublie/" in mail.outbox[0].body
     assert "[masqué]" in message.body and "/mot-de-passe-oublie/" not in message.body
+
+
+def test_known_and_unknown_addresses_cost_the_request_the_same_work(user, settings):
+    """The answer's time must not tell whether an account exists: the request counts, queues one task
+    and answers, the same for both; the worker looks the account up (bench/password_reset.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+    def run(email, source):
+        with CaptureQueriesContext(connection) as queries:
+            answer = Client(REMOTE_ADDR=source).post(RESET, {"email": email})
+        return answer["Location"], [q["sql"].split(" ")[0] for q in queries.captured_queries]
+
+    known = run(user.email, "198.51.100.1")
+    unknown = run("nobody@exemple.fr", "198.51.100.2")
+    assert known == unknown
+    assert not Message.objects.exists()  # nothing queued in the request itself
+
+
+def test_a_forwarded_hop_that_is_not_an_address_falls_back_to_the_connection(settings):
+    from parcours.core.ratelimit import client_ip
+
+    settings.PARCOURS_TRUSTED_PROXIES = 1
+    request = type(
+        "R", (), {"META": {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4, not-an-ip"}}
+    )()
+    assert client_ip(request) == "10.0.0.1"
+    request.META["HTTP_X_FORWARDED_FOR"] = "1.2.3.4, 203.0.113.7"
+    assert client_ip(request) == "203.0.113.7"

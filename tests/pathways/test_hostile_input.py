@@ -57,9 +57,19 @@ def test_a_lone_surrogate_in_a_field_is_refused_naming_the_field(client, token):
         {
             "line": 2,
             "field": "address_line",
-            "message": "élément 2 : address_line contient un caractère invalide (moitié de paire UTF-16)",
+            "message": "élément 2 : address_line contient un caractère invalide "
+            "(caractère nul ou moitié de paire UTF-16)",
         }
     ]
+    assert not SeparationEvent.objects.exists()
+
+
+def test_a_nul_character_in_a_field_is_refused_instead_of_reaching_the_database(client, token):
+    """PostgreSQL's text refuses NUL: without the check, a server error there."""
+    body = json.dumps([api_row(declarant_last_name="Mar\x00tin")])  # encoded as \u0000
+    response = api(client, body, token)
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "declarant_last_name", response.json()
     assert not SeparationEvent.objects.exists()
 
 

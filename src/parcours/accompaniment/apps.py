@@ -9,4 +9,6 @@ class AccompanimentConfig(AppConfig):
     def ready(self) -> None:
         # Registries: message templates and private fragments (chokepoint), exporter (report to the
         # judge), indicators, periodic reminders.
-        from parcours.accompaniment import exports, indicators, messages, tasks  # noqa: F401
+        from parcours.accompaniment import exports, indicators, messages, retention, tasks  # noqa: F401
+
+        retention.register()

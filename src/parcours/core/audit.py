@@ -1,10 +1,21 @@
-"""The audit trail: who saw or changed what, append-only and hash-chained.
+"""The audit trail: who saw or changed what, append-only, and sealed into a signed chain.
 
-Each entry carries the HMAC of its content and of the previous entry's hash, and entries are
-numbered 1, 2, 3… without gaps. `verify()` therefore detects an edited entry (its hash no
-longer matches), a deleted or reordered one (numbering or chaining breaks) and a truncated tail
-(the chain head, kept in its own row, names a later entry). The HMAC key lives outside the
-database, so someone who can write to the tables cannot forge a new chain.
+Writing an entry waits for nobody: it is one INSERT, with the HMAC of its own content (its id
+included). A sealer (`seal()`: the worker every few seconds, and at the end of a file import)
+takes the committed entries no seal holds yet, in id order, and signs them as a batch: a seal
+lists its entries' ids (as ranges), the digest of their (id, hash) pairs, and the previous
+seal's hash, under an HMAC. Seals are numbered 1, 2, 3… and the chain head (one row, signed,
+written only by the sealer and the purge) names the last one. `verify()` therefore names an
+edited entry (its hash no longer matches its content), a deleted one (a seal lists it, it is
+gone), a moved or reordered one (its id is part of its hash; its seal must list it), a truncated
+tail (the head names a later seal), and counts the entries still waiting for a seal.
+
+The retention purge (`purge()`) deletes whole seals older than PARCOURS_AUDIT_RETENTION_DAYS
+from the start of the chain; the head then records, as its anchor, the last purged seal and
+its hash: the kept part verifies from there. The purge is itself audited.
+
+The HMAC key lives outside the database: someone who can write to the tables cannot forge
+an entry, a seal or the head. See docs/decisions/0002-journal-d-audit-scelle-par-lots.md.
 """
 
 from __future__ import annotations
@@ -12,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -22,9 +34,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from parcours.core.models import AuditChainHead, AuditEntry
+from parcours.core.models import AuditChainHead, AuditEntry, AuditSeal
 
 GENESIS = "0" * 64
+SEAL_SIZE = 50_000  # entries per seal at most: a seal's UPDATE stays short
+logger = logging.getLogger("parcours.audit")
 
 
 def _key() -> bytes:
@@ -33,11 +47,14 @@ def _key() -> bytes:
     return hashlib.sha256(material.encode()).digest()
 
 
+def _instant(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _canonical(entry: AuditEntry) -> bytes:
-    created = entry.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     payload = [
         entry.id,
-        created,
+        _instant(entry.created_at),
         entry.actor_id,
         entry.actor_label,
         entry.action,
@@ -48,7 +65,6 @@ def _canonical(entry: AuditEntry) -> bytes:
         entry.scope,
         entry.reason,
         entry.data,
-        entry.prev_hash,
     ]
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -68,7 +84,7 @@ def describe(obj: Any) -> tuple[str, str, str, str, str]:
     if hasattr(obj, "audit_scope"):
         scope = obj.audit_scope()
     elif hasattr(obj, "policy_household"):
-        # A message to a member of the public (a public registration) has no household.
+        # A message to a member of the public has no household: no file to attach the entry to.
         household = obj.policy_household()
         scope = f"household:{household.pk}" if household is not None else ""
     else:
@@ -103,29 +119,34 @@ def _build(actor, action: str, obj, *, reason: str, data: dict | None, departmen
     )
 
 
-def _lock_head() -> AuditChainHead:
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
-    return head
+# -- writing: inserts only, no lock --------------------------------------------------------------
+
+_SEQUENCE: dict[str, str] = {}
 
 
-def _advance_head(head: AuditChainHead, last_id: int, last_hash: str, added: int) -> None:
-    AuditChainHead.objects.filter(id=1).update(
-        last_entry_id=last_id, last_hash=last_hash, count=head.count + added
-    )
+def _next_id(cursor) -> int:
+    """A fresh id for one entry, before its INSERT (its hash covers it). PostgreSQL: the identity
+    sequence, which never waits. SQLite: the transaction holds the write lock (BEGIN IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        if "name" not in _SEQUENCE:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [AuditEntry._meta.db_table])
+            _SEQUENCE["name"] = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s::regclass)", [_SEQUENCE["name"]])
+        return cursor.fetchone()[0]
+    from parcours.core import bulk
+
+    return bulk.reserve_ids(AuditEntry, 1)[0]
 
 
 def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
+    from parcours.core import bulk
+
     with transaction.atomic():
-        head = _lock_head()
-        prev, next_id = head.last_hash, head.last_entry_id + 1
-        for entry in entries:
-            entry.id = next_id
-            entry.prev_hash = prev
+        for entry, pk in zip(entries, bulk.reserve_ids(AuditEntry, len(entries)), strict=True):
+            entry.id = pk
             entry.hash = compute_hash(entry)
-            prev, next_id = entry.hash, next_id + 1
         # Imports, the large batches, go through record_described and core.bulk instead.
         AuditEntry.objects.bulk_create(entries, batch_size=1000)
-        _advance_head(head, next_id - 1, prev, len(entries))
     return entries
 
 
@@ -144,15 +165,10 @@ def record(
 
 def _append_one(entry: AuditEntry) -> AuditEntry:
     """`_append` for a single entry, in plain SQL: every page that shows a household writes one,
-    and the ORM's query building cost more than the three statements themselves."""
-    fields = AuditEntry._meta.concrete_fields
+    and the ORM's query building cost more than the two statements themselves."""
+    fields = _INSERTED
     with transaction.atomic(), connection.cursor() as cursor:
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        cursor.execute(f"SELECT last_entry_id, last_hash FROM {_HEAD} WHERE id = 1{lock}")  # noqa: S608
-        row = cursor.fetchone()
-        if row is None:  # a new database: the general path creates the chain head
-            return _append([entry])[0]
-        entry.id, entry.prev_hash = row[0] + 1, row[1]
+        entry.id = _next_id(cursor)
         entry.hash = compute_hash(entry)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
@@ -160,19 +176,16 @@ def _append_one(entry: AuditEntry) -> AuditEntry:
             f"INSERT INTO {_ENTRIES} ({columns}) VALUES ({marks})",  # noqa: S608
             [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields],
         )
-        cursor.execute(
-            f"UPDATE {_HEAD} SET last_entry_id = %s, last_hash = %s, count = count + 1 WHERE id = 1",  # noqa: S608
-            [entry.id, entry.hash],
-        )
     entry._state.adding, entry._state.db = False, connection.alias
     return entry
 
 
-_HEAD, _ENTRIES = (connection.ops.quote_name(m._meta.db_table) for m in (AuditChainHead, AuditEntry))
+_ENTRIES, _SEALS = (connection.ops.quote_name(m._meta.db_table) for m in (AuditEntry, AuditSeal))
+_INSERTED = [f for f in AuditEntry._meta.concrete_fields if f.name != "seal"]  # NULL: not sealed yet
 
 
 def record_many(actor, action: str, objects: Iterable, *, reason: str = "", data: dict | None = None) -> int:
-    """Append one entry per object in a single chained batch (imports)."""
+    """Append one entry per object (imports)."""
     entries = [_build(actor, action, obj, reason=reason, data=data, department=None) for obj in objects]
     if entries:
         _append(entries)
@@ -188,122 +201,388 @@ def record_described(
     data: dict | None = None,
 ) -> int:
     """`record_many` for imports, from (object_id, reference, department, scope) tuples."""
+    from parcours.core import bulk
+
     described = list(described)
     if not described:
         return 0
     with transaction.atomic():
-        chain = DescribedChain(actor, action, object_type, data=data)
+        entries = DescribedEntries(
+            actor, action, object_type, data=data, ids=bulk.reserve_ids(AuditEntry, len(described))
+        )
         for item in described:
-            chain.add(*item)
-        chain.table.flush()
-        chain.close()
+            entries.add(*item)
+        entries.table.flush()
     return len(described)
 
 
-class DescribedChain:
-    """Entries of one action appended to the chain by an import, as rows of a `bulk.Table`.
+class DescribedEntries:
+    """Entries of one action written by an import, as rows of a `bulk.Table`.
 
     An import writes one entry per pathway: building an AuditEntry, `describe()` and a
     `json.dumps` each cost more than the pathway's own rows. Here the parts common to the
     batch (instant, actor, action, data…) are serialised once and each entry's canonical form
     is put together from them; it is byte for byte what `_canonical` gives (a test compares
-    them), so `compute_hash` and `verify()` are unchanged.
-
-    Opening locks the chain head until the transaction ends; the caller writes `table` (at
-    once, or through a `bulk.Writer`), then `close()` moves the head past the new entries.
+    them), so `compute_hash` and `verify()` are unchanged. The ids were reserved beforehand
+    (`bulk.reserve_ids`, before a background writer takes the connection). Nothing is locked:
+    the entries are sealed once the import has committed.
     """
 
-    def __init__(self, actor, action: str, object_type: str, *, data: dict | None = None):
+    def __init__(self, actor, action: str, object_type: str, *, ids: Sequence[int], data: dict | None = None):
         from parcours.core import bulk
 
-        if not connection.in_atomic_block:
-            raise RuntimeError("Le chaînage du journal d'audit se fait dans une transaction.")
         actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.default_department = getattr(actor, "department_code", None) or ""
         created_at, data = timezone.now(), data or {}
-        created = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         dumps = _JSON.encode
-        # The canonical list: [id, created, actor, label, action, type, object_id, ref, department, scope, reason, data, prev].
+        # The canonical list: [id, created, actor, label, action, type, object_id, ref, department, scope, reason, data].
         self.middle = (
             ","
-            + ",".join(dumps(v) for v in (created, actor_id, _actor_label(actor), action, object_type))
+            + ",".join(
+                dumps(v) for v in (_instant(created_at), actor_id, _actor_label(actor), action, object_type)
+            )
             + ","
         )
-        self.tail = "," + dumps("") + "," + dumps(data) + ","
+        self.tail = "," + dumps("") + "," + dumps(data) + "]"
         self.mac = hmac.new(_key(), digestmod=hashlib.sha256)  # copied per entry: the key is hashed once
         self.table = bulk.Table(
-            AuditEntry, ["id", "object_id", "object_ref", "department", "scope", "prev_hash", "hash"],
+            AuditEntry, ["id", "object_id", "object_ref", "department", "scope", "hash"],
             fixed={"created_at": created_at, "actor": actor_id, "actor_label": _actor_label(actor),
                    "action": action, "object_type": object_type, "reason": "", "data": data},
         )  # fmt: skip
-        self.head = _lock_head()
-        self.prev, self.next_id = self.head.last_hash, self.head.last_entry_id + 1
+        self.ids = iter(ids)
         self.added = 0
 
     def add(self, object_id: str, ref: str, department: str, scope: str) -> None:
         text = encode_basestring
+        pk = next(self.ids)
         ref, department = ref[:200], department or self.default_department
         canonical = (
-            f"[{self.next_id}{self.middle}{text(object_id)},{text(ref)},{text(department)},{text(scope)}"
-            f'{self.tail}"{self.prev}"]'
+            f"[{pk}{self.middle}{text(object_id)},{text(ref)},{text(department)},{text(scope)}{self.tail}"
         )
         digest = self.mac.copy()
         digest.update(canonical.encode())
-        entry_hash = digest.hexdigest()
-        self.table.add(self.next_id, object_id, ref, department, scope, self.prev, entry_hash)
-        self.prev, self.next_id, self.added = entry_hash, self.next_id + 1, self.added + 1
-
-    def close(self) -> None:
-        if self.added:
-            _advance_head(self.head, self.next_id - 1, self.prev, self.added)
+        self.table.add(pk, object_id, ref, department, scope, digest.hexdigest())
+        self.added += 1
 
 
-# The encoder `_canonical` uses (`json.dumps` with these options), for the pieces of `record_described`.
+# The encoder `_canonical` uses (`json.dumps` with these options), for the pieces of `DescribedEntries`.
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- sealing ---------------------------------------------------------------------------------------
+
+
+def _ranges(ids: list[int]) -> list[list[int]]:
+    """[[first, last], …] of sorted ids: a seal lists a million consecutive ids in a few numbers."""
+    ranges: list[list[int]] = []
+    for pk in ids:
+        if ranges and pk == ranges[-1][1] + 1:
+            ranges[-1][1] = pk
+        else:
+            ranges.append([pk, pk])
+    return ranges
+
+
+def _seal_hash(seal: AuditSeal) -> str:
+    payload = [seal.id, _instant(seal.created_at), _instant(seal.newest_at), seal.ranges, seal.count,
+               seal.digest, seal.prev_hash]  # fmt: skip
+    text = json.dumps(payload, separators=(",", ":")).encode()
+    return hmac.new(_key(), text, hashlib.sha256).hexdigest()
+
+
+def _head_signature(head: AuditChainHead) -> str:
+    payload = [
+        head.last_seal_id,
+        head.last_hash,
+        head.sealed,
+        head.anchor_seal_id,
+        head.anchor_hash,
+        head.purged,
+    ]
+    return hmac.new(_key(), json.dumps(payload).encode(), hashlib.sha256).hexdigest()
+
+
+def _take_head(*, wait: bool) -> AuditChainHead | None:
+    """The chain head, locked for this transaction: only sealers and the purge take it, never a
+    writer or a reader. Without `wait`, None when another sealer holds it (it does the work)."""
+    rows = AuditChainHead.objects.filter(id=1)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update(skip_locked=not wait)
+    head = rows.first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "anchor_hash": GENESIS})
+        head = rows.first()
+    return head
+
+
+def _save_head(head: AuditChainHead) -> None:
+    head.signature = _head_signature(head)
+    head.save()
+
+
+def seal(*, wait: bool = False, size: int = SEAL_SIZE) -> int:
+    """Seal every committed entry that no seal holds yet, in id order, `size` at a time; returns
+    how many. Entries of transactions still open (an import) are not visible: a later run seals them."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            head = _take_head(wait=wait)
+            if head is None:
+                return total
+            count = _seal_once(head, size)
+        total += count
+        if count < size:
+            return total
+
+
+def _seal_once(head: AuditChainHead, size: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, hash, created_at FROM {_ENTRIES} WHERE seal_id IS NULL ORDER BY id LIMIT %s",  # noqa: S608
+            [size],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        convert = connection.ops.convert_datetimefield_value if connection.vendor == "sqlite" else None
+        newest = max(r[2] if convert is None else _aware(r[2]) for r in rows)
+        ids = [r[0] for r in rows]
+        new = AuditSeal(
+            id=head.last_seal_id + 1,
+            created_at=timezone.now(),
+            newest_at=newest,
+            ranges=_ranges(ids),
+            count=len(rows),
+            digest=_digest((r[0], r[1]) for r in rows),
+            prev_hash=head.last_hash,
+        )
+        new.hash = _seal_hash(new)
+        new.save(force_insert=True)
+        sealed = 0
+        for first, last in new.ranges:
+            # Every id between first and last was just read as unsealed: the range is exactly them.
+            cursor.execute(
+                f"UPDATE {_ENTRIES} SET seal_id = %s WHERE id BETWEEN %s AND %s AND seal_id IS NULL",  # noqa: S608
+                [new.id, first, last],
+            )
+            sealed += cursor.rowcount
+        if sealed != new.count:
+            raise RuntimeError(f"Scellement incohérent : {sealed} entrées marquées pour {new.count} lues.")
+    head.last_seal_id, head.last_hash, head.sealed = new.id, new.hash, head.sealed + new.count
+    _save_head(head)
+    return new.count
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def _digest(pairs: Iterable[tuple[int, str]]) -> str:
+    digest = hashlib.sha256()
+    for pk, entry_hash in pairs:
+        digest.update(f"{pk}:{entry_hash}\n".encode())
+    return digest.hexdigest()
+
+
+def seal_after_commit() -> None:
+    """Seal what the current transaction wrote once it commits (the end of a file import)."""
+    transaction.on_commit(lambda: seal(wait=True))
+
+
+# -- retention -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PurgeResult:
+    entries: int = 0
+    seals: tuple[int, int] | None = None
+    entry_ids: tuple[int, int] | None = None
+
+
+PURGE_SETTING = "parcours.audit_purge"  # the only session in which the trigger lets entries go
+
+
+def purge(now: datetime | None = None, *, days: int | None = None) -> PurgeResult:
+    """Delete the oldest seals whose entries are all older than the retention period, with their
+    entries, from the start of the chain; the head keeps the last purged seal's hash as anchor."""
+    days = settings.PARCOURS_AUDIT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    seal(wait=True)
+    result = PurgeResult()
+    with transaction.atomic():
+        head = _take_head(wait=True)
+        doomed = []
+        for old in (
+            AuditSeal.objects.order_by("id").only("id", "newest_at", "hash", "count", "ranges").iterator()
+        ):
+            if old.newest_at >= cutoff:
+                break
+            doomed.append(old)
+        if not doomed:
+            return result
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'on', true)", [PURGE_SETTING])  # this transaction only
+            for old in doomed:
+                cursor.execute(f"DELETE FROM {_ENTRIES} WHERE seal_id = %s", [old.id])  # noqa: S608
+                if cursor.rowcount != old.count:
+                    raise RuntimeError(
+                        f"Sceau n° {old.id} : {cursor.rowcount} entrées pour {old.count} scellées."
+                    )
+            cursor.execute(f"DELETE FROM {_SEALS} WHERE id <= %s", [doomed[-1].id])  # noqa: S608
+        result.entries = sum(old.count for old in doomed)
+        result.seals = (doomed[0].id, doomed[-1].id)
+        result.entry_ids = (min(old.ranges[0][0] for old in doomed), max(old.ranges[-1][1] for old in doomed))
+        head.anchor_seal_id, head.anchor_hash = doomed[-1].id, doomed[-1].hash
+        head.sealed -= result.entries
+        head.purged += result.entries
+        _save_head(head)
+        record(
+            None,
+            "core.audit.purged",
+            data={
+                "entries": result.entries,
+                "seals": list(result.seals),
+                "entry_ids": list(result.entry_ids),
+                "older_than": _instant(cutoff),
+                "retention_days": days,
+            },
+        )
+    logger.info("Journal d'audit : %s entrées purgées (sceaux %s)", result.entries, result.seals)
+    return result
+
+
+# -- verification ----------------------------------------------------------------------------------
 
 
 @dataclass
 class VerifyResult:
     ok: bool
-    checked: int
-    broken_id: int | None = None
-    problem: str = ""
+    checked: int  # sealed entries found sound
+    broken_id: int | None = None  # the first entry (or seal) named
+    problem: str = ""  # the first problem
+    problems: list[str] = field(default_factory=list)
+    unsealed: int = 0  # entries waiting for the sealer
+    seals: int = 0
+    purged: int = 0
+
+
+MAX_PROBLEMS = 50
+
+
+class _Report:
+    def __init__(self):
+        self.problems: list[tuple[int | None, str]] = []
+
+    def add(self, at: int | None, problem: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append((at, problem))
 
 
 def verify(chunk_size: int = 5000) -> VerifyResult:
-    """Walk the chain from the first entry; name the first entry that breaks it."""
-    expected_id, prev, checked = 1, GENESIS, 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
-        if entry.id != expected_id:
-            return VerifyResult(
-                False,
-                checked,
-                expected_id,
-                f"entrée n° {expected_id} manquante (supprimée ou déplacée) ; l'entrée suivante porte le n° {entry.id}",
-            )
-        if entry.prev_hash != prev:
-            return VerifyResult(
-                False,
-                checked,
-                entry.id,
-                f"entrée n° {entry.id} : le chaînage avec l'entrée précédente est rompu",
-            )
-        if not hmac.compare_digest(compute_hash(entry), entry.hash):
-            return VerifyResult(False, checked, entry.id, f"entrée n° {entry.id} : son contenu a été modifié")
-        prev, expected_id, checked = entry.hash, expected_id + 1, checked + 1
-
+    """Check the head, the chain of seals and every entry; name what is broken (up to 50 problems)."""
+    report = _Report()
     head = AuditChainHead.objects.filter(id=1).first()
-    last_id = expected_id - 1
     if head is None:
-        if checked:
-            return VerifyResult(False, checked, 1, "la tête de chaîne a disparu")
-        return VerifyResult(True, 0)
-    if head.last_entry_id != last_id or head.last_hash != prev or head.count != checked:
-        return VerifyResult(
-            False,
-            checked,
-            last_id + 1,
-            f"journal tronqué : la tête de chaîne annonce {head.last_entry_id} entrées, "
-            f"il en reste {checked} ; la première entrée manquante est la n° {last_id + 1}",
+        head = AuditChainHead(last_hash=GENESIS, anchor_hash=GENESIS)
+        head.signature = _head_signature(head)
+    elif not hmac.compare_digest(_head_signature(head), head.signature):
+        report.add(None, "la tête de chaîne a été modifiée (sa signature ne correspond plus)")
+
+    # The seals: consecutive from the anchor, each chained to the previous one and signed.
+    intervals: list[tuple[int, int, int]] = []  # (first id, last id, seal)
+    seals: dict[int, AuditSeal] = {}
+    expected, prev, sealed_total = head.anchor_seal_id + 1, head.anchor_hash, 0
+    for each in AuditSeal.objects.order_by("id").iterator(chunk_size=1000):
+        if each.id != expected:
+            missing = f"n° {expected}" if each.id == expected + 1 else f"n° {expected} à {each.id - 1}"
+            report.add(None, f"sceau(x) {missing} supprimé(s), avec les entrées qu'il(s) scellai(en)t")
+        elif each.prev_hash != prev:
+            report.add(None, f"sceau n° {each.id} : le chaînage avec le sceau précédent est rompu")
+        if not hmac.compare_digest(_seal_hash(each), each.hash):
+            report.add(None, f"sceau n° {each.id} : il a été modifié")
+        seals[each.id] = each
+        intervals.extend((first, last, each.id) for first, last in each.ranges)
+        sealed_total += each.count
+        expected, prev = each.id + 1, each.hash
+    last_seal = expected - 1
+    if last_seal != head.last_seal_id or prev != head.last_hash:
+        report.add(
+            None,
+            f"journal tronqué : la tête de chaîne annonce le sceau n° {head.last_seal_id}, le dernier présent "
+            f"est le n° {last_seal} ; les entrées scellées après lui ont disparu",
         )
-    return VerifyResult(True, checked)
+    elif sealed_total != head.sealed:
+        report.add(
+            None, f"la tête annonce {head.sealed} entrées scellées, les sceaux en comptent {sealed_total}"
+        )
+    intervals.sort()
+
+    # The entries, in id order, against the seals' ranges.
+    digests = {pk: hashlib.sha256() for pk in seals}
+    at, position = 0, None  # the current interval; the next id it expects
+    checked = unsealed = 0
+
+    def missing_until(stop: int) -> None:
+        """Ids the intervals list below `stop` that were not met: deleted entries."""
+        nonlocal at, position
+        while at < len(intervals) and intervals[at][0] <= stop - 1:
+            first, last, seal_id = intervals[at]
+            start = first if position is None else position
+            end = min(last, stop - 1)
+            if start <= end:
+                shown = f"n° {start}" if start == end else f"n° {start} à {end}"
+                report.add(
+                    start,
+                    f"entrée(s) {shown} supprimée(s) ou déplacée(s) (scellée(s) dans le sceau n° {seal_id})",
+                )
+            if last <= stop - 1:
+                at, position = at + 1, None
+            else:
+                position = stop
+                return
+
+    entries = AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size)
+    for entry in entries:
+        pk = entry.id
+        missing_until(pk)
+        inside = at < len(intervals) and intervals[at][0] <= pk <= intervals[at][1]
+        listed_in = intervals[at][2] if inside else None
+        if inside:
+            position = pk + 1
+        if not hmac.compare_digest(compute_hash(entry), entry.hash):
+            report.add(pk, f"entrée n° {pk} : son contenu a été modifié, ou elle a changé de place")
+        if listed_in is not None:
+            if entry.seal_id != listed_in:
+                report.add(
+                    pk,
+                    f"entrée n° {pk} : scellée dans le sceau n° {listed_in}, elle désigne le sceau n° {entry.seal_id}",
+                )
+            digests[listed_in].update(f"{pk}:{entry.hash}\n".encode())
+            checked += 1
+        elif entry.seal_id is None:
+            unsealed += 1
+        else:
+            report.add(pk, f"entrée n° {pk} : le sceau n° {entry.seal_id} qu'elle désigne ne la contient pas")
+    missing_until(2**63)
+    for pk, each in seals.items():
+        if digests[pk].hexdigest() != each.digest:
+            report.add(
+                None, f"sceau n° {pk} : ses entrées ne sont plus celles qu'il a scellées (contenu ou ordre)"
+            )
+
+    problems = report.problems
+    first_at = next((at for at, _ in problems if at is not None), None)
+    return VerifyResult(
+        ok=not problems,
+        checked=checked,
+        broken_id=first_at,
+        problem=problems[0][1] if problems else "",
+        problems=[p for _, p in problems],
+        unsealed=unsealed,
+        seals=len(seals),
+        purged=head.purged,
+    )

@@ -219,7 +219,7 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One line of the append-only, hash-chained access and change log.
+    """One line of the append-only access and change log, sealed in signed batches (core.audit).
 
     It holds references, never sensitive values: `object_ref` is a label such as
     "Dossier 92-1234567", never an address.
@@ -238,10 +238,14 @@ class AuditEntry(models.Model):
     scope = models.CharField("dossier", max_length=64, blank=True)
     reason = models.TextField("motif", blank=True)
     data = models.JSONField("détails", default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    # Not unique, not indexed: nothing looks an entry up by its hash (verify() walks the chain by
-    # id and would see a copied entry), and a unique index of random keys slowed every append.
+    # The HMAC of the entry's own content, its id included. Not unique, not indexed: nothing looks
+    # an entry up by its hash, and a unique index of random keys slowed every append.
     hash = models.CharField(max_length=64)
+    # The seal that holds it; NULL until the sealer's next run (the only UPDATE the database
+    # allows on an entry). Indexed by audit_seal_idx: the sealer's unsealed rows, the purge.
+    seal = models.ForeignKey(
+        "AuditSeal", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     objects = AuditQuerySet.as_manager()
 
@@ -256,6 +260,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["action"], name="audit_action_idx"),
             models.Index(fields=["department"], name="audit_department_idx"),
             models.Index(fields=["scope"], name="audit_scope_idx"),
+            models.Index(fields=["seal"], name="audit_seal_idx"),
         ]
 
     def __str__(self) -> str:
@@ -270,16 +275,47 @@ class AuditEntry(models.Model):
         raise PermissionError("Le journal d'audit est en ajout seul.")
 
 
-class AuditChainHead(models.Model):
-    """The last entry of the chain: serialises appends and reveals a truncated tail."""
+class AuditSeal(models.Model):
+    """A signed batch of audit entries: their ids, the digest of their hashes in id order, and the
+    previous seal's hash. Seals are numbered 1, 2, 3… by the sealer (core.audit.seal)."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_entry_id = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64)
-    count = models.BigIntegerField(default=0)
+    id = models.BigIntegerField(primary_key=True)
+    created_at = models.DateTimeField()
+    newest_at = models.DateTimeField()  # the latest entry's date: the purge keeps younger seals
+    ranges = models.JSONField()  # [[first id, last id], …]: the entries it holds
+    count = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "sceau du journal"
 
     def __str__(self) -> str:
-        return f"Tête du journal : entrée n° {self.last_entry_id}"
+        return f"Sceau n° {self.id} ({self.count} entrées)"
+
+
+class AuditChainHead(models.Model):
+    """The last seal of the chain and, after a purge, the anchor where the kept part starts.
+
+    One row, written only by the sealer and the purge (never by a writer or a reader), signed
+    so that a truncated chain cannot be passed off with an edited head.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seal_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    sealed = models.BigIntegerField(default=0)  # entries the kept seals hold
+    anchor_seal_id = models.BigIntegerField(default=0)  # the last purged seal (0: none)
+    anchor_hash = models.CharField(
+        max_length=64, default="0" * 64
+    )  # its hash: the first kept seal chains to it
+    purged = models.BigIntegerField(default=0)
+    signature = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"Tête du journal : sceau n° {self.last_seal_id}"
 
 
 class ExportJob(models.Model):

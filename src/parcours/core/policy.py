@@ -45,6 +45,8 @@ RULES: dict[str, frozenset[str]] = {
     "households.view_reference": frozenset({LOCAL_PILOT}),
     "households.assign": frozenset({LOCAL_PILOT}),
     "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
+    # Keeps a file from the retention job (a court case, a claim): the local pilot, with a reason.
+    "households.legal_hold": frozenset({LOCAL_PILOT}),
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
     "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)

@@ -9,6 +9,7 @@ Expired windows are deleted by the periodic job `core.purge_rate_counters`.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 
 from django.conf import settings
@@ -37,7 +38,10 @@ def client_ip(request) -> str:
     hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     if len(hops) < trusted:
         return remote
-    return hops[-trusted][:64]
+    try:  # a hop that is not an address (a misconfigured proxy) must not reach axes' IP column
+        return str(ipaddress.ip_address(hops[-trusted]))
+    except ValueError:
+        return remote
 
 
 def _key(scope: str, identity: str) -> str:

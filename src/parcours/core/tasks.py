@@ -1,6 +1,6 @@
 """Background jobs of the core: registered exports produced by the worker, and their purge."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from parcours.core import exports, ratelimit, schedule
 
@@ -18,3 +18,19 @@ def purge_exports() -> int:
 def purge_rate_counters() -> int:
     """Supprime les compteurs de limitation de débit des fenêtres écoulées."""
     return ratelimit.purge()
+
+
+@schedule.periodic("core.audit_seal", every=timedelta(seconds=5))
+def seal_audit() -> int:
+    """Scelle les entrées du journal d'audit en attente (lots signés, sans verrou pour les écritures)."""
+    from parcours.core import audit
+
+    return audit.seal()
+
+
+@schedule.periodic("core.audit_purge", every=timedelta(days=1), at=time(3, 15))
+def purge_audit() -> int:
+    """Purge les sceaux du journal d'audit plus anciens que PARCOURS_AUDIT_RETENTION_DAYS (ancre gardée)."""
+    from parcours.core import audit
+
+    return audit.purge().entries

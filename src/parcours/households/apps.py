@@ -5,3 +5,9 @@ class HouseholdsConfig(AppConfig):
     name = "parcours.households"
     label = "households"
     verbose_name = "Foyers"
+
+    def ready(self) -> None:
+        # Retention: identity, contacts and addresses; the periodic anonymisation job.
+        from parcours.households import anonymisation, tasks  # noqa: F401
+
+        anonymisation.register()

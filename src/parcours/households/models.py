@@ -54,6 +54,12 @@ class Household(models.Model):
     restricted_at = models.DateTimeField("restreint le", null=True, blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
+    # Retention (households/anonymisation.py): a local pilot's legal hold keeps the file from being
+    # anonymised (a court case, a claim); anonymised_at marks a file done, so the job is idempotent.
+    legal_hold = models.BooleanField("gel légal", default=False)
+    legal_hold_reason = models.CharField("motif du gel légal", max_length=300, blank=True)
+    legal_hold_at = models.DateTimeField("gel posé le", null=True, blank=True)
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
 
     class Meta:
         ordering = ["department__code", "file_number"]

@@ -111,6 +111,30 @@ def lift_restriction(*, actor, household: Household, reason: str) -> Household:
 
 
 @transaction.atomic
+def set_legal_hold(*, actor, household: Household, hold: bool, reason: str) -> Household:
+    """Keep a file from anonymisation (or let it go again): the local pilot's act, with a reason, audited.
+
+    The reason is stored on the file (the retention job and the DPO read it) and in the audit entry.
+    """
+    policy.require(actor, "households.legal_hold", household, restricted="reference")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez le gel légal (10 caractères au moins)."})
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    if locked.anonymised_at is not None:
+        raise ValidationError("Ce dossier est déjà anonymisé.")
+    if locked.legal_hold == hold:
+        raise ValidationError("Ce dossier est déjà gelé." if hold else "Ce dossier n'est pas gelé.")
+    household.legal_hold = hold
+    household.legal_hold_reason = reason if hold else ""
+    household.legal_hold_at = timezone.now() if hold else None
+    household.save(update_fields=["legal_hold", "legal_hold_reason", "legal_hold_at", "updated_at"])
+    action = "households.household.legal_hold_set" if hold else "households.household.legal_hold_lifted"
+    audit.record(actor, action, household, reason=reason)
+    return household
+
+
+@transaction.atomic
 def add_person(*, actor, household: Household, **values) -> Person:
     policy.require(actor, "households.edit", household)
     person = Person(household=household, **{k: v for k, v in values.items() if k in PERSON_FIELDS})

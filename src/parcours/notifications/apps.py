@@ -15,6 +15,9 @@ class NotificationsConfig(AppConfig):
         from parcours.notifications import exports
 
         exports.register()
+        from parcours.notifications import retention
+
+        retention.register()
 
         # Each app declares its message templates in `<app>/messages.py`.
         autodiscover_modules("messages")

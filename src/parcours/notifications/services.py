@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from parcours.core import audit, policy
 from parcours.notifications.models import Message, MessageEvent
@@ -111,3 +112,15 @@ def alert_administrators(*, kind: str, account, detail: str, key: str) -> None:
                 address=outbox.DirectAddress("email", admin.email, admin.get_full_name()),
                 context={"detail": detail, "account_id": getattr(account, "pk", None)},
             )
+
+
+@task()
+def password_reset_requested(email: str) -> int:
+    """The worker's side of a reset request: one outbox e-mail per active account with this address
+    (none for an unknown one). Run outside the request so that its time does not tell them apart."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    users = list(PasswordResetForm().get_users(email))
+    for user in users:
+        queue_password_reset(user=user)
+    return len(users)

@@ -16,6 +16,9 @@ class PathwaysConfig(AppConfig):
         from parcours.pathways import exports
 
         exports.register()
+        from parcours.pathways import retention
+
+        retention.register()
         # Step 1 is done when the outbox has sent the information.
         from parcours.notifications.signals import message_finished
 

@@ -621,6 +621,9 @@ def _display(name: str) -> str:
 
 
 def _unencodable(value: str) -> bool:
+    """A lone surrogate (no UTF-8 for it) or a NUL (PostgreSQL's text refuses it: a server error)."""
+    if "\x00" in value:
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -716,7 +719,10 @@ def _value_errors(index: int, item: dict) -> list[LineError]:
         elif isinstance(value, str) and _unencodable(value):
             errors.append(
                 LineError(
-                    index, name, f"{name} contient un caractère invalide (moitié de paire UTF-16)", "élément"
+                    index,
+                    name,
+                    f"{name} contient un caractère invalide (caractère nul ou moitié de paire UTF-16)",
+                    "élément",
                 )
             )
     return errors

@@ -19,3 +19,6 @@ class ProtectionConfig(AppConfig):
         hooks.register_known_violence(track.households_with_violence)
         hooks.register_violence_signalled(track.record_declared_violence)
         exports.register()
+        from parcours.protection import retention
+
+        retention.register()

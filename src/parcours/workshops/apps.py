@@ -13,3 +13,6 @@ class WorkshopsConfig(AppConfig):
 
         selectors.register_probes()
         exports.register()
+        from parcours.workshops import retention
+
+        retention.register()

@@ -155,6 +155,8 @@ def record_separations(
     )  # fmt: skip
     if source in (Source.FILE, Source.API) and report.created:
         _queue_information_sweep()
+    if source == Source.FILE and report.created:
+        audit.seal_after_commit()  # the file's entries join the chain at once, not at the worker's next run
     if source in (Source.FILE, Source.API) and total:
         audit.record(
             actor,
@@ -237,6 +239,7 @@ class _Plan:
     restricted_staff: dict[int, set[int]] = field(default_factory=dict)
     event_ids: Sequence[int] = ()
     pathway_ids: Sequence[int] = ()
+    audit_ids: Sequence[int] = ()
     signals: list[hooks.ViolenceSignal] = field(default_factory=list)  # declarations reporting violence
     next_household: int = 0  # the first not yet written
     next_person: int = 0
@@ -289,9 +292,12 @@ class _Opener:
             events[:] = []
         if to_open:
             plan = self._plan_batch(to_open, now)
-            chain = audit.DescribedChain(
-                self.actor, "pathways.pathway.opened", Pathway._meta.label_lower, data={"source": self.source}
-            )
+            # Audit entries are inserted like the other rows, without any lock; they are sealed
+            # once the import has committed (record_separations).
+            chain = audit.DescribedEntries(
+                self.actor, "pathways.pathway.opened", Pathway._meta.label_lower, data={"source": self.source},
+                ids=plan.audit_ids,
+            )  # fmt: skip
             background = len(to_open) >= settings.PATHWAYS_IMPORT_BACKGROUND_MIN
             with bulk.Writer(background=background) as writer:
                 for start, end in _chunks(len(to_open), chunk_size, tapered=background):
@@ -300,7 +306,6 @@ class _Opener:
                         to_open[start:end] = [None] * (end - start)
                     if progress is not None:
                         progress(total - len(to_open) + end)
-            chain.close()
             # Every violence signal protects its file at once, in this transaction (protection module).
             hooks.violence_signalled(actor=self.actor, source=self.source, signals=plan.signals)
             report.households_created = len(plan.new_households)
@@ -350,6 +355,7 @@ class _Opener:
         self._restricted_staff(plan)
         plan.event_ids = bulk.reserve_ids(SeparationEvent, len(events))
         plan.pathway_ids = bulk.reserve_ids(Pathway, len(events))
+        plan.audit_ids = bulk.reserve_ids(AuditEntry, len(events))
         return plan
 
     def _write_chunk(self, to_open, start, end, plan, chain, writer, now) -> list[RecordResult]:

@@ -1,0 +1,68 @@
+"""Retention of the MAP measures (core/retention.py): an active measure keeps the household; an ended
+one is kept 2 years after its end (a renewal, an appeal)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from parcours.accompaniment.models import ChildWords, Handover, Incident, JudgeReport, Measure, Place
+from parcours.core import crypto, retention
+
+
+def keeps(now, cutoff):
+    day = cutoff.date()
+    return Measure.objects.filter(
+        Q(status__in=Measure.OPEN_STATUSES)
+        | Q(ends_on__gte=day)
+        | Q(ended_on__gte=day)
+        | Q(created_at__gte=cutoff)
+    ).values("household_id")
+
+
+def erase(household_ids: list[int]) -> int:
+    """The order's file deleted, its references and every narrative blanked; the calendar of
+    handovers and their outcomes (the indicators) kept."""
+    measures = Measure.objects.filter(household_id__in=household_ids)
+    retention.delete_files_on_commit(
+        list(measures.values_list("order_file", flat=True)),
+        storage=Measure._meta.get_field("order_file").storage,
+    )
+    changed = measures.update(
+        case_number="",
+        terms_note="",
+        prison_name="",
+        visit_permit="",
+        decline_reason="",
+        order_file="",
+        order_file_type="",
+        order_file_sha256="",
+    )
+    empty = crypto.encrypt("")
+    changed += Place.objects.filter(measure__in=measures).update(
+        label=retention.ANONYMISED, address_ciphertext=empty
+    )
+    changed += Incident.objects.filter(handover__measure__in=measures).update(narrative_ciphertext=empty)
+    changed += ChildWords.objects.filter(handover__measure__in=measures).update(text_ciphertext=empty)
+    changed += JudgeReport.objects.filter(measure__in=measures).update(observations="")
+    changed += (
+        Handover.objects.filter(measure__in=measures)
+        .exclude(booking_reference="")
+        .update(booking_reference="")
+    )
+    return changed
+
+
+def register() -> None:
+    retention.register(
+        retention.Holding(
+            key="accompaniment.measure",
+            label="Mesures d'accompagnement protégé (ordonnance, lieux, incidents, rapports)",
+            setting="PARCOURS_RETENTION_MEASURE_DAYS",
+            default_days=730,
+            justification="Une mesure en cours garde le foyer ; ensuite 2 ans après sa fin "
+            "(renouvellement, appel de la décision).",
+            keeps=keeps,
+            erase=erase,
+            order=30,
+        )
+    )

@@ -1,0 +1,102 @@
+"""What each module holds about households, and for how long: the registry the anonymisation job reads.
+
+Like the exporters (core/exports.py), a module declares its holdings from its own code, imported by
+its `AppConfig.ready()`:
+
+    retention.register(retention.Holding(
+        key="pathways.pathway",
+        label="Données du parcours",
+        setting="PARCOURS_RETENTION_PATHWAY_DAYS",
+        default_days=730,
+        justification="…",
+        keeps=lambda now, cutoff: Pathway.objects.filter(...).values("household_id"),
+        erase=erase_pathway_data,
+    ))
+
+- `keeps(now, cutoff)` answers, as a queryset of household ids (one column) or a tuple of them, the households this
+  holding still keeps alive: not expired yet, or something open (a pathway, a MAP measure, an aid to
+  recover). A household is anonymised only when no holding keeps it and no legal hold is set.
+- `erase(household_ids)` blanks, in the caller's transaction, what the module holds about those
+  households, keeping the statistical skeleton (department, dates, track, step outcomes, counts)
+  so that the evaluation's indicators are unchanged. Files on disk are deleted on commit.
+- `erase_unlinked(now, cutoff)` (optional) does the same for expired rows tied to no household
+  (a public workshop registration), returning how many it erased.
+
+The job itself lives in `households/anonymisation.py` (core knows no household).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Holding:
+    key: str
+    label: str  # French, for the docs and the dry-run
+    setting: str  # the setting giving the duration in days
+    default_days: int
+    justification: str  # French
+    keeps: Callable[[datetime, datetime], object]  # (now, cutoff) -> queryset(s) of household ids
+    erase: Callable[[list[int]], int] | None = None  # household ids -> rows changed
+    erase_unlinked: Callable[[datetime, datetime], int] | None = None
+    order: int = 100
+
+    @property
+    def days(self) -> int:
+        return int(getattr(settings, self.setting, self.default_days))
+
+    def cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.days)
+
+    def kept(self, now: datetime) -> tuple:
+        """The querysets of household ids this holding keeps alive at `now`."""
+        kept = self.keeps(now, self.cutoff(now))
+        return tuple(kept) if isinstance(kept, (tuple, list)) else (kept,)
+
+
+_REGISTRY: dict[str, Holding] = {}
+
+
+def register(holding: Holding) -> Holding:
+    _REGISTRY[holding.key] = holding
+    return holding
+
+
+def all_holdings() -> list[Holding]:
+    return sorted(_REGISTRY.values(), key=lambda h: (h.order, h.key))
+
+
+def get(key: str) -> Holding:
+    return _REGISTRY[key]
+
+
+ANONYMISED = "Anonymisé"
+
+
+def delete_files_on_commit(names, storage=None) -> int:
+    """Delete these stored files once the transaction that erased their rows commits.
+
+    A rolled-back anonymisation keeps its files; a crash between the commit and the deletion leaves
+    an orphan file no row points to (found by `parcours anonymise` of no household: see docs).
+    """
+    import contextlib
+
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    storage = storage or default_storage
+    names = [n for n in names if n]
+
+    def delete():
+        for name in names:
+            with contextlib.suppress(OSError):  # already gone: the erasure is what matters
+                storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)
+    return len(names)

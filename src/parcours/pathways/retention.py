@@ -1,0 +1,58 @@
+"""Retention of the pathway data: 2 years after the pathway's last activity (core/retention.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from parcours.core import retention
+from parcours.pathways.models import ContactAttempt, Pathway, PathwayStep, SeparationEvent, SituationChange
+
+
+def keeps(now, cutoff):
+    # An open pathway, or a pathway, a step or a declaration with activity since the cutoff.
+    return (
+        Pathway.objects.filter(
+            Q(status=Pathway.Status.OPEN) | Q(opened_at__gte=cutoff) | Q(closed_at__gte=cutoff)
+        ).values("household_id"),
+        PathwayStep.objects.filter(closed_at__gte=cutoff).values("household_id"),
+        SeparationEvent.objects.filter(received_at__gte=cutoff).values("household_id"),
+    )
+
+
+def erase(household_ids: list[int]) -> int:
+    """Free text blanked; statuses, outcomes, dates and counts (the indicators' skeleton) kept."""
+    changed = PathwayStep.objects.filter(household_id__in=household_ids).update(note="", withdrawn_reason="")
+    changed += ContactAttempt.objects.filter(household_id__in=household_ids).exclude(note="").update(note="")
+    changed += SituationChange.objects.filter(household_id__in=household_ids).update(reason="")
+    changed += (
+        Pathway.objects.filter(household_id__in=household_ids)
+        .exclude(closed_reason="")
+        .update(closed_reason="")
+    )
+    for event in SeparationEvent.objects.filter(household_id__in=household_ids).only(
+        "pk", "youngest_child_birth_date"
+    ):
+        birth = event.youngest_child_birth_date
+        SeparationEvent.objects.filter(pk=event.pk).update(
+            source_label="", youngest_child_birth_date=date(birth.year, 1, 1) if birth else None
+        )
+        changed += 1
+    return changed
+
+
+def register() -> None:
+    retention.register(
+        retention.Holding(
+            key="pathways.pathway",
+            label="Données du parcours séparation (étapes, tentatives de contact, déclarations)",
+            setting="PARCOURS_RETENTION_PATHWAY_DAYS",
+            default_days=730,
+            justification="Durée de l'accompagnement et du bilan à 6 mois, plus le temps d'une "
+            "nouvelle déclaration ; un parcours ouvert garde tout le foyer.",
+            keeps=keeps,
+            erase=erase,
+            order=10,
+        )
+    )

@@ -1,0 +1,85 @@
+"""Retention of the protection data (core/retention.py): violence reports, safety steps and
+referrals follow the pathway; emergency aids are kept for the limitation period of the recovery."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from parcours.core import retention
+from parcours.protection.models import EmergencyAid, ProofDocument, Referral, SafetyStep, ViolenceReport
+
+
+def keeps_protection(now, cutoff):
+    return (
+        ViolenceReport.objects.filter(reported_at__gte=cutoff).values("household_id"),
+        Referral.objects.filter(
+            Q(status__in=Referral.OPEN_STATUSES)
+            | Q(referred_at__gte=cutoff)
+            | Q(status_changed_at__gte=cutoff)
+        ).values("person__household_id"),
+    )
+
+
+def erase_protection(household_ids: list[int]) -> int:
+    changed = ViolenceReport.objects.filter(household_id__in=household_ids).exclude(note="").update(note="")
+    changed += (
+        SafetyStep.objects.filter(person__household_id__in=household_ids).exclude(note="").update(note="")
+    )
+    changed += Referral.objects.filter(person__household_id__in=household_ids).update(need="", status_note="")
+    return changed
+
+
+def keeps_aid(now, cutoff):
+    # An aid still to decide or pay, proceedings still pending (the loan may yet be claimed), or a
+    # payment, a decision or a recovery step within the limitation period.
+    day = cutoff.date()
+    return EmergencyAid.objects.filter(
+        Q(status__in=EmergencyAid.OPEN_STATUSES)
+        | Q(proceedings=EmergencyAid.Proceedings.PENDING)
+        | Q(received_on__gte=day)
+        | Q(paid_on__gte=day)
+        | Q(proceedings_updated_on__gte=day)
+        | Q(perpetrator_recovery_on__gte=day)
+        | Q(repayment_claimed_on__gte=day)
+    ).values("household_id")
+
+
+def erase_aid(household_ids: list[int]) -> int:
+    """Proof files deleted from disk (on commit), free text blanked; amounts, dates, forms kept."""
+    proofs = ProofDocument.objects.filter(aid__household_id__in=household_ids)
+    retention.delete_files_on_commit(
+        list(proofs.values_list("file", flat=True)), storage=ProofDocument._meta.get_field("file").storage
+    )
+    changed = proofs.delete()[0]
+    changed += EmergencyAid.objects.filter(household_id__in=household_ids).update(
+        refusal_reason="", payment_reference="", intake_warnings=[]
+    )
+    return changed
+
+
+def register() -> None:
+    retention.register(
+        retention.Holding(
+            key="protection.track",
+            label="Signalements de violences, mise en sécurité et orientations",
+            setting="PARCOURS_RETENTION_PATHWAY_DAYS",
+            default_days=730,
+            justification="Suivent le parcours protégé ; une orientation en cours garde le foyer.",
+            keeps=keeps_protection,
+            erase=erase_protection,
+            order=20,
+        )
+    )
+    retention.register(
+        retention.Holding(
+            key="protection.emergency_aid",
+            label="Aide universelle d'urgence (décision, paiement, justificatifs)",
+            setting="PARCOURS_RETENTION_EMERGENCY_AID_DAYS",
+            default_days=1826,
+            justification="Prescription de l'action en recouvrement du prêt (5 ans après le paiement) ; "
+            "une procédure pénale en cours garde le dossier.",
+            keeps=keeps_aid,
+            erase=erase_aid,
+            order=21,
+        )
+    )
