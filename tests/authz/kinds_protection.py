@@ -8,6 +8,7 @@ rules: the matrix tests the policy, the service tests test the invariants.
 """
 
 from parcours.households.models import Person
+from parcours.protection.models import CrossClaim
 from tests import factories
 from tests.authz.registry import kind
 from tests.authz.world import OTHER, OWN
@@ -27,7 +28,12 @@ def protection_records(world, variant: str) -> dict:
         referral = pf.referral(person, partner, by=actor, need="Conseil juridique")
         aid = pf.aid(household, person, officer=None, created_by=actor)
         proof = pf.proof(aid, by=actor)
+        father = household.members.filter(role=Person.Role.PARENT, is_declarant=False).first()
+        cross_claim = CrossClaim.objects.create(
+            household=household, person=father, kind=CrossClaim.Kind.AID_REQUEST, created_by=actor
+        )
         return {
+            "cross_claim": cross_claim,
             "report": report,
             "step": person.safety_steps.order_by("position").first(),
             "partner": partner,
@@ -52,6 +58,11 @@ def referral(world, variant):
 @kind("aid")
 def aid(world, variant):
     return {"pk": protection_records(world, variant)["aid"].pk}
+
+
+@kind("cross_claim")
+def cross_claim(world, variant):
+    return {"pk": protection_records(world, variant)["cross_claim"].pk}
 
 
 @kind("proof")

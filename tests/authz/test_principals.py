@@ -40,6 +40,9 @@ def _allowed(status: int) -> bool:
 # (sessions, places, files of events, templates, directory entries), accounts, and the doctrine's
 # sheets, whose "restricted" variant is another author's draft.
 NO_HOUSEHOLD_KINDS = {"user", "import_job", "template", "partner", "workshop", "series", "venue"}
+# A referral in a partner's inbox is opened by the receiving organisation with the person's consent,
+# whatever the household's restriction (tests/protection/test_partner_inbox.py).
+NO_HOUSEHOLD_KINDS |= {"partner_referral"}
 
 
 # MAP measures are opened by the measure's own social worker and MAP organisation

@@ -38,11 +38,20 @@ from tests.authz.world import OTHER, OWN, PRINCIPALS, World
 from tests.notifications.factories import pdf_text
 
 REPORT_CANARY = "CANARY-signalement-4b1d"
+# The « signalement croisé » flag (issue 15): a counter-claim against the father of every household.
+CROSS_CLAIM_CANARY = "CANARY-croise-77e0"
 
 
 def _leaks(content) -> bool:
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
-    return REPORT_CANARY in text or REPORT_CANARY.encode().hex() in text
+    return any(
+        marker in text or marker.encode().hex() in text for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY)
+    )
+
+
+def _tells_the_flag(text: str) -> bool:
+    """The other parent must not even read the words (staff may: the local pilot is alerted)."""
+    return "croisé" in text.lower() or "croise" in text.lower()
 
 
 def seed_reports(world: World) -> None:
@@ -83,6 +92,14 @@ def seed_reports(world: World) -> None:
             status=Referral.Status.IN_PROGRESS,
             status_note=f"{REPORT_CANARY} suivi",
         )
+        # The other parent files a counter-claim: flagged, nothing recorded for him, he never learns of it.
+        father = household.members.get(role=Person.Role.PARENT, is_declarant=False)
+        claim = services.record_violence_report(
+            actor=actor, household=household, person=father, source="person"
+        )
+        assert claim.person == father and not father.violence_reports.exists()
+        claim.reason = f"{CROSS_CLAIM_CANARY} motif"
+        claim.save(update_fields=["reason"])
 
 
 @pytest.fixture
@@ -195,6 +212,8 @@ def test_what_the_other_parent_receives_never_reveals_the_report(report_world):
         text = content if isinstance(content, str) else content.decode("utf-8", "replace")
         if _leaks(text):
             problems.append(f"{label} : marqueur du signalement")
+        if _tells_the_flag(text):
+            problems.append(f"{label} : signalement croisé")
         if message.status == Message.Status.SENT:
             if safety.violence_term(text):
                 problems.append(f"{label} : vocabulaire des violences ({safety.violence_term(text)})")

@@ -53,6 +53,19 @@ def protection_panel(request, household):
     )
 
 
+@home_cards.register("cross-claims", order=14)
+def cross_claims_card(request):
+    """The family's social worker is alerted: a « signalement croisé » waits for her decision."""
+    if not policy.has_perm(request.user, "protection.decide_cross_claim"):
+        return None
+    claims = list(selectors.pending_cross_claims(request.user)[:20])
+    if not claims:
+        return None
+    return render_to_string(
+        "backoffice/protection/cross_claims_card.html", {"claims": claims}, request=request
+    )
+
+
 @home_cards.register("aid-worklist", order=15)
 def aid_card(request):
     if not policy.has_perm(request.user, "protection.process_aid"):

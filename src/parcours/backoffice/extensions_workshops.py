@@ -63,6 +63,17 @@ def household_panel(request, household):
     )
 
 
+@home_cards.register("held-registrations", order=12)
+def held_registrations_card(request):
+    """The family's assigned staff are alerted: a registration would put both parents in one session."""
+    if not policy.has_perm(request.user, "workshops.register"):
+        return None
+    held = list(selectors.held_registrations(request.user)[:20])
+    if not held:
+        return None
+    return render_to_string("backoffice/workshops/held_card.html", {"registrations": held}, request=request)
+
+
 @home_cards.register("workshops", order=40)
 def home_card(request):
     if not policy.has_perm(request.user, "workshops.view"):

@@ -27,6 +27,7 @@ urlpatterns: list = [
     path("aides-urgence/<int:pk>/decision/", views.aid_decide, name="aid-decide"),
     path("aides-urgence/<int:pk>/refus/", views.aid_refuse, name="aid-refuse"),
     path("aides-urgence/<int:pk>/correction/", views.aid_correct, name="aid-correct"),
+    path("signalements-croises/<int:pk>/decision/", views.cross_claim_decide, name="cross-claim-decide"),
     path("aides-urgence/<int:pk>/paiement/", views.aid_pay, name="aid-pay"),
     path("aides-urgence/<int:pk>/procedure/", views.aid_proceedings, name="aid-proceedings"),
     path("aides-urgence/<int:pk>/remboursement/", views.aid_repayment, name="aid-repayment"),

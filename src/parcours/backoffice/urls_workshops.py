@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("seances/<int:pk>/inscrire/", views.workshop_register, name="workshop-register"),
     path("seances/inscriptions/<int:pk>/", views.registration_detail, name="registration-detail"),
     path("seances/inscriptions/<int:pk>/annuler/", views.registration_cancel, name="registration-cancel"),
+    path("seances/inscriptions/<int:pk>/decision/", views.registration_review, name="registration-review"),
     path("seances/inscriptions/<int:pk>/changer/", views.registration_move, name="registration-move"),
     path("personnes/<int:pk>/seances/inscrire/", views.person_register, name="person-workshop-register"),
     path("foyers/<int:pk>/seances/inviter/", views.household_invite, name="household-invite"),

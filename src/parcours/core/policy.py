@@ -89,6 +89,7 @@ RULES: dict[str, frozenset[str]] = {
     "protection.manage_partners": frozenset({LOCAL_PILOT}),  # edit the directory
     "protection.register_aid": CASEWORK,  # record an AUU request and its proof
     "protection.view_aid": CASEWORK,  # an AUU file of a household the user may open
+    "protection.decide_cross_claim": frozenset({SW}),  # a « signalement croisé », with a reason
     "protection.process_aid": frozenset({BO}),  # worklist, decision, payment, refusal, loan follow-up
     "protection.download_proof": frozenset({SW, BO}),  # the proof document itself (audited)
     "protection.view_ceilings": frozenset({BO, LOCAL_PILOT, NATIONAL_PILOT}),  # the dated scale
@@ -278,6 +279,9 @@ URLS: dict[str, Access] = {
     "backoffice:aid-decide": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-refuse": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-correct": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
+    "backoffice:cross-claim-decide": Access(
+        "protection.decide_cross_claim", obj="cross_claim", methods=("POST",)
+    ),
     "backoffice:aid-pay": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-proceedings": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
     "backoffice:aid-repayment": Access("protection.process_aid", obj="aid", methods=("GET", "POST")),
@@ -322,6 +326,7 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:registration-detail": Access("workshops.register", obj="registration"),
     "backoffice:registration-cancel": Access("workshops.register", obj="registration", methods=("POST",)),
+    "backoffice:registration-review": Access("workshops.register", obj="registration", methods=("POST",)),
     "backoffice:registration-move": Access("workshops.register", obj="registration", methods=("GET", "POST")),
     "backoffice:person-workshop-register": Access(
         "workshops.register", obj="person", methods=("GET", "POST")

@@ -32,7 +32,13 @@ from parcours.workshops.services.workshops import join_opens_at
 
 logger = logging.getLogger("parcours.workshops")
 
-OUTCOMES = {"confirmee": Registration.Status.CONFIRMED, "liste-attente": Registration.Status.WAITING}
+OUTCOMES = {
+    "confirmee": Registration.Status.CONFIRMED,
+    "liste-attente": Registration.Status.WAITING,
+    # Held for the Caf's review: the page never says why (it would tell who else is registered).
+    "en-attente": Registration.Status.PENDING_REVIEW,
+}
+OUTCOME_KEYS = {status: key for key, status in OUTCOMES.items()}
 HOUR, DAY = 3600, 86400
 
 
@@ -117,9 +123,7 @@ def register(request, code: str, pk: int):
             except ValidationError as error:
                 apply_errors(form, error)
             else:
-                key = (
-                    "confirmee" if outcome.shown_status == Registration.Status.CONFIRMED else "liste-attente"
-                )
+                key = OUTCOME_KEYS.get(outcome.shown_status, "liste-attente")
                 return redirect("portal:workshop-registered", code=code, pk=pk, outcome=key)
     return render(request, "portal/workshops/register.html", {"workshop": workshop, "form": form})
 
@@ -134,6 +138,7 @@ def registered(request, code: str, pk: int, outcome: str):
         {
             "workshop": workshop,
             "confirmed": OUTCOMES[outcome] == Registration.Status.CONFIRMED,
+            "pending_review": OUTCOMES[outcome] == Registration.Status.PENDING_REVIEW,
             "offer_hours": settings.PARCOURS_WORKSHOP_OFFER_HOURS,
         },
     )
@@ -245,17 +250,12 @@ def move(request, token: str):
     if not registration.is_active:
         return redirect("portal:registration-manage", token=token)
     choices = selectors.open_workshops(registration.workshop.department, exclude_pk=registration.workshop_id)
-    if registration.person_id:
-        from parcours.workshops.services.registrations import check_not_with_other_parent
-
-        allowed = []
-        for workshop in choices:
-            try:
-                check_not_with_other_parent(workshop, registration.person)
-            except ValidationError:
-                continue
-            allowed.append(workshop.pk)
-        choices = choices.filter(pk__in=allowed)
+    # Never offer the other parent's session (the one selector, one query for every choice).
+    conflicts = selectors.other_parent_sessions(
+        [w.pk for w in choices], person=registration.person, contact_kind=registration.contact_kind,
+        contact_value=registration.contact_value, exclude_pk=registration.pk,
+    )  # fmt: skip
+    choices = choices.exclude(pk__in=conflicts)
     form = MoveForm(request.POST or None, workshops=choices)
     if request.method == "POST" and form.is_valid():
         try:

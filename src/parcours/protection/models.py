@@ -78,6 +78,60 @@ class ViolenceReport(InHousehold, models.Model):
         return self.confirmed_at is None
 
 
+class CrossClaim(InHousehold, models.Model):
+    """« Signalement croisé »: a request or report for a person who is the other parent of a recorded
+    victim. Counter-accusations are a known pattern of abusers, but men are victims too: the software
+    neither refuses nor automates. Nothing is recorded for the claimant (no report, no checklist, no
+    protection) until a person decides, with a reason; the first victim's protection is never
+    touched. The other parent never learns of the flag (it is no output of his)."""
+
+    POLICY_HOUSEHOLD_PATH = "household"
+
+    class Kind(models.TextChoices):
+        AID_REQUEST = "aid_request", "Demande d'aide universelle d'urgence"
+        VIOLENCE_REPORT = "violence_report", "Signalement de violences"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "À décider"
+        CONFIRMED = "confirmed", "Retenu : la personne est aussi suivie comme personne exposée"
+        DISMISSED = "dismissed", "Non retenu"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="cross_claims")
+    person = models.ForeignKey(
+        Person, verbose_name="personne concernée", on_delete=models.CASCADE, related_name="cross_claims"
+    )
+    kind = models.CharField("objet", max_length=20, choices=Kind.choices)
+    source = models.CharField("origine déclarée", max_length=16, blank=True)
+    aid = models.ForeignKey(
+        "EmergencyAid", null=True, blank=True, on_delete=models.CASCADE, related_name="cross_claims"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.CharField("décision", max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField("motif de la décision", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "signalement croisé"
+        verbose_name_plural = "signalements croisés"
+
+    def __str__(self) -> str:
+        return f"Signalement croisé n° {self.pk}"
+
+    def audit_ref(self) -> str:
+        return f"Signalement croisé n° {self.pk} du dossier {self.household.reference}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision == self.Decision.PENDING
+
+
 class SafetyStep(models.Model):
     """One line of the safety checklist of a person on the protected track."""
 
@@ -438,11 +492,11 @@ class EmergencyAid(InHousehold, models.Model):
 
         status, A, S = self.status, self.Action, self.Status
         if action == A.DECIDE:
-            return (
-                None
-                if status == S.RECEIVED
-                else f"la demande est déjà « {self.get_status_display().lower()} »"
-            )
+            if status != S.RECEIVED:
+                return f"la demande est déjà « {self.get_status_display().lower()} »"
+            if self.pk and self.cross_claims.filter(decision=CrossClaim.Decision.PENDING).exists():
+                return "signalement croisé en attente de la décision du travailleur social"
+            return None
         if action == A.REFUSE:
             return (
                 None

@@ -163,6 +163,30 @@ def safety_step_for(actor, pk: int, permission: str = "protection.manage_checkli
     )
 
 
+def cross_claim_for(actor, pk: int, permission: str = "protection.decide_cross_claim"):
+    from parcours.protection.models import CrossClaim
+
+    return get_object_or_404(
+        policy.scope(actor, CrossClaim.objects.select_related("household__department", "person"), permission),
+        pk=pk,
+    )
+
+
+def pending_cross_claims(actor):
+    """« Signalements croisés » to decide, in the files the actor is assigned to (home card)."""
+    from parcours.protection.models import CrossClaim
+
+    return (
+        policy.scope(
+            actor,
+            CrossClaim.objects.filter(decision=CrossClaim.Decision.PENDING),
+            "protection.decide_cross_claim",
+        )
+        .select_related("household__department")
+        .order_by("created_at")
+    )
+
+
 # --- partners and referrals -----------------------------------------------------------------------
 
 

@@ -389,6 +389,10 @@ class Registration(models.Model):
         CANCELLED = "cancelled", "Annulée"
         OFFER_EXPIRED = "offer_expired", "Place proposée non confirmée à temps"
         OFFER_DECLINED = "offer_declined", "Place proposée refusée"
+        # A public registration (or a move, a waiting-list offer) that matches the other parent of a
+        # family with violence on record while a parent of that family is in the session: held,
+        # without saying why, until the family's social worker confirms or cancels it.
+        PENDING_REVIEW = "pending_review", "En attente de confirmation"
 
     class Source(models.TextChoices):
         PUBLIC = "public", "Page publique"

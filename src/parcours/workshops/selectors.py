@@ -404,3 +404,108 @@ def prefetch_roster(qs):
     return qs.prefetch_related(
         Prefetch("registrations", queryset=Registration.objects.order_by("created_at"))
     )
+
+
+# --- never the other parent's session -------------------------------------------------------------
+
+
+def _contact_variants(kind: str, value: str) -> set[str]:
+    """The forms a contact may be stored in: an e-mail in any case, a phone as typed or in E.164."""
+    from parcours.core.phones import normalize_french_phone
+
+    value = (value or "").strip()
+    if not value:
+        return set()
+    if kind == Registration.Channel.EMAIL or "@" in value:
+        return {value, value.lower()}
+    e164 = normalize_french_phone(value)
+    variants = {value}
+    if e164 and e164.startswith("+33"):
+        national = "0" + e164[3:]
+        pairs = " ".join(national[i : i + 2] for i in range(0, 10, 2))
+        variants |= {e164, national, pairs, pairs.replace(" ", "."), e164.replace("+33", "0033")}
+    elif e164:
+        variants.add(e164)
+    return variants
+
+
+def other_parent_sessions(
+    workshop_ids,
+    *,
+    person=None,
+    contact_kind: str = "",
+    contact_value: str = "",
+    exclude_pk: int | None = None,
+) -> set[int]:
+    """Among `workshop_ids`, the sessions where the other parent of a family with violence on record
+    is registered — whoever the registrant is (the person, or whoever owns the contact typed on the
+    public page). One query, for one session or a whole list of choices.
+
+    A family has violence on record when its file is restricted (every violence report restricts it)
+    or its pathway in progress reports violence. The rule is symmetric: never both parents in one
+    session, whichever registered first.
+    """
+    from parcours.households.models import ContactChannel, Household, Person
+    from parcours.pathways.models import Pathway
+
+    workshop_ids = list(workshop_ids)
+    match = Q()
+    if person is not None:
+        match |= Q(pk=person.pk)
+    variants = _contact_variants(contact_kind, contact_value)
+    if variants:
+        match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
+    if not workshop_ids or not match:
+        return set()
+    mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
+    sensitive = Household.objects.filter(members__in=mine).filter(
+        Q(restricted=True)
+        | Q(
+            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
+                "household_id"
+            )
+        )
+    )
+    others = Person.objects.filter(role=Person.Role.PARENT, household__in=sensitive).exclude(pk__in=mine)
+    qs = Registration.objects.filter(workshop_id__in=workshop_ids, status__in=Registration.ACTIVE).filter(
+        Q(person__in=others)
+        | Q(contact_value__in=ContactChannel.objects.filter(person__in=others).values("value"))
+    )
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return set(qs.values_list("workshop_id", flat=True).distinct())
+
+
+def sensitive_household_of(*, contact_kind: str, contact_value: str):
+    """The family (with violence on record) whose parent owns this contact, for a held registration."""
+    from parcours.households.models import Household
+    from parcours.pathways.models import Pathway
+
+    variants = _contact_variants(contact_kind, contact_value)
+    if not variants:
+        return None
+    return (
+        Household.objects.filter(members__contacts__value__in=variants)
+        .filter(
+            Q(restricted=True)
+            | Q(
+                pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
+                    "household_id"
+                )
+            )
+        )
+        .first()
+    )
+
+
+def held_registrations(actor) -> QuerySet[Registration]:
+    """Registrations held for review that the actor may see (the family's assigned staff)."""
+    return (
+        policy.scope(
+            actor,
+            Registration.objects.filter(status=Registration.Status.PENDING_REVIEW),
+            "workshops.register",
+        )
+        .select_related("workshop")
+        .order_by("workshop__starts_at", "pk")
+    )

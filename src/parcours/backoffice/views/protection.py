@@ -36,7 +36,7 @@ from parcours.core import calendar, policy
 from parcours.core.forms import apply_errors
 from parcours.core.roles import Role
 from parcours.protection import rules, selectors, services
-from parcours.protection.models import EmergencyAid, Partner
+from parcours.protection.models import CrossClaim, EmergencyAid, Partner
 
 
 def _form_page(
@@ -87,10 +87,20 @@ def report(request, pk: int):
     form = ViolenceReportForm(request.POST or None, parents=selectors.parents_of(household))
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_violence_report(actor=request.user, household=household, **form.cleaned_data)
+            recorded = services.record_violence_report(
+                actor=request.user, household=household, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if isinstance(recorded, CrossClaim):
+                messages.warning(
+                    request,
+                    "Signalement croisé : cette personne est l'autre parent d'une personne exposée déjà suivie. "
+                    "Rien n'est enregistré pour elle avant la décision motivée d'un travailleur social affecté "
+                    "(page « Suivi protégé ») ; la protection de la première personne ne change pas.",
+                )
+                return redirect("backoffice:protection-track", pk=household.pk)
             messages.success(
                 request,
                 "Violences enregistrées : le dossier est restreint aux agents affectés, le parcours passe en "
@@ -117,8 +127,27 @@ def track(request, pk: int):
             "can_register_aid": policy.can(user, "protection.register_aid", household),
             "can_protect": policy.can(user, "households.protect_address", household),
             "can_edit": policy.can(user, "households.edit", household),
+            "cross_claims": list(
+                household.cross_claims.select_related("person", "aid", "decided_by").order_by("-created_at")
+            ),
+            "can_decide_cross_claims": policy.can(user, "protection.decide_cross_claim", household),
         },
     )
+
+
+def cross_claim_decide(request, pk: int):
+    claim = selectors.cross_claim_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.decide_cross_claim(
+                actor=request.user, claim=claim, confirm=request.POST.get("decision") == "retenir",
+                reason=request.POST.get("reason", ""),
+            )  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Décision enregistrée.")
+    return redirect("backoffice:protection-track", pk=claim.household_id)
 
 
 def safety_step_edit(request, pk: int):

@@ -353,9 +353,34 @@ def registration_cancel(request, pk: int):
     return redirect("backoffice:registration-detail", pk=registration.pk)
 
 
+@require_POST
+def registration_review(request, pk: int):
+    """A registration held because it would put both parents of a protected family in one session."""
+    registration = selectors.registration_for(request.user, pk)
+    confirm = request.POST.get("decision") == "confirmer"
+    try:
+        services.review_held_registration(
+            actor=request.user,
+            registration=registration,
+            confirm=confirm,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Inscription confirmée." if confirm else "Inscription annulée.")
+    return redirect("backoffice:registration-detail", pk=registration.pk)
+
+
 def registration_move(request, pk: int):
     registration = selectors.registration_for(request.user, pk)
     choices = selectors.open_workshops(registration.workshop.department, exclude_pk=registration.workshop_id)
+    # Never offer the other parent's session (the one selector, one query for every choice).
+    conflicts = selectors.other_parent_sessions(
+        [w.pk for w in choices], person=registration.person, contact_kind=registration.contact_kind,
+        contact_value=registration.contact_value, exclude_pk=registration.pk,
+    )  # fmt: skip
+    choices = choices.exclude(pk__in=conflicts)
     form = MoveForm(request.POST or None, workshops=choices)
     if request.method == "POST" and form.is_valid():
         try:

@@ -21,6 +21,7 @@ from parcours.protection.services.aid import (
 from parcours.protection.services.referrals import partner_follow_up, refer, save_partner, update_referral
 from parcours.protection.services.track import (
     confirm_report,
+    decide_cross_claim,
     record_declared_violence,
     record_violence_report,
     update_safety_step,
@@ -29,6 +30,7 @@ from parcours.protection.services.track import (
 __all__ = [
     "IntakeWarnings",
     "correct_decision",
+    "decide_cross_claim",
     "message_outcome",
     "add_proof",
     "claim_repayment",

@@ -22,6 +22,7 @@ from parcours.households.models import Household, HouseholdAssignment, Person
 from parcours.notifications import outbox
 from parcours.protection import rules, uploads
 from parcours.protection.models import EmergencyAid, ProofDocument, ResourceCeiling, ViolenceReport
+from parcours.protection.services import track
 from parcours.protection.services.track import record_violence_report
 
 MAX_AMOUNT = Decimal("100000")
@@ -213,7 +214,11 @@ def register_aid_request(
     warnings = rules.intake_warnings(proof_kind, proof_date, received_on, _previous_attributions(person))
     if warnings and not acknowledge_warnings:
         raise IntakeWarnings(warnings)
-    if not ViolenceReport.objects.filter(person=person).exists():
+    # The applicant is the other parent of a recorded victim: a « signalement croisé ». The request
+    # is recorded (never refused) but nothing is automated for him — no report, no checklist — and
+    # the officer cannot decide until the family's social worker has decided on the flag.
+    cross_claim = bool(track.recorded_victims_against(person))
+    if not cross_claim and not ViolenceReport.objects.filter(person=person).exists():
         record_violence_report(
             actor=actor, household=household, person=person, source=ViolenceReport.Source.PERSON
         )
@@ -239,6 +244,10 @@ def register_aid_request(
     )  # fmt: skip
     if clean is not None:
         _store_proof(actor, aid, clean)
+    if cross_claim:
+        track.flag_cross_claim(
+            actor, person=person, kind="aid_request", source=ViolenceReport.Source.PERSON, aid=aid
+        )
     return aid
 
 

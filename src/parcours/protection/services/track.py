@@ -61,10 +61,70 @@ def _open_checklist(actor, person: Person) -> list[SafetyStep]:
     return steps
 
 
+def recorded_victims_against(person: Person) -> list[Person]:
+    """The recorded victims for whom `person` is the other parent: the parents of the household named
+    in a violence report, when `person` is not named in one himself."""
+    named = set(
+        ViolenceReport.objects.filter(household_id=person.household_id).values_list("person_id", flat=True)
+    )
+    if not named or person.pk in named:
+        return []
+    return list(Person.objects.filter(pk__in=named, role=Person.Role.PARENT))
+
+
+def flag_cross_claim(actor, *, person: Person, kind: str, source: str = "", aid=None):
+    """« Signalement croisé »: recorded, audited, shown to the family's assigned staff; nothing is
+    done for the claimant until a social worker decides (`decide_cross_claim`)."""
+    from parcours.protection.models import CrossClaim
+
+    claim = CrossClaim.objects.create(
+        household=person.household, person=person, kind=kind, source=source, aid=aid,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )  # fmt: skip
+    audit.record(actor, "protection.cross_claim.flagged", claim, data={"kind": kind})
+    return claim
+
+
+@transaction.atomic
+def decide_cross_claim(*, actor, claim, confirm: bool, reason: str):
+    """A social worker assigned to the family decides, with a reason. Confirmed: the claimant is
+    recorded as a person at risk too (report, checklist); the first victim's protection is unchanged."""
+    from parcours.protection.models import CrossClaim
+
+    policy.require(actor, "protection.decide_cross_claim", claim)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez la décision (10 caractères au moins)."})
+    claim = CrossClaim.objects.select_for_update().get(pk=claim.pk)
+    if not claim.is_pending:
+        raise ValidationError("Ce signalement croisé a déjà été décidé.")
+    claim.decision = CrossClaim.Decision.CONFIRMED if confirm else CrossClaim.Decision.DISMISSED
+    claim.decided_at, claim.decided_by, claim.reason = timezone.now(), actor, reason
+    claim.save(update_fields=["decision", "decided_at", "decided_by", "reason"])
+    audit.record(actor, "protection.cross_claim.decided", claim, reason=reason, data={"confirmed": confirm})
+    if confirm:
+        _record(actor, claim.household, claim.person, claim.source or ViolenceReport.Source.PERSON, "")
+    return claim
+
+
 @transaction.atomic
 def record_violence_report(
     *, actor, household: Household, source: str, person: Person | None = None, note: str = ""
-) -> ViolenceReport:
+):
+    """See `_record`. A report naming the other parent of a recorded victim is a « signalement
+    croisé »: flagged for a human decision (the CrossClaim is returned), nothing recorded for him."""
+    policy.require(actor, "protection.report_violence", household)
+    if source not in ViolenceReport.Source.values:
+        raise ValidationError({"source": "Indiquez l'origine du signalement."})
+    person = _parent_of(household, person)
+    if recorded_victims_against(person):
+        from parcours.protection.models import CrossClaim
+
+        return flag_cross_claim(actor, person=person, kind=CrossClaim.Kind.VIOLENCE_REPORT, source=source)
+    return _record(actor, household, person, source, note)
+
+
+def _record(actor, household: Household, person: Person, source: str, note: str) -> ViolenceReport:
     """Violence is reported for a person of the household (default: the declarant), at any step.
 
     In one transaction: the report, the household restricted to its assigned staff (the actor is
@@ -72,10 +132,6 @@ def record_violence_report(
     the person opened, and the audit entries. The note stays in the report: never in the audit trail,
     never in a message.
     """
-    policy.require(actor, "protection.report_violence", household)
-    if source not in ViolenceReport.Source.values:
-        raise ValidationError({"source": "Indiquez l'origine du signalement."})
-    person = _parent_of(household, person)
     now = timezone.now()
     report = ViolenceReport.objects.create(
         household=household, person=person, source=source, note=(note or "").strip(), reported_by=actor,

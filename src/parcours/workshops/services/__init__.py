@@ -22,6 +22,7 @@ from parcours.workshops.services.registrations import (  # noqa: F401
     expire_offers,
     move_registration,
     register,
+    review_held_registration,
     update_registration,
 )
 from parcours.workshops.services.survey import send_surveys, submit_survey  # noqa: F401

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from parcours.core import audit, policy, schedule
-from parcours.workshops import integrations, messaging
+from parcours.workshops import messaging
 from parcours.workshops.access import LinkHolder, is_staff, require_registration, require_workshop
 from parcours.workshops.models import Registration, Workshop
 
@@ -76,16 +76,40 @@ def _check_open(workshop: Workshop, *, staff: bool, now) -> None:
         raise ValidationError("Les inscriptions à cette séance sont closes.")
 
 
+def with_other_parent(
+    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", exclude_pk=None
+) -> bool:
+    """Violence on record: never both parents of the family in the same session, from any door
+    (staff, invitation, public page by e-mail or phone, waiting list, move). The one selector."""
+    from parcours.workshops.selectors import other_parent_sessions
+
+    return workshop.pk in other_parent_sessions(
+        [workshop.pk],
+        person=person,
+        contact_kind=contact_kind,
+        contact_value=contact_value,
+        exclude_pk=exclude_pk,
+    )
+
+
+def _hold_for_review(actor, registration: Registration, *, why: str) -> None:
+    """A registration that would put both parents in one session: held without telling the
+    registrant why; the family's assigned staff see it on their home page and decide."""
+    from parcours.workshops.selectors import sensitive_household_of
+
+    if registration.household_id is None:
+        registration.household = sensitive_household_of(
+            contact_kind=registration.contact_kind, contact_value=registration.contact_value
+        )
+        registration.save(update_fields=["household"])
+    audit.record(actor, "workshops.registration.held", registration, reason=why)
+
+
 def check_not_with_other_parent(workshop: Workshop, person, *, exclude_pk: int | None = None) -> None:
-    """Violence reported: never both parents of the household in the same session."""
-    if person is None or not integrations.violence_reported(person.household):
+    """Staff and invitations: refuse, with the reason (staff may know it), a session with the other parent."""
+    if person is None:
         return
-    others = workshop.registrations.filter(
-        household_id=person.household_id, status__in=Registration.ACTIVE
-    ).exclude(person_id=person.pk)
-    if exclude_pk:
-        others = others.exclude(pk=exclude_pk)
-    if others.exists():
+    if with_other_parent(workshop, person=person, exclude_pk=exclude_pk):
         raise ValidationError(
             "Un autre parent du foyer est inscrit à cette séance ; les deux parents ne peuvent pas "
             "participer à la même séance. Proposez une autre séance (un webinaire de préférence)."
@@ -159,6 +183,11 @@ def register(
     if not first_name:
         raise ValidationError({"first_name": "Indiquez votre prénom."})
     status = _would_be(workshop, party_size)
+    held = person is None and with_other_parent(
+        workshop, contact_kind=contact_kind, contact_value=contact_value
+    )
+    if held:
+        status = Status.PENDING_REVIEW
     source = (
         Registration.Source.INVITATION
         if invitation is not None
@@ -188,6 +217,11 @@ def register(
         registration,
         data={"status": status, "source": source, "party_size": party_size},
     )
+    if held:
+        _hold_for_review(
+            actor, registration, why="Correspond à l'autre parent d'une famille protégée inscrite"
+        )
+        return RegistrationOutcome(registration, created=True, shown_status=status)
     # Inside the workshop's lock, only what capacity needs: the messages (the confirmation with its
     # calendar file, the reminders) are written by the worker, from one task row committed with the
     # registration — never lost, and never holding the seats of everyone else while they render.
@@ -213,6 +247,15 @@ def promote_waiting_list(workshop: Workshop, now, *, actor=None) -> list[Registr
         head = _queue(workshop).first()
         if head is None or head.party_size > workshop.seats_left:
             return offered
+        if with_other_parent(
+            workshop, person=head.person, contact_kind=head.contact_kind, contact_value=head.contact_value,
+            exclude_pk=head.pk,
+        ):  # fmt: skip
+            # Never offer a seat next to the other parent: held for the family's staff to decide.
+            head.status = Status.PENDING_REVIEW
+            head.save(update_fields=["status"])
+            _hold_for_review(actor, head, why="Place libérée : l'autre parent de la famille est inscrit")
+            continue
         head.status = Status.OFFERED
         head.offered_at = now
         head.offer_expires_at = min(
@@ -322,6 +365,11 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     _check_party(target, registration.party_size)
     check_not_with_other_parent(target, registration.person)
     status = _would_be(target, registration.party_size)
+    held = registration.person is None and with_other_parent(
+        target, contact_kind=registration.contact_kind, contact_value=registration.contact_value
+    )
+    if held:
+        status = Status.PENDING_REVIEW
     new = Registration.objects.create(
         workshop=target,
         status=status,
@@ -347,12 +395,45 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     _end(registration, workshop, Status.CANCELLED, now=now, reason=f"Remplacée par l'inscription n° {new.pk}")
     audit.record(actor, "workshops.registration.moved", new, data={"from": registration.pk, "status": status})
     messaging.registration_cancelled(registration, actor=actor, replaced=True)
-    if status == Status.CONFIRMED:
+    if held:
+        _hold_for_review(actor, new, why="Changement de séance : l'autre parent de la famille est inscrit")
+    elif status == Status.CONFIRMED:
         messaging.registration_confirmed(new, actor=actor)
     else:
         messaging.registration_waitlisted(new, actor=actor)
     promote_waiting_list(workshop, now, actor=actor)
     return RegistrationOutcome(new, created=True, shown_status=status)
+
+
+@transaction.atomic
+def review_held_registration(
+    *, actor, registration: Registration, confirm: bool, reason: str
+) -> Registration:
+    """The family's staff decide on a registration held for review, with a reason (audited):
+    confirmed (a seat, or the waiting list, and its message) or cancelled."""
+    require_registration(actor, "workshops.register", registration)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez la décision (10 caractères au moins)."})
+    now = timezone.now()
+    workshop, registration = _lock_registration(registration)
+    if registration.status != Status.PENDING_REVIEW:
+        raise ValidationError("Cette inscription n'est pas en attente de confirmation.")
+    if confirm:
+        status = _would_be(workshop, registration.party_size)
+        registration.status = status
+        registration.confirmed_at = now if status == Status.CONFIRMED else None
+        registration.waitlisted_at = now if status == Status.WAITING else None
+        registration.save(update_fields=["status", "confirmed_at", "waitlisted_at"])
+        if status == Status.CONFIRMED:
+            _take_seats(workshop, registration.party_size)
+        registration_messages_task.enqueue(registration.pk, status, getattr(actor, "pk", None))
+    else:
+        _end(registration, workshop, Status.CANCELLED, now=now, reason="Annulée par la Caf")
+    audit.record(
+        actor, "workshops.registration.reviewed", registration, reason=reason, data={"confirmed": confirm}
+    )
+    return registration
 
 
 def accept_offer(*, actor, registration: Registration) -> Registration:
@@ -438,6 +519,8 @@ def registration_messages_task(registration_id: int, status: str, actor_id: int 
     )
     if registration is None or registration.status != status:
         return "inscription changée depuis : rien à envoyer"  # a later change sent its own message
+    if status == Status.PENDING_REVIEW:
+        return "en attente de confirmation : rien à envoyer"
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     if status == Status.CONFIRMED:
         messaging.registration_confirmed(registration, actor=actor)
