@@ -293,3 +293,27 @@ def test_the_periodic_job_is_registered():
     from parcours.core import schedule
 
     assert schedule.get("households.anonymise").at is not None
+
+
+def test_a_limited_processing_keeps_the_household_and_needs_the_pilot(db):
+    pathway = expired_family()
+    person = Person.objects.get(household=pathway.household)
+    pilot = factories.make_user("local_pilot", "92")
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.set_processing_limitation(
+            actor=factories.make_user("social_worker", "92"),
+            person=person,
+            limited=True,
+            reason="Demande écrite reçue",
+        )
+    services.set_processing_limitation(
+        actor=pilot, person=person, limited=True, reason="Demande écrite reçue"
+    )
+    assert AuditEntry.objects.filter(action="households.person.processing_limited").exists()
+    assert run().households == 0
+    services.set_processing_limitation(
+        actor=pilot, person=person, limited=False, reason="Contestation tranchée"
+    )
+    assert run().households == 1

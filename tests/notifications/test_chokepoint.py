@@ -287,3 +287,16 @@ def test_a_protected_track_ics_attachment_that_names_the_topic_is_refused(note):
     assert message.status == Message.Status.REFUSED
     assert mail.outbox == []
     assert outbox.recipient_is_protected(person=mother) is True
+
+
+def test_no_message_leaves_for_a_person_whose_processing_is_limited(note):
+    household, mother, father, child = family()
+    mother.processing_limited = True
+    mother.processing_limited_reason = "Demande de limitation (art. 18)"
+    mother.save()
+    message = send(mother, "Votre dossier est à jour.", key="limited-1")
+    assert message.status == Message.Status.REFUSED
+    assert "Traitement limité" in message.reason
+    assert mail.outbox == [] and sms_sent() == [] and letters_stored() == []
+    # The other parent's messages are not affected.
+    assert send(father, "Votre dossier est à jour.", key="limited-2").status == Message.Status.SENT

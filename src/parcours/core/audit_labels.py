@@ -175,6 +175,8 @@ ACTIONS = {
     "households.household.legal_hold_set": "Gel légal du dossier (conservation prolongée)",
     "households.household.legal_hold_lifted": "Levée du gel légal du dossier",
     "households.anonymisation.ran": "Anonymisation des dossiers échus (décompte)",
+    "households.person.processing_limited": "Limitation du traitement (RGPD art. 18)",
+    "households.person.processing_unlimited": "Levée de la limitation du traitement",
     "core.access.denied": "Accès refusé",
 }
 

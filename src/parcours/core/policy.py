@@ -47,6 +47,8 @@ RULES: dict[str, frozenset[str]] = {
     "households.lift_restriction": frozenset({LOCAL_PILOT}),  # with a reason, audited
     # Keeps a file from the retention job (a court case, a claim): the local pilot, with a reason.
     "households.legal_hold": frozenset({LOCAL_PILOT}),
+    # RGPD art. 18 limitation of one person's processing: the local pilot, with a reason.
+    "households.limit_processing": frozenset({LOCAL_PILOT}),
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
     "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)

@@ -119,8 +119,12 @@ def erase_identity(household_ids: list[int]) -> int:
 
 def register() -> None:
     def keeps(now, cutoff):
-        # A file with nothing else in it (no pathway yet) is kept as long as a pathway would be.
-        return Household.objects.filter(created_at__gte=cutoff).values("pk")
+        # A file with nothing else in it (no pathway yet) is kept as long as a pathway would be; a
+        # person whose processing is limited (RGPD art. 18, e.g. for a legal claim) keeps hers.
+        return (
+            Household.objects.filter(created_at__gte=cutoff).values("pk"),
+            Person.objects.filter(processing_limited=True).values("household_id"),
+        )
 
     retention.register(
         retention.Holding(

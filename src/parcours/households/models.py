@@ -150,6 +150,11 @@ class Person(InHousehold, models.Model):
     last_name = models.CharField("nom", max_length=80)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     is_declarant = models.BooleanField("déclarant de la séparation", default=False)
+    # RGPD art. 18: while set, no message leaves for this person (notifications chokepoint) and the
+    # retention job keeps the household; set and lifted with a reason (services.set_processing_limitation).
+    processing_limited = models.BooleanField("traitement limité", default=False)
+    processing_limited_reason = models.CharField("motif de la limitation", max_length=300, blank=True)
+    processing_limited_at = models.DateTimeField("limité le", null=True, blank=True)
     # Searched with `contains` (households.selectors), which no B-tree index serves: none is kept.
     search_name = models.CharField(max_length=170, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -135,6 +135,28 @@ def set_legal_hold(*, actor, household: Household, hold: bool, reason: str) -> H
 
 
 @transaction.atomic
+def set_processing_limitation(*, actor, person: Person, limited: bool, reason: str) -> Person:
+    """Freeze (or release) the processing of one person (RGPD art. 18): no message leaves for her
+    while it is set. The local pilot's act, with a reason, audited."""
+    policy.require(actor, "households.limit_processing", person, restricted="reference")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez la limitation du traitement (10 caractères au moins)."})
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.processing_limited == limited:
+        raise ValidationError(
+            "Le traitement est déjà limité." if limited else "Le traitement n'est pas limité."
+        )
+    person.processing_limited = limited
+    person.processing_limited_reason = reason if limited else ""
+    person.processing_limited_at = timezone.now() if limited else None
+    person.save(update_fields=["processing_limited", "processing_limited_reason", "processing_limited_at"])
+    action = "households.person.processing_limited" if limited else "households.person.processing_unlimited"
+    audit.record(actor, action, person, reason=reason)
+    return person
+
+
+@transaction.atomic
 def add_person(*, actor, household: Household, **values) -> Person:
     policy.require(actor, "households.edit", household)
     person = Person(household=household, **{k: v for k, v in values.items() if k in PERSON_FIELDS})

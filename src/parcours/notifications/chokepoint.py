@@ -56,6 +56,8 @@ def decide(message: Message, *, now: datetime | None = None) -> Decision:
 
     household = message.household
     person = message.person
+    if person is not None and person.processing_limited:
+        return _refuse("Traitement limité (RGPD art. 18) : aucun message ne part pour cette personne.")
     context = message.decoded_context
     structural = safety.check_context(context, person=person, household=household)
     if structural:
