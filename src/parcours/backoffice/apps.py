@@ -13,6 +13,7 @@ class BackofficeConfig(AppConfig):
             extensions_accompaniment,
             extensions_core,
             extensions_doctrine,
+            extensions_evaluation,
             extensions_notifications,
             extensions_pathways,
             extensions_protection,

@@ -2,14 +2,7 @@
 
 from django.urls import path
 
-from parcours.backoffice import navigation
 from parcours.backoffice.views import evaluation as views
-
-navigation.register(
-    navigation.NavItem(
-        "Bilan de l'expérimentation", "backoffice:evaluation-dashboard", "evaluation.view", order=80
-    )
-)
 
 urlpatterns: list = [
     path("evaluation/", views.dashboard, name="evaluation-dashboard"),

@@ -172,6 +172,7 @@ ACTIONS = {
     "workshops.registration.held": "Inscription mise en attente de confirmation (famille protégée)",
     "workshops.registration.reviewed": "Décision sur une inscription en attente de confirmation",
     "core.security.alert": "Alerte de sécurité",
+    "core.audit.purged": "Purge des entrées anciennes du journal d'accès",
     "households.household.legal_hold_set": "Gel légal du dossier (conservation prolongée)",
     "households.household.legal_hold_lifted": "Levée du gel légal du dossier",
     "households.anonymisation.ran": "Anonymisation des dossiers échus (décompte)",
