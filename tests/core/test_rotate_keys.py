@@ -37,6 +37,12 @@ def test_every_encrypted_field_is_found():
     found = {(model, field) for model, field in crypto.encrypted_fields()}
     assert (ProtectedAddress, "ciphertext") in found
     assert (WebinarServer, "secret_ciphertext") in found
+    labels = {f"{model._meta.label}.{field}" for model, field in found}
+    assert {
+        "accompaniment.Place.address_ciphertext",
+        "accompaniment.Incident.narrative_ciphertext",
+        "accompaniment.ChildWords.text_ciphertext",
+    } <= labels
 
 
 def test_rotate_then_remove_the_old_key_and_read_everything_back(db, settings, capsys):

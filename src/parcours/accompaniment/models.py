@@ -370,6 +370,7 @@ class Place(models.Model):
     )
     is_home = models.BooleanField("domicile d'un parent", default=False)
     address_ciphertext = models.BinaryField()
+    ENCRYPTED_FIELDS = ("address_ciphertext",)  # re-encrypted by `parcours rotate-keys`
 
     class Meta:
         ordering = ["label"]
@@ -499,6 +500,7 @@ class Incident(models.Model):
         verbose_name="parent concerné",
     )
     narrative_ciphertext = models.BinaryField()
+    ENCRYPTED_FIELDS = ("narrative_ciphertext",)  # re-encrypted by `parcours rotate-keys`
     flagged_for_report = models.BooleanField(default=False)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
@@ -541,6 +543,7 @@ class ChildWords(models.Model):
 
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="child_words")
     text_ciphertext = models.BinaryField()
+    ENCRYPTED_FIELDS = ("text_ciphertext",)  # re-encrypted by `parcours rotate-keys`
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
