@@ -115,7 +115,7 @@ def dashboard_fragments(
     from django.utils.safestring import mark_safe
 
     refresh = publication.latest_refresh()
-    version = refresh.pk if refresh else 0
+    version = publication.refresh_version(refresh)
     modules = _modules()
     wanted = {
         indicator.code: f"evaluation.fragment.{version}.{indicator.code}.{year}.{scope}"

@@ -92,8 +92,16 @@ def latest_refresh() -> Refresh | None:
     return Refresh.objects.filter(status=Refresh.Status.DONE).order_by("-pk").first()
 
 
-def _cache_key(code: str, year: int, refresh_id: int | None) -> str:
-    return f"evaluation.publication.{refresh_id or 0}.{code}.{year}"
+def refresh_version(refresh: Refresh | None) -> str:
+    """The cache version of a refresh: its number and when it started (a restored or reset database
+    may give a number again; never the same instant), so a stale publication is never served."""
+    if refresh is None:
+        return "0"
+    return f"{refresh.pk}-{int(refresh.started_at.timestamp() * 1_000_000)}"
+
+
+def _cache_key(code: str, year: int, version: str) -> str:
+    return f"evaluation.publication.{version}.{code}.{year}"
 
 
 def forget() -> None:
@@ -102,7 +110,7 @@ def forget() -> None:
 
 def publication(code: str, year: int, *, use_cache: bool = True) -> Publication:
     refresh = latest_refresh()
-    key = _cache_key(code, year, refresh.pk if refresh else None)
+    key = _cache_key(code, year, refresh_version(refresh))
     if use_cache:
         cached = cache.get(key)
         if cached is not None:
