@@ -14,6 +14,22 @@ def test_the_national_pilot_reads_the_bilan_opens_a_definition_and_downloads_the
     page, make_user, settings
 ):
     settings.DEBUG, settings.DEMO_MODE = True, True
+    # An earlier transactional test may have flushed the migrations' reference data: put it back.
+    from parcours.pathways.defaults import ensure_national_template
+    from tests import factories
+    from tests.protection.factories import ensure_ceilings
+
+    factories.department("92")
+    ensure_ceilings()
+    ensure_national_template()
+    import importlib
+
+    from django.apps import apps
+
+    from parcours.evaluation.models import ContextFigure
+
+    if not ContextFigure.objects.exists():
+        importlib.import_module("parcours.evaluation.migrations.0002_context_figures").add(apps, None)
     call_command("seed_demo", "--scale", "0.2", stdout=StringIO())
     from parcours.evaluation import services
 
