@@ -160,3 +160,11 @@ def test_the_page_of_a_message_to_a_member_of_the_public_without_household(clien
     client = client_for(factories.make_user("social_worker", "92"))
     response = client.get(reverse("backoffice:message-detail", kwargs={"pk": message.pk}))
     assert response.status_code == 200 and "Demande de rappel" in response.content.decode()
+
+
+def test_a_file_of_a_lone_bom_start_is_refused_in_french():
+    """Found by the fuzz test on PostgreSQL: b"\\xef" passed the incremental check, then failed to decode."""
+    from parcours.pathways import imports
+
+    with pytest.raises(imports.FileUnreadable):
+        imports.decode(b"\xef")

@@ -487,7 +487,11 @@ def _check_cp1252(data: bytes) -> None:
 
 def decode(data: bytes) -> str:
     """UTF-8 (BOM or not), else Windows-1252; anything else is refused."""
-    return data.decode(encoding_of(data))
+    try:
+        return data.decode(encoding_of(data))
+    except UnicodeDecodeError as exc:
+        # The incremental check lets a lone start of a BOM (b"\xef") through; the decoding does not.
+        raise FileUnreadable(UNREADABLE) from exc
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
