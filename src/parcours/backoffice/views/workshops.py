@@ -466,6 +466,18 @@ class InvitationStepFilter(forms.Form):
         label="Échéance au plus tard le", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reference = forms.CharField(label="Numéro de dossier", required=False, max_length=20)
+    postal_code = forms.CharField(
+        label="Code postal de la famille",
+        required=False,
+        max_length=5,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}),
+    )
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"].strip()
+        if value and not (len(value) == 5 and value.isdigit()):
+            raise forms.ValidationError("Le code postal compte 5 chiffres.")
+        return value
 
 
 def invitation_list(request):
@@ -480,8 +492,12 @@ def invitation_list(request):
     # Both lists are bounded and filtered in the database: a department has tens of thousands of
     # pathways (one page of 40,000 rows took 191 s).
     filters = InvitationStepFilter(request.GET or None)
-    due_by = filters.cleaned_data.get("due_by") if filters.is_valid() else None
-    steps = pathway_selectors.due_steps(request.user, StepKind.WORKSHOP_INVITATION, due_by=due_by)
+    valid = filters.is_valid()
+    due_by = filters.cleaned_data.get("due_by") if valid else None
+    postal_code = filters.cleaned_data.get("postal_code", "") if valid else ""
+    steps = pathway_selectors.due_steps(
+        request.user, StepKind.WORKSHOP_INVITATION, due_by=due_by, postal_code=postal_code
+    )
     if filters.is_valid() and filters.cleaned_data.get("reference"):
         steps = steps.filter(
             household__file_number__icontains=filters.cleaned_data["reference"].split("-")[-1]
