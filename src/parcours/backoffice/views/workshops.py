@@ -69,6 +69,19 @@ def workshop_list(request):
     )
 
 
+def _holiday_warning(request, form, title: str, warning, **context):
+    """The form again, with the public-holiday warning and its confirmation (nothing written yet)."""
+    data = form.data.copy()
+    data["holiday_confirmed"] = "on"
+    confirming = form.__class__(data, instance=getattr(form, "instance", None), department=form.department)
+    confirming.is_valid()
+    return render(
+        request,
+        "backoffice/workshops/form.html",
+        {"form": confirming, "title": title, "holiday_warning": warning.message, **context},
+    )
+
+
 def workshop_create(request):
     department = request.user.department
     form = WorkshopForm(request.POST or None, department=department)
@@ -78,6 +91,7 @@ def workshop_create(request):
             workshop = services.create_workshop(
                 actor=request.user,
                 publish=data["publish"],
+                holiday_confirmed=data["holiday_confirmed"],
                 **{
                     f: data[f]
                     for f in (
@@ -94,6 +108,8 @@ def workshop_create(request):
                     )
                 },
             )
+        except services.HolidayToConfirm as warning:
+            return _holiday_warning(request, form, "Nouvelle séance", warning)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -135,6 +151,7 @@ def workshop_edit(request, pk: int):
             services.update_workshop(
                 actor=request.user,
                 workshop=Workshop.objects.get(pk=workshop.pk),
+                holiday_confirmed=data["holiday_confirmed"],
                 **{
                     f: data[f]
                     for f in (
@@ -151,6 +168,8 @@ def workshop_edit(request, pk: int):
                     )
                 },
             )
+        except services.HolidayToConfirm as warning:
+            return _holiday_warning(request, form, "Modifier la séance", warning, workshop=workshop)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -534,6 +553,8 @@ def series_create(request):
         publish = data.pop("publish")
         try:
             series, workshops = services.create_series(actor=request.user, publish=publish, **data)
+        except services.HolidayToConfirm as warning:
+            return _holiday_warning(request, form, "Nouvelle série de séances", warning)
         except ValidationError as error:
             apply_errors(form, error)
         else:
