@@ -57,14 +57,19 @@ def test_conditions_chosen_in_the_selects_are_saved(pilot, client_for):
     info = _index(national, "information_offer")
     response = client_for(pilot).post(
         reverse("backoffice:template-edit"),
-        _as_selects(national, **{f"etapes-{info}-si_has_children": "oui", f"etapes-{info}-si_not_allocataire": "non"}),
+        _as_selects(
+            national, **{f"etapes-{info}-si_has_children": "oui", f"etapes-{info}-si_not_allocataire": "non"}
+        ),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     variant = PathwayTemplate.objects.get(department__code="92", is_current=True)
     assert variant.steps.get(kind="information_offer").conditions == [
         {"has_children": True, "not_allocataire": False}
     ]
-    assert variant.steps.get(kind="mediation_offer").conditions == national.steps.get(kind="mediation_offer").conditions
+    assert (
+        variant.steps.get(kind="mediation_offer").conditions
+        == national.steps.get(kind="mediation_offer").conditions
+    )
 
 
 def test_an_other_step_is_named_by_its_new_code(pilot, client_for):
@@ -75,8 +80,12 @@ def test_an_other_step_is_named_by_its_new_code(pilot, client_for):
            f"etapes-{n}-deadline_value": "5", f"etapes-{n}-deadline_unit": "working_days",
            f"etapes-{n}-si_shared_home": "oui", f"etapes-{n}-ORDER": "20"}  # fmt: skip
     client = client_for(pilot)
-    missing = client.post(reverse("backoffice:template-edit"), _as_selects(national, **{**new, f"etapes-{n}-new_kind": ""}))
-    assert missing.status_code == 200 and "Indiquez le code de l&#x27;autre étape." in missing.content.decode()
+    missing = client.post(
+        reverse("backoffice:template-edit"), _as_selects(national, **{**new, f"etapes-{n}-new_kind": ""})
+    )
+    assert (
+        missing.status_code == 200 and "Indiquez le code de l&#x27;autre étape." in missing.content.decode()
+    )
     response = client.post(reverse("backoffice:template-edit"), _as_selects(national, **new))
     assert response.status_code == 302
     variant = PathwayTemplate.objects.get(department__code="92", is_current=True)
@@ -90,7 +99,8 @@ def test_mediation_with_children_only_is_refused_in_french_from_the_selects(pilo
     national = _national()
     mediation = _index(national, "mediation_offer")
     response = client_for(pilot).post(
-        reverse("backoffice:template-edit"), _as_selects(national, **{f"etapes-{mediation}-si_violence_reported": ""})
+        reverse("backoffice:template-edit"),
+        _as_selects(national, **{f"etapes-{mediation}-si_violence_reported": ""}),
     )
     assert response.status_code == 200
     assert "n&#x27;est jamais proposée quand des violences sont signalées" in response.content.decode()
@@ -102,7 +112,9 @@ def test_selects_and_combined_text_together_are_refused(pilot, client_for):
     info = _index(national, "information_offer")
     response = client_for(pilot).post(
         reverse("backoffice:template-edit"),
-        _as_selects(national, **{f"etapes-{info}-si_has_children": "oui", f"etapes-{info}-conditions": "violences"}),
+        _as_selects(
+            national, **{f"etapes-{info}-si_has_children": "oui", f"etapes-{info}-conditions": "violences"}
+        ),
     )
     assert response.status_code == 200
     assert "pas les deux" in response.content.decode()

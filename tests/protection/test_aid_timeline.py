@@ -59,7 +59,9 @@ def test_an_open_aid_says_its_deadline_and_a_paid_one_its_payment_day(client_for
     services.decide_aid(
         actor=officer, aid=open_aid, monthly_resources=Decimal("900"), children_count=1, amount=Decimal("500")
     )
-    services.record_payment(actor=officer, aid=EmergencyAid.objects.get(pk=open_aid.pk), paid_on=date(2026, 3, 4))
+    services.record_payment(
+        actor=officer, aid=EmergencyAid.objects.get(pk=open_aid.pk), paid_on=date(2026, 3, 4)
+    )
     entries = _aid_entries(officer, household)
     paid = next(e for e in entries if "payée" in e.title)
     assert paid.day == date(2026, 3, 4) and paid.title.endswith("payée dans le délai")

@@ -66,11 +66,11 @@ def test_moving_a_session_onto_a_holiday_asks_and_other_edits_do_not(make_user):
 @time_machine.travel(NOW, tick=False)
 def test_a_series_names_its_holidays_first(make_user):
     pilot = make_user("local_pilot", "92")
-    rule = dict(
-        actor=pilot, format="webinar", frequency="weekly", interval=1, weekday=4, start_time=time(18),
-        duration_minutes=120, capacity=10, languages=["fr"], first_date=date(2026, 12, 10),
-        last_date=date(2027, 1, 2),
-    )  # fmt: skip
+    rule = {
+        "actor": pilot, "format": "webinar", "frequency": "weekly", "interval": 1, "weekday": 4, "start_time": time(18),
+        "duration_minutes": 120, "capacity": 10, "languages": ["fr"], "first_date": date(2026, 12, 10),
+        "last_date": date(2027, 1, 2),
+    }  # fmt: skip
     with pytest.raises(services.HolidayToConfirm) as warning:
         services.create_series(**rule)
     assert warning.value.message.startswith(

@@ -246,7 +246,9 @@ def condition_field(flag: str) -> str:
 def conditions_initial(conditions: list[dict[str, bool]]) -> dict[str, str]:
     """The editor's initial values: one clause in the selects, alternatives in the combined text."""
     if len(conditions) == 1:
-        return {condition_field(f): "oui" if v else "non" for f, v in conditions[0].items()} | {"conditions": ""}
+        return {condition_field(f): "oui" if v else "non" for f, v in conditions[0].items()} | {
+            "conditions": ""
+        }
     return {"conditions": rules.format_conditions(conditions)}
 
 

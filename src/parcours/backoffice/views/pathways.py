@@ -450,7 +450,10 @@ def _edit_template(request, *, base, save, title: str, back: str):
     # The base's own step types are offered by their label next to the national ones.
     custom = {s.kind: s.label for s in base.steps.all() if s.kind not in StepKind.values}
     formset = TemplateStepFormSet(
-        request.POST or None, initial=_step_initial(base), prefix="etapes", form_kwargs={"custom_kinds": custom}
+        request.POST or None,
+        initial=_step_initial(base),
+        prefix="etapes",
+        form_kwargs={"custom_kinds": custom},
     )
     if request.method == "POST" and meta.is_valid() and formset.is_valid():
         try:
