@@ -370,7 +370,7 @@ URLS: dict[str, Access] = {
     "backoffice:doctrine-import": Access("doctrine.import", methods=("GET", "POST")),
     # public pages: anyone; the private links are authorised by their signed token
     "portal:workshop-index": Access(PUBLIC),
-    "portal:workshop-department": Access(PUBLIC),
+    "portal:workshop-department": Access(PUBLIC, methods=("GET", "POST")),  # POST: sort by a postal code
     "portal:workshop-detail": Access(PUBLIC),
     "portal:workshop-register": Access(PUBLIC, methods=("GET", "POST")),
     "portal:workshop-registered": Access(PUBLIC),

@@ -65,19 +65,32 @@ def index(request):
 
 
 def department(request, code: str):
+    """Upcoming sessions; sorted by distance from a postal code when one is typed.
+
+    The postal code comes by POST, never in the address: on a shared device, the browser's history
+    must not tell where the parent lives.
+    """
     dep = selectors.public_department(code)
-    format_ = request.GET.get("format", "")
+    params = request.POST if request.method == "POST" else request.GET
+    format_ = params.get("format", "")
     format_ = format_ if format_ in Format.values else ""
-    return render(
-        request,
-        "portal/workshops/department.html",
-        {
-            "department": dep,
-            "workshops": selectors.public_workshops(dep, format=format_),
-            "format": format_,
-            "formats": Format.choices,
-        },
-    )
+    workshops = selectors.public_workshops(dep, format=format_)
+    context = {"department": dep, "format": format_, "formats": Format.choices, "workshops": workshops}
+    postal_code = (request.POST.get("code_postal") or "").strip() if request.method == "POST" else ""
+    if postal_code:
+        context["postal_code"] = postal_code
+        if len(postal_code) != 5 or not postal_code.isdigit():
+            context["postal_code_error"] = "Le code postal compte 5 chiffres, par exemple 92000."
+        else:
+            nearby = selectors.workshops_by_distance(workshops, postal_code)
+            if nearby is None:
+                context["postal_code_error"] = (
+                    f"Nous ne savons pas situer le code postal {postal_code} : "
+                    "les séances restent classées par date."
+                )
+            else:
+                context["nearby"] = nearby
+    return render(request, "portal/workshops/department.html", context)
 
 
 def detail(request, code: str, pk: int):

@@ -17,7 +17,7 @@ from parcours.core import audit, page_memo, policy
 from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
-from parcours.workshops import stats
+from parcours.workshops import geo, stats
 from parcours.workshops.access import partner_only, require_workshop
 from parcours.workshops.models import (
     Facilitation,
@@ -262,6 +262,28 @@ def public_workshops(department: Department, *, format: str = "") -> QuerySet[Wo
     if format:
         qs = qs.filter(format=format)
     return qs
+
+
+@dataclass(frozen=True)
+class NearbyWorkshop:
+    workshop: Workshop
+    distance_km: float | None  # None: online only, or a place we cannot locate
+
+
+def workshops_by_distance(workshops, postal_code: str) -> list[NearbyWorkshop] | None:
+    """Sessions nearest first from a postal code (straight line to the place's commune); online-only
+    sessions and places not located come after, in date order. None when the postal code itself is
+    not located (the caller keeps the date order and says so)."""
+    origin = geo.locate(postal_code)
+    if origin is None:
+        return None
+    rows = []
+    for workshop in workshops:
+        place = None
+        if workshop.format != Format.WEBINAR and workshop.venue_id:
+            place = geo.locate(workshop.venue.postal_code, workshop.venue.city)
+        rows.append(NearbyWorkshop(workshop, round(geo.distance_km(origin, place), 1) if place else None))
+    return sorted(rows, key=lambda r: (r.distance_km is None, r.distance_km or 0, r.workshop.starts_at))
 
 
 def public_workshop(code: str, pk: int) -> Workshop:
