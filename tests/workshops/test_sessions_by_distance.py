@@ -50,6 +50,7 @@ def test_sessions_come_nearest_first_from_the_typed_postal_code(client):
     response = client.post(url, {"code_postal": "92100"})
     html = response.content.decode()
     assert response.status_code == 200  # no redirect: the postal code stays out of the address
+    assert not response.cookies and response["Cache-Control"] == "no-store"
     assert _order(html, [antony, nanterre, online, boulogne]) == [boulogne, nanterre, antony, online]
     assert "les plus proches du 92100 d&#x27;abord" in html or "les plus proches du 92100 d'abord" in html
     assert "environ 0 km" in html and "environ 7 km" in html and "En ligne</td>" in html
