@@ -95,7 +95,9 @@ def main() -> None:
         sys.path.insert(0, str(ROOT / "bench"))
         import scale_up
 
-        multiplied = scale_up.multiply(args.multiply, log=log)
+        # Copies per transaction: each transaction's deferred foreign-key checks are queued in memory.
+        batch = max(1, 2_000_000 // max(1, Pathway.objects.count() * 12))
+        multiplied = scale_up.multiply(args.multiply, batch=batch, log=log)
         log(f"multiplied ×{args.multiply}: {multiplied}")
     pathways = Pathway.objects.count()
     log(f"{pathways} pathways; refresh…")
