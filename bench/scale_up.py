@@ -3,7 +3,7 @@ families, their declarations, pathways, steps and contact attempts `times − 1`
 
 Each copy keeps the demo year's distribution (departments, months, tracks, outcomes, delays) and
 goes through the real constraints: primary keys, the composite "copies" foreign keys, the unique
-file number per department and external id per department (suffixed "-k"), the checks. No
+file number per department and external id per department ("C" + the copy's id), the checks. No
 constraint is dropped or deferred past a batch: each batch of copies is one transaction, whose
 deferred foreign keys are checked at its commit. Ids are shifted by the table's largest id times k
 (the foreign keys to copied tables by theirs), then the sequences are moved past the copies.
@@ -64,7 +64,10 @@ def multiply(times: int, *, batch: int = 20, log=print) -> dict:
                 elif column in references:
                     values.append(f"t.{column} + k.k * {offsets[references[column]]}")
                 elif SUFFIXED.get(table) == column:
-                    values.append(f"t.{column} || '-' || k.k")
+                    # "C" + the copy's own id: unique whatever was copied before (a copy of a copy).
+                    values.append(
+                        f"CASE WHEN t.{column} IS NULL THEN NULL ELSE 'C' || (t.id + k.k * {offsets[table]}) END"
+                    )
                 else:
                     values.append(f"t.{column}")
             plans[table] = (
