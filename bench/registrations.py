@@ -120,9 +120,9 @@ def in_process(path: str, n: int) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from parcours.workshops.access import PUBLIC
 
     from parcours.workshops import services
-    from parcours.workshops.access import PUBLIC
     from parcours.workshops.models import Workshop
 
     client = Client(HTTP_HOST="127.0.0.1")

@@ -145,3 +145,56 @@ def test_menu_entries_panels_and_cards_register_from_the_faces_extensions_only()
         extensions = sorted(p.stem for p in (SRC / face).glob("extensions_*.py"))
         assert extensions, face
         assert [name for name in extensions if name not in ready] == [], f"{face}/apps.py ne les importe pas"
+
+
+# --- One access policy (issue 17): core/policy.py, nowhere else ------------------------------------
+POLICY_LIKE = {"access", "policy", "policies", "permissions", "authz", "authorization", "acl", "rights"}
+
+
+def _policy_like_modules(root: Path) -> list[str]:
+    """Modules outside core whose name says they decide who may do what (a second policy)."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.stem in POLICY_LIKE and path.relative_to(root).parts[0] != "core"
+    )
+
+
+def test_no_access_policy_module_outside_core():
+    """Who may see or do what is stated once, in core/policy.py (RULES, URLS, RECORD_RULES)."""
+    assert _policy_like_modules(SRC) == [], "Une règle d'accès va dans core/policy.py (RECORD_RULES)"
+
+
+def test_the_policy_module_check_sees_a_second_policy(tmp_path):
+    """Control: the check above would see `workshops/access.py` (it existed before issue 17)."""
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "policy.py").write_text("")
+    (tmp_path / "workshops").mkdir()
+    (tmp_path / "workshops" / "access.py").write_text("")
+    assert _policy_like_modules(tmp_path) == ["workshops/access.py"]
+
+
+def test_no_model_keeps_its_own_access_hook():
+    """`policy_in_scope` methods were the MAP's private policy: core.policy no longer reads them, so one
+    left on a model would be silently ignored. The rule goes into core.policy.RECORD_RULES."""
+    found = [
+        f"{path.relative_to(SRC)}" for path in _python_files() if "def policy_in_scope" in path.read_text()
+    ]
+    assert found == []
+
+
+def test_every_record_rule_names_a_model(monkeypatch):
+    """A renamed model stops the start (CoreConfig.ready) rather than silently losing its rule."""
+    import pytest
+    from django.apps import apps
+
+    from parcours.core import policy
+
+    policy.check_record_rules()
+    for label in policy.RECORD_RULES:
+        assert apps.get_model(label)
+    monkeypatch.setitem(
+        policy.RECORD_RULES, "workshops.renamedworkshop", policy.RECORD_RULES["workshops.workshop"]
+    )
+    with pytest.raises(LookupError):
+        policy.check_record_rules()

@@ -1,14 +1,14 @@
-"""Reads of the MAP module: they take the actor, apply the policy and accompaniment.access, and audit
-the reads of a family's data."""
+"""Reads of the MAP module: they take the actor, apply the policy (with its MAP record rules), and
+audit the reads of a family's data."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from parcours.accompaniment import access
 from parcours.accompaniment.models import (
     Accompanist,
     FundingConvention,
@@ -30,7 +30,7 @@ def measures_for(actor):
         "residential_parent",
         "visiting_parent",
     )
-    return access.scope_measures(actor, qs)
+    return policy.scope(actor, qs, "accompaniment.view")
 
 
 def measure_for(actor, pk: int, permission: str = "accompaniment.view") -> Measure:
@@ -43,6 +43,15 @@ def measure_for(actor, pk: int, permission: str = "accompaniment.view") -> Measu
     )
     policy.require(actor, permission, measure)
     audit.record(actor, "accompaniment.measure.viewed", measure)
+    return measure
+
+
+def order_file_for(actor, pk: int) -> Measure:
+    """The judge's order attached to a measure, to download (404 without one); audited here."""
+    measure = measure_for(actor, pk)
+    if not measure.order_file:
+        raise Http404
+    audit.record(actor, "accompaniment.order.downloaded", measure)
     return measure
 
 
@@ -100,7 +109,7 @@ def accompanists_of(measure: Measure):
 
 
 def incidents_of(actor, measure: Measure):
-    """Incidents with their narrative: the organisation and the referent only (policy_in_scope)."""
+    """Incidents with their narrative: the organisation and the referent only (core.policy.RECORD_RULES)."""
     policy.require(actor, "accompaniment.view", measure)
     return Incident.objects.filter(handover__measure=measure).select_related("handover", "by_parent")
 

@@ -18,7 +18,6 @@ from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import stats
-from parcours.workshops.access import partner_only, require_workshop
 from parcours.workshops.models import (
     Facilitation,
     Format,
@@ -35,16 +34,14 @@ from parcours.workshops.models import (
 
 
 def workshops_visible_to(actor, permission: str = "workshops.view") -> QuerySet[Workshop]:
-    qs = policy.scope(
+    # A partner: the sessions they facilitate (core.policy.RECORD_RULES).
+    return policy.scope(
         actor,
         Workshop.objects.select_related("department", "venue"),
         permission,
         household_path="",
         restricted="reference",
     )
-    if partner_only(actor):
-        qs = qs.filter(facilitations__user=actor)
-    return qs
 
 
 def workshop_list(
@@ -68,7 +65,7 @@ def workshop_list(
 
 def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop:
     workshop = get_object_or_404(workshops_visible_to(actor, permission), pk=pk)
-    require_workshop(actor, permission, workshop)
+    policy.require(actor, permission, workshop, restricted="reference")
     return workshop
 
 

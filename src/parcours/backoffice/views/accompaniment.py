@@ -33,7 +33,7 @@ from parcours.backoffice.forms_accompaniment import (
     ReferForm,
     ReportForm,
 )
-from parcours.core import audit, exports, policy
+from parcours.core import exports, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 
@@ -362,10 +362,7 @@ def renew(request, pk: int):
 
 
 def order_file(request, pk: int):
-    measure = selectors.measure_for(request.user, pk)
-    if not measure.order_file:
-        raise Http404
-    audit.record(request.user, "accompaniment.order.downloaded", measure)
+    measure = selectors.order_file_for(request.user, pk)
     extension = measure.order_file.name.rsplit(".", 1)[-1]
     response = FileResponse(measure.order_file.open("rb"), content_type=measure.order_file_type)
     response["Content-Disposition"] = f'attachment; filename="ordonnance-{measure.reference}.{extension}"'
