@@ -198,3 +198,74 @@ def test_every_record_rule_names_a_model(monkeypatch):
     )
     with pytest.raises(LookupError):
         policy.check_record_rules()
+
+
+# --- Selectors take the actor (issue 17) -----------------------------------------------------------
+# Each exception says why the function has no acting user. Anything else in `<app>/selectors.py` that
+# is public takes `actor` first and applies the policy itself (PATTERNS.md, « A read »).
+NO_ACTOR = {
+    # Registration at start, reads nothing.
+    "notifications.register_probes": "registers the household page's probes at start",
+    "pathways.register_probes": "registers the household page's probes at start",
+    "protection.register_probes": "registers the household page's probes at start",
+    "workshops.register_probes": "registers the household page's probes at start",
+    # Pure helpers over values or querysets an actor-taking selector already scoped.
+    "accompaniment.week_bounds": "date arithmetic, reads nothing",
+    "doctrine.facet_counts": "counts over a queryset already scoped by search()",
+    "doctrine.counts_by": "counts over rows already scoped by the caller",
+    "workshops.prefetch_roster": "adds a prefetch to a queryset already scoped by the caller",
+    # Cache bookkeeping of the worklists' counts, keyed by the account.
+    "pathways.counts_cache_key": "the cache key of one account's counts (worklist_counts takes the actor)",
+    "pathways.forget_counts": "drops cached counts after a write (services call it)",
+    # Safety rules asked by services for every door, the public's and the import's included: no
+    # acting user, and never shown as such.
+    "pathways.violence_reported": "safety rule (workshops never put both parents together)",
+    "workshops.other_parent_sessions": "safety rule: never the other parent's session (public door too)",
+    "workshops.sensitive_household_of": "safety rule asked on the public registration form",
+    # Reference data without personal data.
+    "pathways.national_template": "the national template: reference data, read by the import too",
+    "pathways.national_versions": "the national template's versions: reference data",
+    "pathways.template_usage": "counts of pathways per template id (pilot pages scope the templates)",
+    "protection.ceilings_in_force": "the national AUU scale, read by the decision rule",
+    "workshops.facilitator_choices": "staff accounts of a department for a form the view checked",
+    "workshops.facilitator_candidates": "staff accounts of a department for a form the view checked",
+    # The public pages: published sessions only, never who is registered; the actor is the public.
+    "workshops.open_workshops": "published sessions open for registration (public and link holders)",
+    "workshops.public_departments": "public page",
+    "workshops.public_department": "public page",
+    "workshops.public_workshops": "public page",
+    "workshops.public_workshop": "public page",
+}
+
+
+def _selector_signatures(root: Path) -> dict[str, str | None]:
+    """`app.function` → the name of its first parameter (None without any), public functions only."""
+    found = {}
+    for path in sorted(root.glob("*/selectors.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                found[f"{path.parent.name}.{node.name}"] = args[0].arg if args else None
+    return found
+
+
+def test_every_public_selector_takes_the_actor_first():
+    signatures = _selector_signatures(SRC)
+    offenders = sorted(
+        name for name, first in signatures.items() if first != "actor" and name not in NO_ACTOR
+    )
+    assert offenders == [], "Un sélecteur prend l'utilisateur qui agit en premier (`actor`) : " + ", ".join(
+        offenders
+    )
+    stale = sorted(name for name in NO_ACTOR if name not in signatures or signatures[name] == "actor")
+    assert stale == [], f"Exceptions devenues inutiles : {stale}"
+
+
+def test_the_selector_check_sees_a_selector_taking_an_object(tmp_path):
+    """Control: `roster(workshop)` (as it was before issue 17) is found; `roster(actor, workshop)` is not."""
+    (tmp_path / "workshops").mkdir()
+    (tmp_path / "workshops" / "selectors.py").write_text(
+        "def roster(workshop):\n    pass\n\ndef counts(actor, workshop):\n    pass\n\ndef _helper(x):\n    pass\n"
+    )
+    assert _selector_signatures(tmp_path) == {"workshops.roster": "workshop", "workshops.counts": "actor"}

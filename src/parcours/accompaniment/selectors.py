@@ -85,7 +85,8 @@ def week_bounds(tz, day: date) -> tuple[datetime, datetime, date]:
     return start, datetime.combine(monday + timedelta(days=7), time.min, tzinfo=tz), monday
 
 
-def handovers_of_measure(measure: Measure):
+def handovers_of_measure(actor, measure: Measure):
+    policy.require(actor, "accompaniment.view", measure)
     return measure.handovers.select_related(
         "from_place", "to_place", "accompanist__user", "from_parent", "to_parent"
     )
@@ -102,7 +103,9 @@ def my_handovers(actor, *, since: datetime | None = None):
     return qs.order_by("from_at")
 
 
-def accompanists_of(measure: Measure):
+def accompanists_of(actor, measure: Measure):
+    """The organisation's accompanists a handover of the measure may be given to."""
+    policy.require(actor, "accompaniment.view", measure)
     return Accompanist.objects.filter(
         map_organisation_id=measure.map_organisation_id, user__is_active=True
     ).select_related("user")
@@ -114,7 +117,8 @@ def incidents_of(actor, measure: Measure):
     return Incident.objects.filter(handover__measure=measure).select_related("handover", "by_parent")
 
 
-def missed_by_parent(measure: Measure) -> dict[str, int]:
+def missed_by_parent(actor, measure: Measure) -> dict[str, int]:
+    policy.require(actor, "accompaniment.view", measure)
     rows = Handover.objects.filter(measure=measure)
     return {
         "residential": rows.filter(

@@ -65,8 +65,9 @@ def attachment_for(actor, pk: int) -> Attachment:
     return attachment
 
 
-def partners_for_practice(practice: Practice):
+def partners_for_practice(actor, practice: Practice):
     """The entries of protection's partner directory a sheet may name: its Caf's, active."""
+    policy.require(actor, "doctrine.propose", practice)
     return Partner.objects.filter(department_id=practice.department_id, is_active=True).order_by(
         "kind", "name"
     )

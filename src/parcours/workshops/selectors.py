@@ -90,8 +90,9 @@ def registration_for(actor, pk: int, permission: str = "workshops.register") -> 
     return registration
 
 
-def roster(workshop: Workshop) -> list[Registration]:
+def roster(actor, workshop: Workshop) -> list[Registration]:
     """The session's participants for its staff (first names, numbers, needs, attendance: no contact)."""
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(
         workshop.registrations.exclude(
             status__in=[
@@ -103,7 +104,8 @@ def roster(workshop: Workshop) -> list[Registration]:
     )
 
 
-def workshop_counts(workshop: Workshop) -> dict:
+def workshop_counts(actor, workshop: Workshop) -> dict:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     rows = workshop.registrations.values("status").annotate(n=Count("pk"), people=Sum("party_size"))
     counts = {row["status"]: row for row in rows}
     present = workshop.registrations.filter(
@@ -117,7 +119,8 @@ def workshop_counts(workshop: Workshop) -> dict:
     }
 
 
-def facilitations(workshop: Workshop) -> list[Facilitation]:
+def facilitations(actor, workshop: Workshop) -> list[Facilitation]:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(workshop.facilitations.select_related("user__organisation"))
 
 

@@ -127,7 +127,7 @@ def edit(request, pk: int):
         request.POST or None,
         practice=practice,
         department=practice.department,
-        partners=selectors.partners_for_practice(practice),
+        partners=selectors.partners_for_practice(request.user, practice),
     )
     if practice.state not in rules.EDITABLE:
         messages.info(request, "Cette fiche ne se modifie plus dans son état actuel.")
@@ -153,7 +153,7 @@ def autosave(request, pk: int):
         request.POST,
         practice=practice,
         department=practice.department,
-        partners=selectors.partners_for_practice(practice),
+        partners=selectors.partners_for_practice(request.user, practice),
     )
     if practice.state not in rules.EDITABLE:
         text, ok = "Fiche non modifiable dans son état actuel.", False
