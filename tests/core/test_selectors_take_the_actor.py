@@ -60,7 +60,9 @@ def test_protection_reads_refuse_another_department(family_92, make_user, read):
 
 
 @pytest.mark.parametrize(
-    "read", [protection_selectors.household_reports, protection_selectors.persons_at_risk], ids=str
+    "read",
+    [protection_selectors.household_reports, protection_selectors.persons_at_risk],
+    ids=lambda f: f.__name__,
 )
 def test_protection_reads_refuse_the_unassigned_on_a_restricted_household(family_92, make_user, read):
     _worker, household, _mother = family_92
