@@ -214,6 +214,7 @@ NO_ACTOR = {
     "doctrine.facet_counts": "counts over a queryset already scoped by search()",
     "doctrine.counts_by": "counts over rows already scoped by the caller",
     "workshops.prefetch_roster": "adds a prefetch to a queryset already scoped by the caller",
+    "workshops.identity_key": "folds a public registrant's name: a pure function, reads nothing",
     # Cache bookkeeping of the worklists' counts, keyed by the account.
     "pathways.counts_cache_key": "the cache key of one account's counts (worklist_counts takes the actor)",
     "pathways.forget_counts": "drops cached counts after a write (services call it)",
