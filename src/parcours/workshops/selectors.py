@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from parcours.core import audit, page_memo, policy
+from parcours.core import audit, page_memo, policy, secrecy
 from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
@@ -324,8 +324,9 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     """Invited → registered → attended, and satisfaction, by format; aggregates only.
 
     Rates carry Wilson 95 % intervals; mean satisfaction (mean of the 5 answers, 1 to 5) a Student t
-    interval. Survey results of a format are shown only from PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
-    answers, and only for surveys already closed (no answer can still come in and be singled out).
+    interval. Survey results of a format are shown only as statistical secrecy's survey rule allows
+    (core.secrecy, rule SURVEY: PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS answers), and only for surveys
+    already closed (no answer can still come in and be singled out).
     """
     if department not in comparison_departments(actor):
         raise Http404
@@ -343,7 +344,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
         row.present = subset.filter(attendance=Registration.Attendance.PRESENT).count()
         row.turnout = stats.wilson(row.present, row.registered)
         rows.append(row)
-    threshold = settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
+    threshold = secrecy.threshold(secrecy.SURVEY)
     closed_before = timezone.localdate() - timedelta(days=settings.PARCOURS_WORKSHOP_SURVEY_DAYS)
     responses = SurveyResponse.objects.filter(
         department_code=department.code,
@@ -357,7 +358,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     for row in rows:
         answers = by_format.get(row.format, [])
         row.answers = len(answers)
-        row.shown = row.answers >= threshold
+        row.shown = secrecy.shown(row.answers, rule=secrecy.SURVEY) is not None
         if row.shown:
             row.satisfaction = stats.mean_interval([a.score for a in answers])
             row.question_means = {
