@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.db.models import Q
+from django.db.models import DateField, Q
+from django.db.models.functions import TruncYear
 
 from parcours.core import retention
 from parcours.pathways.models import ContactAttempt, Pathway, PathwayStep, SeparationEvent, SituationChange
@@ -31,14 +30,11 @@ def erase(household_ids: list[int]) -> int:
         .exclude(closed_reason="")
         .update(closed_reason="")
     )
-    for event in SeparationEvent.objects.filter(household_id__in=household_ids).only(
-        "pk", "youngest_child_birth_date"
-    ):
-        birth = event.youngest_child_birth_date
-        SeparationEvent.objects.filter(pk=event.pk).update(
-            source_label="", youngest_child_birth_date=date(birth.year, 1, 1) if birth else None
-        )
-        changed += 1
+    # One UPDATE for the batch: the youngest child's birth date keeps its year (1 January).
+    changed += SeparationEvent.objects.filter(household_id__in=household_ids).update(
+        source_label="",
+        youngest_child_birth_date=TruncYear("youngest_child_birth_date", output_field=DateField()),
+    )
     return changed
 
 
