@@ -4,8 +4,9 @@
 On a fresh database: N entries written through the import's audit path (`audit.record_described`,
 batches of 50,000 in their own transactions, as N imported pathways would), with a few different
 actions; `parcours audit seal`; then `parcours audit verify`, run `--runs` times as the real command
-in its own process (GNU time gives its peak RSS). Prints JSON: entries, seconds to write and to
-seal, verify seconds and entries/s of each run, peak memory.
+in its own process (GNU time gives its peak RSS), alternating with another source tree's verify
+(`--compare-src /path/to/old/src`) when given. Prints JSON: seconds to write and to seal, verify
+seconds (as the command reports them) and peak memory of each run, and the ratio old / new.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
+import re
 import tempfile
 import time
 from pathlib import Path
 
-from run import PYTHON, ROOT, bench_env, fresh_database, log, parcours, setup_django
+from run import bench_env, fresh_database, log, parcours, setup_django, timed_command
 
 BATCH = 50_000
 ACTIONS = ["pathways.pathway.opened", "households.household.created", "pathways.separation.imported"]
@@ -52,27 +53,17 @@ def write_entries(total: int) -> float:
     return time.perf_counter() - started
 
 
-def timed_command(env, *args) -> tuple[float, int, str]:
-    """(seconds, peak RSS in KB, stdout) of `parcours <args>` in its own process."""
-    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
-        started = time.monotonic()
-        result = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", rss.name, PYTHON, "-m", "parcours", *args],
-            env=env, cwd=ROOT, capture_output=True, text=True,
-        )  # fmt: skip
-        elapsed = time.monotonic() - started
-        peak = int(Path(rss.name).read_text().split()[-1])
-    if result.returncode != 0:
-        raise SystemExit(f"parcours {' '.join(args)} : {result.stdout}\n{result.stderr}")
-    return elapsed, peak, result.stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=2, help="verify runs (the first warms the cache)")
     parser.add_argument("--reuse", action="store_true", help="verify the journal a previous run left")
+    parser.add_argument(
+        "--compare-src",
+        default="",
+        help="another tree's src/ (e.g. main before a change): its verify alternates",
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="parcours-bench-audit-"))
     env = bench_env(args.database_url, data_dir)
@@ -87,15 +78,25 @@ def main() -> None:
         connections.close_all()
         seconds, _, output = timed_command(env, "audit", "seal")
         result["seal_seconds"], result["seal_output"] = round(seconds, 1), output
-    runs = []
+    # Alternating (A B A B) when another source tree is given: the machine's load moves between runs.
+    trees = {"this": env} | ({"other": {**env, "PYTHONPATH": args.compare_src}} if args.compare_src else {})
+    runs: dict[str, list] = {name: [] for name in trees}
     for _ in range(args.runs):
-        seconds, peak, output = timed_command(env, "audit", "verify")
-        runs.append(
-            {"seconds": round(seconds, 1), "peak_rss_mb": round(peak / 1024), "output": output,
-             "load_average": [round(x, 2) for x in os.getloadavg()]}
-        )  # fmt: skip
-        log(output)
-    result["verify"] = runs
+        for name, tree_env in trees.items():
+            seconds, peak, output = timed_command(tree_env, "audit", "verify")
+            took = re.search(r"\(([\d.]+) s\)", output)
+            runs[name].append(
+                {"seconds": float(took[1]) if took else None, "process_seconds": round(seconds, 1),
+                 "peak_rss_mb": round(peak / 1024), "load_average": [round(x, 2) for x in os.getloadavg()]}
+            )  # fmt: skip
+            log(f"{name} : {output}")
+    result["verify_output"] = output if args.runs else None
+    result["verify"] = runs["this"]
+    if args.compare_src:
+        result["verify_other_tree"] = {"src": args.compare_src, "runs": runs["other"]}
+        result["other_over_this"] = [
+            round(o["seconds"] / t["seconds"], 2) for o, t in zip(runs["other"], runs["this"], strict=True)
+        ]
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

@@ -208,6 +208,21 @@ def max_ids() -> dict[str, int]:
     return found
 
 
+def timed_command(env, *args) -> tuple[float, int, str]:
+    """(seconds, peak RSS in KB, stdout) of `parcours <args>` in its own process."""
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        started = time.monotonic()
+        result = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, PYTHON, "-m", "parcours", *args],
+            env=env, cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+        peak = int(Path(rss.name).read_text().split()[-1])
+    if result.returncode != 0:
+        raise SystemExit(f"parcours {' '.join(args)} : {result.stdout}\n{result.stderr}")
+    return elapsed, peak, result.stdout.strip()
+
+
 def run_import(env, path: Path) -> tuple[float, int, str]:
     """(seconds, peak RSS in KB, output) of `parcours import-events` on one file (GNU time measures the RSS)."""
     rss_file = path.with_suffix(".rss")

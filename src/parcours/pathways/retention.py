@@ -22,9 +22,17 @@ def keeps(now, cutoff):
 
 def erase(household_ids: list[int]) -> int:
     """Free text blanked; statuses, outcomes, dates and counts (the indicators' skeleton) kept."""
-    changed = PathwayStep.objects.filter(household_id__in=household_ids).update(note="", withdrawn_reason="")
+    # Only the rows holding text are rewritten: a step's row sits in every worklist index, and
+    # most steps have no note (an UPDATE of a blank row would still write a new row version).
+    changed = (
+        PathwayStep.objects.filter(household_id__in=household_ids)
+        .exclude(note="", withdrawn_reason="")
+        .update(note="", withdrawn_reason="")
+    )
     changed += ContactAttempt.objects.filter(household_id__in=household_ids).exclude(note="").update(note="")
-    changed += SituationChange.objects.filter(household_id__in=household_ids).update(reason="")
+    changed += (
+        SituationChange.objects.filter(household_id__in=household_ids).exclude(reason="").update(reason="")
+    )
     changed += (
         Pathway.objects.filter(household_id__in=household_ids)
         .exclude(closed_reason="")
