@@ -137,9 +137,13 @@ def run(
         return result
     try:
         for ids in _batches(batch_size):
+            # Asked first without a lock, so that the households still alive (most of them, on an
+            # ordinary night) are never locked; the expired ones are asked again under the lock.
+            expired = _expired_among(now, ids)
             if limit is not None:
-                ids = ids[: limit - result.households]
-            result.households += anonymise_households(ids, now)
+                expired = expired[: limit - result.households]
+            if expired:
+                result.households += anonymise_households(expired, now)
             if progress:
                 progress(result.households)
             if limit is not None and result.households >= limit:
