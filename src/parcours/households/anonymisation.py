@@ -20,7 +20,15 @@ from django.db.models.functions import Concat, TruncYear
 from django.utils import timezone
 
 from parcours.core import audit, retention
-from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
+from parcours.households.models import (
+    Address,
+    Consent,
+    ContactChannel,
+    ContactProposal,
+    Household,
+    Person,
+    ProtectedAddress,
+)
 
 logger = logging.getLogger("parcours.anonymisation")
 
@@ -171,6 +179,7 @@ def erase_identity(household_ids: list[int]) -> int:
     )
     person_ids = persons.values("pk")
     changed += ContactChannel.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += ContactProposal.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Address.objects.filter(person_id__in=person_ids).delete()[0]
     changed += ProtectedAddress.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Consent.objects.filter(person_id__in=person_ids).exclude(note="").update(note="")
