@@ -29,7 +29,7 @@ def protection_on_timeline(actor, household):
     if not policy.can(actor, "protection.view", household):
         return
     tz = household.department.tzinfo
-    for report in selectors.household_reports(household):
+    for report in selectors.household_reports(actor, household):
         yield timeline.TimelineEntry(
             at=report.reported_at,
             kind="protection",
@@ -37,7 +37,7 @@ def protection_on_timeline(actor, household):
             detail="Dossier restreint, parcours protégé, liste de mise en sécurité ouverte.",
             extra={"report_id": report.pk},
         )
-    steps, referrals = selectors.household_safety(household)
+    steps, referrals = selectors.household_safety(actor, household)
     for step in steps:
         if step.status == SafetyStep.Status.TODO or step.updated_at is None:
             continue
@@ -58,7 +58,7 @@ def protection_on_timeline(actor, household):
         )
     # Only what was recorded: the request's and the payment's days (dates, shown without a time),
     # the decision's and its correction's instants.
-    for aid in selectors.household_aids(household):
+    for aid in selectors.household_aids(actor, household):
         yield timeline.on_day(
             aid.received_on,
             tz,

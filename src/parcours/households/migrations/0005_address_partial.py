@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("households", "0003_processing_limitation"),
+        ("households", "0004_contact_proposals"),
     ]
 
     operations = [
