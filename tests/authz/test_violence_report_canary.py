@@ -33,7 +33,7 @@ from parcours.protection import services
 from parcours.protection.models import Partner, Referral, SafetyStep
 from tests import factories
 from tests.authz.registry import VARIANTS
-from tests.authz.test_protected_address_canary import _force_reauth, _urls
+from tests.authz.test_protected_address_canary import _force_reauth, _urls, still_signed_in
 from tests.authz.world import OTHER, OWN, PRINCIPALS, World
 from tests.notifications.factories import pdf_text
 
@@ -123,6 +123,7 @@ def test_no_page_tells_staff_who_are_not_assigned_that_a_report_exists(principal
                 )
                 transaction.set_rollback(True)
             pages += 1
+            client = still_signed_in(client, report_world, principal)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             if _leaks(body):
                 found.append(f"{method} {url} ({name})")

@@ -73,7 +73,11 @@ def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop
 
 
 def registrations_visible_to(actor, permission: str = "workshops.register") -> QuerySet[Registration]:
-    """Department scope; a registration from a restricted household is seen by its assigned staff only."""
+    """Department scope; a registration from a restricted household is seen by its assigned staff only.
+
+    A registration held for review may point to a family of another department (a parent of a 974
+    family on a 92 webinar): the session's staff never see it, nor so learn that file and its violence.
+    """
     qs = policy.scope(
         actor,
         Registration.objects.select_related("workshop__department", "workshop__venue", "household"),
@@ -82,7 +86,10 @@ def registrations_visible_to(actor, permission: str = "workshops.register") -> Q
         restricted="reference",
     )
     assigned = HouseholdAssignment.objects.filter(user=actor).values("household_id")
-    return qs.filter(Q(household__isnull=True) | Q(household__restricted=False) | Q(household__in=assigned))
+    own_family = Q(household__department__code=actor.department_code) & (
+        Q(household__restricted=False) | Q(household__in=assigned)
+    )
+    return qs.filter(Q(household__isnull=True) | own_family)
 
 
 def registration_for(actor, pk: int, permission: str = "workshops.register") -> Registration:
