@@ -17,6 +17,7 @@ from parcours.core import audit, calendar, page_memo, policy
 from parcours.core.models import User
 from parcours.core.roles import Role
 from parcours.households.models import Household, Person
+from parcours.households.selectors import safe_channels
 from parcours.protection import rules
 from parcours.protection.models import (
     EmergencyAid,
@@ -446,9 +447,6 @@ def inbox_referral_for(actor, pk: int) -> Referral:
 
 def inbox_referral_contacts(actor, referral: Referral) -> list:
     """How the partner may reach the person: her safe channels and safe hours, nothing else."""
-    from parcours.households.models import ContactChannel
-
     if not inbox_referrals(actor).filter(pk=referral.pk).exists():
         raise Http404
-    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
-    return list(referral.person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
+    return safe_channels(referral.person)
