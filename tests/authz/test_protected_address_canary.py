@@ -10,6 +10,7 @@ file). The token must appear nowhere but in the audited reveal.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import SESSION_KEY
@@ -117,8 +118,10 @@ def test_no_page_shows_the_protected_address(principal, canary_world):
             pages += 1
             client = still_signed_in(client, canary_world, principal)
             body = b"".join(response.streaming_content) if response.streaming else response.content
-            # A search form echoes what the user typed: that is not a leak (the results are checked).
+            # A search form echoes what the user typed: that is not a leak (the results are checked),
+            # in its field and in the links that keep the filters (sorting a list of accounts).
             body = body.replace(f'value="{CANARY}"'.encode(), b"")
+            body = body.replace(f"q={quote(CANARY, safe='/')}&amp;".encode(), b"")
             if leaks(body) and (name, method) not in ALLOWED:
                 found.append(f"{method} {url} ({name})")
     for message in mail.outbox:
