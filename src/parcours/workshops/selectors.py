@@ -8,17 +8,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from parcours.core import audit, page_memo, policy
+from parcours.core import audit, page_memo, policy, secrecy
 from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import stats
-from parcours.workshops.access import partner_only, require_workshop
 from parcours.workshops.models import (
     Facilitation,
     Format,
@@ -35,16 +34,14 @@ from parcours.workshops.models import (
 
 
 def workshops_visible_to(actor, permission: str = "workshops.view") -> QuerySet[Workshop]:
-    qs = policy.scope(
+    # A partner: the sessions they facilitate (core.policy.RECORD_RULES).
+    return policy.scope(
         actor,
         Workshop.objects.select_related("department", "venue"),
         permission,
         household_path="",
         restricted="reference",
     )
-    if partner_only(actor):
-        qs = qs.filter(facilitations__user=actor)
-    return qs
 
 
 def workshop_list(
@@ -68,7 +65,7 @@ def workshop_list(
 
 def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop:
     workshop = get_object_or_404(workshops_visible_to(actor, permission), pk=pk)
-    require_workshop(actor, permission, workshop)
+    policy.require(actor, permission, workshop, restricted="reference")
     return workshop
 
 
@@ -100,8 +97,9 @@ def registration_for(actor, pk: int, permission: str = "workshops.register") -> 
     return registration
 
 
-def roster(workshop: Workshop) -> list[Registration]:
+def roster(actor, workshop: Workshop) -> list[Registration]:
     """The session's participants for its staff (first names, numbers, needs, attendance: no contact)."""
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(
         workshop.registrations.exclude(
             status__in=[
@@ -113,7 +111,8 @@ def roster(workshop: Workshop) -> list[Registration]:
     )
 
 
-def workshop_counts(workshop: Workshop) -> dict:
+def workshop_counts(actor, workshop: Workshop) -> dict:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     rows = workshop.registrations.values("status").annotate(n=Count("pk"), people=Sum("party_size"))
     counts = {row["status"]: row for row in rows}
     present = workshop.registrations.filter(
@@ -127,7 +126,8 @@ def workshop_counts(workshop: Workshop) -> dict:
     }
 
 
-def facilitations(workshop: Workshop) -> list[Facilitation]:
+def facilitations(actor, workshop: Workshop) -> list[Facilitation]:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(workshop.facilitations.select_related("user__organisation"))
 
 
@@ -331,8 +331,9 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     """Invited → registered → attended, and satisfaction, by format; aggregates only.
 
     Rates carry Wilson 95 % intervals; mean satisfaction (mean of the 5 answers, 1 to 5) a Student t
-    interval. Survey results of a format are shown only from PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
-    answers, and only for surveys already closed (no answer can still come in and be singled out).
+    interval. Survey results of a format are shown only as statistical secrecy's survey rule allows
+    (core.secrecy, rule SURVEY: PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS answers), and only for surveys
+    already closed (no answer can still come in and be singled out).
     """
     if department not in comparison_departments(actor):
         raise Http404
@@ -350,7 +351,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
         row.present = subset.filter(attendance=Registration.Attendance.PRESENT).count()
         row.turnout = stats.wilson(row.present, row.registered)
         rows.append(row)
-    threshold = settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
+    threshold = secrecy.threshold(secrecy.SURVEY)
     closed_before = timezone.localdate() - timedelta(days=settings.PARCOURS_WORKSHOP_SURVEY_DAYS)
     responses = SurveyResponse.objects.filter(
         department_code=department.code,
@@ -364,7 +365,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     for row in rows:
         answers = by_format.get(row.format, [])
         row.answers = len(answers)
-        row.shown = row.answers >= threshold
+        row.shown = secrecy.shown(row.answers, rule=secrecy.SURVEY) is not None
         if row.shown:
             row.satisfaction = stats.mean_interval([a.score for a in answers])
             row.question_means = {
@@ -436,24 +437,49 @@ def _contact_variants(kind: str, value: str) -> set[str]:
     return variants
 
 
+def identity_key(last_name: str, first_name: str) -> str:
+    """A public registrant's name as `Person.search_name` stores it ("" without a last name)."""
+    from parcours.households.models import fold
+
+    if not (last_name or "").strip() or not (first_name or "").strip():
+        return ""
+    return fold(f"{' '.join(last_name.split())} {' '.join(first_name.split())}")
+
+
+def _sensitive_households():
+    from parcours.households.models import Household
+    from parcours.pathways.models import Pathway
+
+    return Household.objects.filter(
+        Q(restricted=True)
+        | Q(
+            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
+                "household_id"
+            )
+        )
+    )
+
+
 def other_parent_sessions(
     workshop_ids,
     *,
     person=None,
     contact_kind: str = "",
     contact_value: str = "",
+    search_name: str = "",
+    birth_date=None,
     exclude_pk: int | None = None,
 ) -> set[int]:
     """Among `workshop_ids`, the sessions where the other parent of a family with violence on record
-    is registered — whoever the registrant is (the person, or whoever owns the contact typed on the
-    public page). One query, for one session or a whole list of choices.
+    is registered — whoever the registrant is (the person, whoever owns the contact typed on the
+    public page, or the parent with that name and birth date). One query, for one session or a whole
+    list of choices.
 
     A family has violence on record when its file is restricted (every violence report restricts it)
     or its pathway in progress reports violence. The rule is symmetric: never both parents in one
     session, whichever registered first.
     """
-    from parcours.households.models import ContactChannel, Household, Person
-    from parcours.pathways.models import Pathway
+    from parcours.households.models import ContactChannel, Person
 
     workshop_ids = list(workshop_ids)
     match = Q()
@@ -462,47 +488,50 @@ def other_parent_sessions(
     variants = _contact_variants(contact_kind, contact_value)
     if variants:
         match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
+    if search_name and birth_date:
+        # Name with birth date: only among the parents of families with violence on record (the
+        # only ones that matter here), so that no public registration scans every person.
+        match |= Q(search_name=search_name, birth_date=birth_date, household__in=_sensitive_households())
     if not workshop_ids or not match:
         return set()
     mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
-    sensitive = Household.objects.filter(members__in=mine).filter(
-        Q(restricted=True)
-        | Q(
-            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                "household_id"
-            )
-        )
-    )
+    sensitive = _sensitive_households().filter(members__in=mine)
     others = Person.objects.filter(role=Person.Role.PARENT, household__in=sensitive).exclude(pk__in=mine)
     qs = Registration.objects.filter(workshop_id__in=workshop_ids, status__in=Registration.ACTIVE).filter(
         Q(person__in=others)
         | Q(contact_value__in=ContactChannel.objects.filter(person__in=others).values("value"))
+        # …and the other parent registered on the public page under his name and birth date.
+        | Q(
+            Exists(
+                Person.objects.filter(
+                    pk__in=others.values("pk"),
+                    search_name=OuterRef("search_name"),
+                    birth_date=OuterRef("birth_date"),
+                )
+            ),
+            birth_date__isnull=False,
+        )  # fmt: skip
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return set(qs.values_list("workshop_id", flat=True).distinct())
 
 
-def sensitive_household_of(*, contact_kind: str, contact_value: str):
-    """The family (with violence on record) whose parent owns this contact, for a held registration."""
-    from parcours.households.models import Household
-    from parcours.pathways.models import Pathway
+def sensitive_household_of(*, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None):
+    """The family (with violence on record) whose parent owns this contact, or bears this name and
+    birth date, for a held registration (its staff are alerted)."""
+    from parcours.households.models import Person
 
     variants = _contact_variants(contact_kind, contact_value)
-    if not variants:
+    match = Q()
+    if variants:
+        match |= Q(contacts__value__in=variants)
+    if search_name and birth_date:
+        match |= Q(search_name=search_name, birth_date=birth_date)
+    if not match:
         return None
-    return (
-        Household.objects.filter(members__contacts__value__in=variants)
-        .filter(
-            Q(restricted=True)
-            | Q(
-                pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                    "household_id"
-                )
-            )
-        )
-        .first()
-    )
+    parents = Person.objects.filter(match).values("household_id")
+    return _sensitive_households().filter(pk__in=parents).order_by("pk").first()
 
 
 def held_registrations(actor) -> QuerySet[Registration]:

@@ -20,7 +20,6 @@ from django_tasks import task
 
 from parcours.core import audit, policy, schedule
 from parcours.workshops import messaging
-from parcours.workshops.access import LinkHolder, is_staff, require_registration, require_workshop
 from parcours.workshops.models import Registration, Workshop
 
 Status = Registration.Status
@@ -77,10 +76,12 @@ def _check_open(workshop: Workshop, *, staff: bool, now) -> None:
 
 
 def with_other_parent(
-    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", exclude_pk=None
-) -> bool:
+    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", search_name: str = "",
+    birth_date=None, exclude_pk=None,
+) -> bool:  # fmt: skip
     """Violence on record: never both parents of the family in the same session, from any door
-    (staff, invitation, public page by e-mail or phone, waiting list, move). The one selector."""
+    (staff, invitation, public page by e-mail, phone or name with birth date, waiting list, move).
+    The one selector."""
     from parcours.workshops.selectors import other_parent_sessions
 
     return workshop.pk in other_parent_sessions(
@@ -88,6 +89,8 @@ def with_other_parent(
         person=person,
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         exclude_pk=exclude_pk,
     )
 
@@ -99,8 +102,9 @@ def _hold_for_review(actor, registration: Registration, *, why: str) -> None:
 
     if registration.household_id is None:
         registration.household = sensitive_household_of(
-            contact_kind=registration.contact_kind, contact_value=registration.contact_value
-        )
+            contact_kind=registration.contact_kind, contact_value=registration.contact_value,
+            search_name=registration.search_name, birth_date=registration.birth_date,
+        )  # fmt: skip
         registration.save(update_fields=["household"])
     audit.record(actor, "workshops.registration.held", registration, reason=why)
 
@@ -116,6 +120,18 @@ def check_not_with_other_parent(workshop: Workshop, person, *, exclude_pk: int |
         )
 
 
+def _identity(person, last_name: str, first_name: str, birth_date, now) -> tuple[str, object]:
+    """A public registrant's folded name and birth date (both or neither: a name alone proves
+    nothing); a birth date in the future or before 1900 is refused in French."""
+    from parcours.workshops.selectors import identity_key
+
+    if person is not None or not birth_date or not (last_name or "").strip():
+        return "", None
+    if birth_date.year < 1900 or birth_date >= timezone.localdate(now):
+        raise ValidationError({"birth_date": "Indiquez une date de naissance valide."})
+    return identity_key(last_name[:80], first_name), birth_date
+
+
 def _would_be(workshop: Workshop, party_size: int) -> str:
     if workshop.seats_left >= party_size and not _queue(workshop).exists():
         return Status.CONFIRMED
@@ -124,13 +140,13 @@ def _would_be(workshop: Workshop, party_size: int) -> str:
 
 def _authorize_new(actor, workshop: Workshop, person, invitation) -> bool:
     """True for staff. Public and link holders need no right, but only for what their link allows."""
-    if is_staff(actor):
-        require_workshop(actor, "workshops.register", workshop)
+    if policy.is_staff(actor):
+        policy.require(actor, "workshops.register", workshop, restricted="reference")
         if person is not None:
             policy.require(actor, "workshops.register", person)
         return True
     if person is not None and not (
-        isinstance(actor, LinkHolder) and invitation is not None and actor.invitation == invitation
+        isinstance(actor, policy.LinkHolder) and invitation is not None and actor.invitation == invitation
     ):
         raise ValidationError("Inscription impossible.")
     return False
@@ -146,13 +162,17 @@ def register(
     accessibility_needs: str = "",
     contact_kind: str = "",
     contact_value: str = "",
+    last_name: str = "",
+    birth_date=None,
     person=None,
     invitation=None,
 ) -> RegistrationOutcome:
     """Register someone: a confirmed seat if there is room and nobody waits, else the waiting list.
 
     `person` (a household member) for staff and invitations: messages then go to that person's
-    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`).
+    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`), and
+    optionally their last name and birth date: with the first name, they recognise the other parent
+    of a family with violence on record as surely as his e-mail or phone would.
     """
     staff = _authorize_new(actor, workshop, person, invitation)
     now = timezone.now()
@@ -182,10 +202,12 @@ def register(
     first_name = (first_name or "").strip()
     if not first_name:
         raise ValidationError({"first_name": "Indiquez votre prénom."})
+    search_name, birth_date = _identity(person, last_name, first_name, birth_date, now)
     status = _would_be(workshop, party_size)
     held = person is None and with_other_parent(
-        workshop, contact_kind=contact_kind, contact_value=contact_value
-    )
+        workshop, contact_kind=contact_kind, contact_value=contact_value, search_name=search_name,
+        birth_date=birth_date,
+    )  # fmt: skip
     if held:
         status = Status.PENDING_REVIEW
     source = (
@@ -200,6 +222,8 @@ def register(
         first_name=first_name[:80],
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         person=person,
         household=person.household if person is not None else None,
         party_size=party_size,
@@ -247,10 +271,7 @@ def promote_waiting_list(workshop: Workshop, now, *, actor=None) -> list[Registr
         head = _queue(workshop).first()
         if head is None or head.party_size > workshop.seats_left:
             return offered
-        if with_other_parent(
-            workshop, person=head.person, contact_kind=head.contact_kind, contact_value=head.contact_value,
-            exclude_pk=head.pk,
-        ):  # fmt: skip
+        if with_other_parent(workshop, **head.identity(), exclude_pk=head.pk):
             # Never offer a seat next to the other parent: held for the family's staff to decide.
             head.status = Status.PENDING_REVIEW
             head.save(update_fields=["status"])
@@ -285,7 +306,7 @@ def _end(registration: Registration, workshop: Workshop, status: str, *, now, re
 @transaction.atomic
 def cancel_registration(*, actor, registration: Registration, reason: str = "") -> Registration:
     """Cancel a registration or a place on the waiting list; a held seat is offered on at once."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
     if not registration.is_active:
@@ -298,7 +319,7 @@ def cancel_registration(*, actor, registration: Registration, reason: str = "") 
         "workshops.registration.cancelled",
         registration,
         reason=reason,
-        data={"by_link": isinstance(actor, LinkHolder)},
+        data={"by_link": isinstance(actor, policy.LinkHolder)},
     )
     messaging.registration_cancelled(registration, actor=actor)
     promote_waiting_list(workshop, now, actor=actor)
@@ -310,7 +331,7 @@ def update_registration(
     *, actor, registration: Registration, party_size: int, accessibility_needs: str
 ) -> Registration:
     """Change the number of people or the accessibility needs; more people need free seats."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
     if not registration.is_active or now >= workshop.starts_at:
@@ -346,7 +367,7 @@ def update_registration(
 @transaction.atomic
 def move_registration(*, actor, registration: Registration, target: Workshop) -> RegistrationOutcome:
     """Move to another session: the old place is released (and offered on), a new one is taken."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     if target.pk == registration.workshop_id:
         raise ValidationError("Choisissez une autre séance.")
     if target.department_id != registration.workshop.department_id:
@@ -360,14 +381,13 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     if not registration.is_active or now >= workshop.starts_at:
         raise ValidationError("Cette inscription ne peut plus être modifiée.")
     target = lock_workshop(target.pk)
-    staff = is_staff(actor)
+    staff = policy.is_staff(actor)
     _check_open(target, staff=staff, now=now)
     _check_party(target, registration.party_size)
     check_not_with_other_parent(target, registration.person)
     status = _would_be(target, registration.party_size)
-    held = registration.person is None and with_other_parent(
-        target, contact_kind=registration.contact_kind, contact_value=registration.contact_value
-    )
+    identity = registration.identity()
+    held = registration.person is None and with_other_parent(target, **{**identity, "person": None})
     if held:
         status = Status.PENDING_REVIEW
     new = Registration.objects.create(
@@ -377,6 +397,8 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
         first_name=registration.first_name,
         contact_kind=registration.contact_kind,
         contact_value=registration.contact_value,
+        search_name=registration.search_name,
+        birth_date=registration.birth_date,
         person=registration.person,
         household=registration.household,
         party_size=registration.party_size,
@@ -411,7 +433,7 @@ def review_held_registration(
 ) -> Registration:
     """The family's staff decide on a registration held for review, with a reason (audited):
     confirmed (a seat, or the waiting list, and its message) or cancelled."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Motivez la décision (10 caractères au moins)."})
@@ -437,7 +459,7 @@ def review_held_registration(
 
 
 def accept_offer(*, actor, registration: Registration) -> Registration:
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     # A lapsed offer is recorded as lapsed (and passed on) even though accepting it then fails.
     with transaction.atomic():
         expire_offers(workshop=lock_workshop(registration.workshop_id))
@@ -460,7 +482,7 @@ def _accept(actor, registration: Registration) -> Registration:
 
 @transaction.atomic
 def decline_offer(*, actor, registration: Registration) -> Registration:
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
     if registration.status != Status.OFFERED:
