@@ -36,10 +36,10 @@ from django.urls import reverse
 
 from parcours.api.models import ApiToken
 from parcours.core import exports, policy
+from parcours.core.policy import THE_PUBLIC as PUBLIC
 from parcours.households import services as household_services
 from parcours.households.models import Address, ContactChannel, Person
 from parcours.pathways.models import Pathway, SeparationEvent
-from parcours.workshops.access import PUBLIC
 from parcours.workshops.services import register
 from tests import factories
 from tests.authz import registry

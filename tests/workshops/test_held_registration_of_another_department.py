@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from parcours.core.policy import THE_PUBLIC as PUBLIC
 from parcours.households import services as household_services
 from parcours.households.models import Person
 from parcours.workshops import selectors, services
-from parcours.workshops.access import PUBLIC
 from parcours.workshops.models import Registration
 from tests import factories
 from tests.pathways.factories import open_pathway

@@ -175,16 +175,6 @@ def assignable_staff(actor, household: Household):
     )
 
 
-def safe_channels(person) -> list[ContactChannel]:
-    """The person's phone, SMS and e-mail channels confirmed safe — never the others.
-
-    No policy here: each caller checks its own door first (staff: `safe_contacts_for`; the partner
-    she was referred to: protection's `inbox_referral_contacts`).
-    """
-    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
-    return list(person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
-
-
 def safe_contacts_for(actor, person) -> list[ContactChannel]:
     """The person's channels confirmed safe, to call or write from a task — never the others.
 
@@ -193,7 +183,7 @@ def safe_contacts_for(actor, person) -> list[ContactChannel]:
     if person is None:
         return []
     policy.require(actor, "households.view", person)
-    return safe_channels(person)
+    return person.safe_channels()
 
 
 def pending_contact_proposals(actor, household) -> QuerySet:

@@ -17,7 +17,6 @@ from parcours.core import audit, calendar, page_memo, policy
 from parcours.core.models import User
 from parcours.core.roles import Role
 from parcours.households.models import Household, Person
-from parcours.households.selectors import safe_channels
 from parcours.protection import rules
 from parcours.protection.models import (
     EmergencyAid,
@@ -483,4 +482,4 @@ def inbox_referral_contacts(actor, referral: Referral) -> list:
     """How the partner may reach the person: her safe channels and safe hours, nothing else."""
     if not inbox_referrals(actor).filter(pk=referral.pk).exists():
         raise Http404
-    return safe_channels(referral.person)
+    return referral.person.safe_channels()
