@@ -46,13 +46,27 @@ def candidates(now: datetime | None = None) -> QuerySet[Household]:
     return qs
 
 
-def anonymise_household(pk: int, now: datetime) -> bool:
-    """Anonymise one household in its own transaction, if it is still a candidate under the lock."""
+def still_kept_by(pk: int, now: datetime) -> list[str]:
+    """What keeps this household alive whatever its age (French labels), for an erasure on request."""
+    return [
+        holding.open_label or holding.label
+        for holding in retention.all_holdings()
+        if holding.keeps_household(now, pk, on_request=True)
+    ]
+
+
+def anonymise_household(pk: int, now: datetime, *, on_request: bool = False) -> bool:
+    """Anonymise one household in its own transaction, if it is still a candidate under the lock.
+
+    `on_request`: an erasure the person asked for (RGPD art. 17, `services.erase_on_request`): the
+    retention durations do not count, only what is still open (a pathway, a measure, an aid…)."""
     with transaction.atomic():
         locked = Household.objects.select_for_update().filter(pk=pk).first()
         if locked is None or locked.anonymised_at is not None or locked.legal_hold:
             return False
-        if any(holding.keeps_household(now, pk) for holding in retention.all_holdings()):
+        if any(
+            holding.keeps_household(now, pk, on_request=on_request) for holding in retention.all_holdings()
+        ):
             return False
         for holding in retention.all_holdings():
             if holding.erase is not None:
@@ -137,5 +151,6 @@ def register() -> None:
             keeps=keeps,
             erase=erase_identity,
             order=1000,  # last: the modules above read the persons before they are blanked
+            open_label="une limitation du traitement (RGPD art. 18) en cours",
         )
     )

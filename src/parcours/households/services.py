@@ -135,6 +135,41 @@ def set_legal_hold(*, actor, household: Household, hold: bool, reason: str) -> H
 
 
 @transaction.atomic
+def erase_on_request(*, actor, household: Household, reason: str) -> Household:
+    """Erase a file at the person's request (RGPD art. 17): the same anonymisation as the nightly job,
+    now, whatever the retention durations — refused while something keeps the file alive (an open
+    pathway, a MAP measure, an aid to decide or recover, a legal hold…). The local pilot's act, with
+    the reason recorded in the audit trail (the file itself keeps no name to attach it to)."""
+    from parcours.households import anonymisation
+
+    policy.require(actor, "households.erase", household, restricted="reference")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez l'effacement (10 caractères au moins)."})
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    if locked.anonymised_at is not None:
+        raise ValidationError("Ce dossier est déjà anonymisé.")
+    if locked.legal_hold:
+        raise ValidationError(
+            "Effacement refusé : un gel légal est posé sur ce dossier. Il faut d'abord le lever, "
+            "si la raison qui l'a fait poser a cessé."
+        )
+    now = timezone.now()
+    keepers = anonymisation.still_kept_by(household.pk, now)
+    if keepers:
+        raise ValidationError(
+            "Effacement refusé : le dossier est encore nécessaire (" + " ; ".join(keepers) + "). "
+            "Il pourra être effacé quand ce sera terminé."
+        )
+    # Recorded first, under the reference the requester knows; the entry never holds a name.
+    audit.record(actor, "households.household.erased", household, reason=reason)
+    if not anonymisation.anonymise_household(household.pk, now, on_request=True):
+        raise ValidationError("Effacement refusé : le dossier a changé entre-temps ; réessayez.")
+    household.refresh_from_db()
+    return household
+
+
+@transaction.atomic
 def set_processing_limitation(*, actor, person: Person, limited: bool, reason: str) -> Person:
     """Freeze (or release) the processing of one person (RGPD art. 18): no message leaves for her
     while it is set. The local pilot's act, with a reason, audited."""

@@ -19,6 +19,9 @@ class PathwaysConfig(AppConfig):
         from parcours.pathways import retention
 
         retention.register()
+        from parcours.pathways import subject_access
+
+        subject_access.register()
         # Step 1 is done when the outbox has sent the information.
         from parcours.notifications.signals import message_finished
 
