@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -429,24 +429,49 @@ def _contact_variants(kind: str, value: str) -> set[str]:
     return variants
 
 
+def identity_key(last_name: str, first_name: str) -> str:
+    """A public registrant's name as `Person.search_name` stores it ("" without a last name)."""
+    from parcours.households.models import fold
+
+    if not (last_name or "").strip() or not (first_name or "").strip():
+        return ""
+    return fold(f"{' '.join(last_name.split())} {' '.join(first_name.split())}")
+
+
+def _sensitive_households():
+    from parcours.households.models import Household
+    from parcours.pathways.models import Pathway
+
+    return Household.objects.filter(
+        Q(restricted=True)
+        | Q(
+            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
+                "household_id"
+            )
+        )
+    )
+
+
 def other_parent_sessions(
     workshop_ids,
     *,
     person=None,
     contact_kind: str = "",
     contact_value: str = "",
+    search_name: str = "",
+    birth_date=None,
     exclude_pk: int | None = None,
 ) -> set[int]:
     """Among `workshop_ids`, the sessions where the other parent of a family with violence on record
-    is registered — whoever the registrant is (the person, or whoever owns the contact typed on the
-    public page). One query, for one session or a whole list of choices.
+    is registered — whoever the registrant is (the person, whoever owns the contact typed on the
+    public page, or the parent with that name and birth date). One query, for one session or a whole
+    list of choices.
 
     A family has violence on record when its file is restricted (every violence report restricts it)
     or its pathway in progress reports violence. The rule is symmetric: never both parents in one
     session, whichever registered first.
     """
-    from parcours.households.models import ContactChannel, Household, Person
-    from parcours.pathways.models import Pathway
+    from parcours.households.models import ContactChannel, Person
 
     workshop_ids = list(workshop_ids)
     match = Q()
@@ -455,47 +480,50 @@ def other_parent_sessions(
     variants = _contact_variants(contact_kind, contact_value)
     if variants:
         match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
+    if search_name and birth_date:
+        # Name with birth date: only among the parents of families with violence on record (the
+        # only ones that matter here), so that no public registration scans every person.
+        match |= Q(search_name=search_name, birth_date=birth_date, household__in=_sensitive_households())
     if not workshop_ids or not match:
         return set()
     mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
-    sensitive = Household.objects.filter(members__in=mine).filter(
-        Q(restricted=True)
-        | Q(
-            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                "household_id"
-            )
-        )
-    )
+    sensitive = _sensitive_households().filter(members__in=mine)
     others = Person.objects.filter(role=Person.Role.PARENT, household__in=sensitive).exclude(pk__in=mine)
     qs = Registration.objects.filter(workshop_id__in=workshop_ids, status__in=Registration.ACTIVE).filter(
         Q(person__in=others)
         | Q(contact_value__in=ContactChannel.objects.filter(person__in=others).values("value"))
+        # …and the other parent registered on the public page under his name and birth date.
+        | Q(
+            Exists(
+                Person.objects.filter(
+                    pk__in=others.values("pk"),
+                    search_name=OuterRef("search_name"),
+                    birth_date=OuterRef("birth_date"),
+                )
+            ),
+            birth_date__isnull=False,
+        )  # fmt: skip
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return set(qs.values_list("workshop_id", flat=True).distinct())
 
 
-def sensitive_household_of(*, contact_kind: str, contact_value: str):
-    """The family (with violence on record) whose parent owns this contact, for a held registration."""
-    from parcours.households.models import Household
-    from parcours.pathways.models import Pathway
+def sensitive_household_of(*, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None):
+    """The family (with violence on record) whose parent owns this contact, or bears this name and
+    birth date, for a held registration (its staff are alerted)."""
+    from parcours.households.models import Person
 
     variants = _contact_variants(contact_kind, contact_value)
-    if not variants:
+    match = Q()
+    if variants:
+        match |= Q(contacts__value__in=variants)
+    if search_name and birth_date:
+        match |= Q(search_name=search_name, birth_date=birth_date)
+    if not match:
         return None
-    return (
-        Household.objects.filter(members__contacts__value__in=variants)
-        .filter(
-            Q(restricted=True)
-            | Q(
-                pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                    "household_id"
-                )
-            )
-        )
-        .first()
-    )
+    parents = Person.objects.filter(match).values("household_id")
+    return _sensitive_households().filter(pk__in=parents).order_by("pk").first()
 
 
 def held_registrations(actor) -> QuerySet[Registration]:

@@ -77,10 +77,12 @@ def _check_open(workshop: Workshop, *, staff: bool, now) -> None:
 
 
 def with_other_parent(
-    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", exclude_pk=None
-) -> bool:
+    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", search_name: str = "",
+    birth_date=None, exclude_pk=None,
+) -> bool:  # fmt: skip
     """Violence on record: never both parents of the family in the same session, from any door
-    (staff, invitation, public page by e-mail or phone, waiting list, move). The one selector."""
+    (staff, invitation, public page by e-mail, phone or name with birth date, waiting list, move).
+    The one selector."""
     from parcours.workshops.selectors import other_parent_sessions
 
     return workshop.pk in other_parent_sessions(
@@ -88,6 +90,8 @@ def with_other_parent(
         person=person,
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         exclude_pk=exclude_pk,
     )
 
@@ -99,8 +103,9 @@ def _hold_for_review(actor, registration: Registration, *, why: str) -> None:
 
     if registration.household_id is None:
         registration.household = sensitive_household_of(
-            contact_kind=registration.contact_kind, contact_value=registration.contact_value
-        )
+            contact_kind=registration.contact_kind, contact_value=registration.contact_value,
+            search_name=registration.search_name, birth_date=registration.birth_date,
+        )  # fmt: skip
         registration.save(update_fields=["household"])
     audit.record(actor, "workshops.registration.held", registration, reason=why)
 
@@ -114,6 +119,18 @@ def check_not_with_other_parent(workshop: Workshop, person, *, exclude_pk: int |
             "Un autre parent du foyer est inscrit à cette séance ; les deux parents ne peuvent pas "
             "participer à la même séance. Proposez une autre séance (un webinaire de préférence)."
         )
+
+
+def _identity(person, last_name: str, first_name: str, birth_date, now) -> tuple[str, object]:
+    """A public registrant's folded name and birth date (both or neither: a name alone proves
+    nothing); a birth date in the future or before 1900 is refused in French."""
+    from parcours.workshops.selectors import identity_key
+
+    if person is not None or not birth_date or not (last_name or "").strip():
+        return "", None
+    if birth_date.year < 1900 or birth_date >= timezone.localdate(now):
+        raise ValidationError({"birth_date": "Indiquez une date de naissance valide."})
+    return identity_key(last_name[:80], first_name), birth_date
 
 
 def _would_be(workshop: Workshop, party_size: int) -> str:
@@ -146,13 +163,17 @@ def register(
     accessibility_needs: str = "",
     contact_kind: str = "",
     contact_value: str = "",
+    last_name: str = "",
+    birth_date=None,
     person=None,
     invitation=None,
 ) -> RegistrationOutcome:
     """Register someone: a confirmed seat if there is room and nobody waits, else the waiting list.
 
     `person` (a household member) for staff and invitations: messages then go to that person's
-    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`).
+    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`), and
+    optionally their last name and birth date: with the first name, they recognise the other parent
+    of a family with violence on record as surely as his e-mail or phone would.
     """
     staff = _authorize_new(actor, workshop, person, invitation)
     now = timezone.now()
@@ -182,10 +203,12 @@ def register(
     first_name = (first_name or "").strip()
     if not first_name:
         raise ValidationError({"first_name": "Indiquez votre prénom."})
+    search_name, birth_date = _identity(person, last_name, first_name, birth_date, now)
     status = _would_be(workshop, party_size)
     held = person is None and with_other_parent(
-        workshop, contact_kind=contact_kind, contact_value=contact_value
-    )
+        workshop, contact_kind=contact_kind, contact_value=contact_value, search_name=search_name,
+        birth_date=birth_date,
+    )  # fmt: skip
     if held:
         status = Status.PENDING_REVIEW
     source = (
@@ -200,6 +223,8 @@ def register(
         first_name=first_name[:80],
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         person=person,
         household=person.household if person is not None else None,
         party_size=party_size,
@@ -247,10 +272,7 @@ def promote_waiting_list(workshop: Workshop, now, *, actor=None) -> list[Registr
         head = _queue(workshop).first()
         if head is None or head.party_size > workshop.seats_left:
             return offered
-        if with_other_parent(
-            workshop, person=head.person, contact_kind=head.contact_kind, contact_value=head.contact_value,
-            exclude_pk=head.pk,
-        ):  # fmt: skip
+        if with_other_parent(workshop, **head.identity(), exclude_pk=head.pk):
             # Never offer a seat next to the other parent: held for the family's staff to decide.
             head.status = Status.PENDING_REVIEW
             head.save(update_fields=["status"])
@@ -365,9 +387,8 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     _check_party(target, registration.party_size)
     check_not_with_other_parent(target, registration.person)
     status = _would_be(target, registration.party_size)
-    held = registration.person is None and with_other_parent(
-        target, contact_kind=registration.contact_kind, contact_value=registration.contact_value
-    )
+    identity = registration.identity()
+    held = registration.person is None and with_other_parent(target, **{**identity, "person": None})
     if held:
         status = Status.PENDING_REVIEW
     new = Registration.objects.create(
@@ -377,6 +398,8 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
         first_name=registration.first_name,
         contact_kind=registration.contact_kind,
         contact_value=registration.contact_value,
+        search_name=registration.search_name,
+        birth_date=registration.birth_date,
         person=registration.person,
         household=registration.household,
         party_size=registration.party_size,
