@@ -32,8 +32,8 @@ def test_the_messages_are_written_by_the_worker_from_one_task_row(database_task_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_registration_cancelled_before_the_worker_runs_gets_no_confirmation(database_task_backend):  # noqa: F811
+    from parcours.core.policy import LinkHolder
     from parcours.workshops import services
-    from parcours.workshops.access import LinkHolder
 
     workshop = wf.workshop(capacity=5)
     registration = wf.public_registration(workshop)

@@ -20,7 +20,15 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from parcours.core import audit, retention
-from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
+from parcours.households.models import (
+    Address,
+    Consent,
+    ContactChannel,
+    ContactProposal,
+    Household,
+    Person,
+    ProtectedAddress,
+)
 
 logger = logging.getLogger("parcours.anonymisation")
 
@@ -125,6 +133,7 @@ def erase_identity(household_ids: list[int]) -> int:
         changed += 1
     person_ids = persons.values("pk")
     changed += ContactChannel.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += ContactProposal.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Address.objects.filter(person_id__in=person_ids).delete()[0]
     changed += ProtectedAddress.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Consent.objects.filter(person_id__in=person_ids).exclude(note="").update(note="")

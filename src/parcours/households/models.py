@@ -352,6 +352,55 @@ class ContactChannel(models.Model):
         return self.person.household.department.code
 
 
+class ContactProposal(InHousehold, models.Model):
+    """A phone or e-mail that came with a declaration (form, file, API) for a family with violence on
+    record. It never attaches itself to anyone of the family — it may be the other parent's, or typed
+    by him: the assigned social worker confirms it (it then goes through `services.add_contact` and
+    its checks) or rejects it, with a reason. Until then it is no channel: no message ever uses it,
+    and only the family's assigned staff see it, on the household page."""
+
+    POLICY_HOUSEHOLD_PATH = "household"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "À vérifier"
+        CONFIRMED = "confirmed", "Confirmée"
+        REJECTED = "rejected", "Écartée"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="contact_proposals")
+    person = models.ForeignKey(
+        Person, verbose_name="personne nommée par la déclaration", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField("canal", max_length=10, choices=ContactChannel.Kind.choices)
+    value = models.CharField("coordonnée", max_length=200)
+    source = models.CharField("origine", max_length=12, blank=True)  # form, file, api (pathways sources)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField("motif de la décision", max_length=300, blank=True)
+    contact = models.ForeignKey(
+        ContactChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "proposition de coordonnées"
+        verbose_name_plural = "propositions de coordonnées"
+        indexes = [models.Index(fields=["household", "status"], name="contact_proposal_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"Proposition de coordonnées n° {self.pk}"
+
+    def audit_ref(self) -> str:
+        return f"Proposition de coordonnées n° {self.pk} du dossier {self.household.reference}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 class Consent(models.Model):
     POLICY_HOUSEHOLD_PATH = "person__household"
 

@@ -15,9 +15,9 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.workshops import ics, links, ratelimit, selectors, services
-from parcours.workshops.access import PUBLIC, LinkHolder
 from parcours.workshops.forms import (
     InvitationAnswerForm,
     ManageRegistrationForm,
@@ -112,7 +112,7 @@ def register(request, code: str, pk: int):
                 return _too_many(request)
             try:
                 outcome = services.register(
-                    actor=PUBLIC,
+                    actor=policy.THE_PUBLIC,
                     workshop=workshop,
                     first_name=data["first_name"],
                     party_size=data["party_size"],
@@ -176,7 +176,7 @@ def manage(request, token: str):
         if request.method == "POST" and form.is_valid():
             try:
                 services.update_registration(
-                    actor=LinkHolder(registration=registration),
+                    actor=policy.LinkHolder(registration=registration),
                     registration=registration,
                     party_size=form.cleaned_data["party_size"],
                     accessibility_needs=form.cleaned_data["accessibility_needs"],
@@ -224,7 +224,7 @@ def cancel(request, token: str):
     if request.method == "POST":
         try:
             services.cancel_registration(
-                actor=LinkHolder(registration=registration),
+                actor=policy.LinkHolder(registration=registration),
                 registration=registration,
                 reason="Annulée par la personne",
             )
@@ -261,7 +261,7 @@ def move(request, token: str):
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.move_registration(
-                actor=LinkHolder(registration=registration),
+                actor=policy.LinkHolder(registration=registration),
                 registration=registration,
                 target=form.cleaned_data["workshop"],
             )
@@ -285,7 +285,7 @@ def offer(request, token: str):
         return _link_problem(request, error)
     error_message = ""
     if request.method == "POST":
-        holder = LinkHolder(registration=registration)
+        holder = policy.LinkHolder(registration=registration)
         try:
             if request.POST.get("reponse") == "accepter":
                 services.accept_offer(actor=holder, registration=registration)
@@ -330,7 +330,9 @@ def join(request, token: str):
     except links.LinkError as error:
         return _link_problem(request, error)
     try:
-        url = services.join_room(actor=LinkHolder(registration=registration), registration=registration)
+        url = services.join_room(
+            actor=policy.LinkHolder(registration=registration), registration=registration
+        )
     except ValidationError as error:
         return render(
             request,
@@ -371,7 +373,7 @@ def invitation(request, token: str):
             data = form.cleaned_data
             try:
                 outcome = services.answer_invitation(
-                    actor=LinkHolder(invitation=invitation),
+                    actor=policy.LinkHolder(invitation=invitation),
                     invitation=invitation,
                     workshop=data["workshop"],
                     party_size=data["party_size"],
@@ -399,7 +401,7 @@ def invitation_decline(request, token: str):
     error_message = ""
     if request.method == "POST":
         try:
-            services.decline_invitation(actor=LinkHolder(invitation=invitation), invitation=invitation)
+            services.decline_invitation(actor=policy.LinkHolder(invitation=invitation), invitation=invitation)
         except ValidationError as error:
             error_message = " ".join(error.messages)
         else:

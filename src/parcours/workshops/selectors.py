@@ -13,12 +13,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from parcours.core import audit, page_memo, policy
+from parcours.core import audit, page_memo, policy, secrecy
 from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import stats
-from parcours.workshops.access import partner_only, require_workshop
 from parcours.workshops.models import (
     Facilitation,
     Format,
@@ -35,16 +34,14 @@ from parcours.workshops.models import (
 
 
 def workshops_visible_to(actor, permission: str = "workshops.view") -> QuerySet[Workshop]:
-    qs = policy.scope(
+    # A partner: the sessions they facilitate (core.policy.RECORD_RULES).
+    return policy.scope(
         actor,
         Workshop.objects.select_related("department", "venue"),
         permission,
         household_path="",
         restricted="reference",
     )
-    if partner_only(actor):
-        qs = qs.filter(facilitations__user=actor)
-    return qs
 
 
 def workshop_list(
@@ -68,7 +65,7 @@ def workshop_list(
 
 def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop:
     workshop = get_object_or_404(workshops_visible_to(actor, permission), pk=pk)
-    require_workshop(actor, permission, workshop)
+    policy.require(actor, permission, workshop, restricted="reference")
     return workshop
 
 
@@ -93,8 +90,9 @@ def registration_for(actor, pk: int, permission: str = "workshops.register") -> 
     return registration
 
 
-def roster(workshop: Workshop) -> list[Registration]:
+def roster(actor, workshop: Workshop) -> list[Registration]:
     """The session's participants for its staff (first names, numbers, needs, attendance: no contact)."""
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(
         workshop.registrations.exclude(
             status__in=[
@@ -106,7 +104,8 @@ def roster(workshop: Workshop) -> list[Registration]:
     )
 
 
-def workshop_counts(workshop: Workshop) -> dict:
+def workshop_counts(actor, workshop: Workshop) -> dict:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     rows = workshop.registrations.values("status").annotate(n=Count("pk"), people=Sum("party_size"))
     counts = {row["status"]: row for row in rows}
     present = workshop.registrations.filter(
@@ -120,7 +119,8 @@ def workshop_counts(workshop: Workshop) -> dict:
     }
 
 
-def facilitations(workshop: Workshop) -> list[Facilitation]:
+def facilitations(actor, workshop: Workshop) -> list[Facilitation]:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(workshop.facilitations.select_related("user__organisation"))
 
 
@@ -324,8 +324,9 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     """Invited → registered → attended, and satisfaction, by format; aggregates only.
 
     Rates carry Wilson 95 % intervals; mean satisfaction (mean of the 5 answers, 1 to 5) a Student t
-    interval. Survey results of a format are shown only from PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
-    answers, and only for surveys already closed (no answer can still come in and be singled out).
+    interval. Survey results of a format are shown only as statistical secrecy's survey rule allows
+    (core.secrecy, rule SURVEY: PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS answers), and only for surveys
+    already closed (no answer can still come in and be singled out).
     """
     if department not in comparison_departments(actor):
         raise Http404
@@ -343,7 +344,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
         row.present = subset.filter(attendance=Registration.Attendance.PRESENT).count()
         row.turnout = stats.wilson(row.present, row.registered)
         rows.append(row)
-    threshold = settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
+    threshold = secrecy.threshold(secrecy.SURVEY)
     closed_before = timezone.localdate() - timedelta(days=settings.PARCOURS_WORKSHOP_SURVEY_DAYS)
     responses = SurveyResponse.objects.filter(
         department_code=department.code,
@@ -357,7 +358,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     for row in rows:
         answers = by_format.get(row.format, [])
         row.answers = len(answers)
-        row.shown = row.answers >= threshold
+        row.shown = secrecy.shown(row.answers, rule=secrecy.SURVEY) is not None
         if row.shown:
             row.satisfaction = stats.mean_interval([a.score for a in answers])
             row.question_means = {
