@@ -74,6 +74,16 @@ class Holding:
                 return True
         return False
 
+    def kept_among(self, now: datetime, ids: list[int], *, on_request: bool = False) -> set[int]:
+        """Those of these household ids this holding keeps: its querysets narrowed to them
+        (`on_request`: what is still open only, as in `keeps_household`)."""
+        found: set[int] = set()
+        querysets = self.keeps(now, now) if on_request else self.kept(now)
+        for kept in querysets if isinstance(querysets, (tuple, list)) else (querysets,):
+            (column,) = kept.query.values_select
+            found.update(kept.filter(**{f"{column}__in": ids}).values_list(column, flat=True))
+        return found
+
 
 _REGISTRY: dict[str, Holding] = {}
 
