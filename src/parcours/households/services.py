@@ -260,7 +260,7 @@ def protect_address(*, actor, person: Person, reason: str, address: dict | None 
         raise ValidationError({"reason": "Indiquez le motif de la protection."})
     current = Address.objects.filter(person=person).first()
     real = address or ({f: getattr(current, f) for f in ADDRESS_FIELDS} if current else None)
-    if not real or not real.get("line"):
+    if not real or not (real.get("line") or real.get("postal_code")):  # a partial address is protected too
         raise ValidationError("Saisissez l'adresse réelle à protéger.")
     elected = {k: v for k, v in elected.items() if k in ELECTED_FIELDS}
     held = hooks.address_protection_hold(

@@ -621,7 +621,8 @@ class _Opener:
                 if event.phone and new_contact(person_id, event.phone):
                     kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
                     contacts.add(person_id, kind, event.phone)
-            if event.address_line and person_id not in has_address:
+            # A postal code and town without a street line is kept too, as a partial address.
+            if event.postal_code and person_id not in has_address:
                 if person_id in tracked:
                     has_address.add(person_id)
                 addresses.add(person_id, event.address_line, event.postal_code, event.city)
