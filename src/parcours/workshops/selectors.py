@@ -445,6 +445,26 @@ def other_parent_sessions(
     or its pathway in progress reports violence. The rule is symmetric: never both parents in one
     session, whichever registered first.
     """
+    qs = other_parent_registrations(
+        workshop_ids,
+        person=person,
+        contact_kind=contact_kind,
+        contact_value=contact_value,
+        exclude_pk=exclude_pk,
+    )
+    return set() if qs is None else set(qs.values_list("workshop_id", flat=True).distinct())
+
+
+def other_parent_registrations(
+    workshop_ids,
+    *,
+    person=None,
+    contact_kind: str = "",
+    contact_value: str = "",
+    exclude_pk: int | None = None,
+) -> QuerySet[Registration] | None:
+    """The active registrations behind `other_parent_sessions` (None: nobody to match), as a query
+    that a caller may also nest, e.g. in `Exists()` to answer within a statement it runs anyway."""
     from parcours.households.models import ContactChannel, Household, Person
     from parcours.pathways.models import Pathway
 
@@ -456,7 +476,7 @@ def other_parent_sessions(
     if variants:
         match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
     if not workshop_ids or not match:
-        return set()
+        return None
     mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
     sensitive = Household.objects.filter(members__in=mine).filter(
         Q(restricted=True)
@@ -473,7 +493,7 @@ def other_parent_sessions(
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return set(qs.values_list("workshop_id", flat=True).distinct())
+    return qs
 
 
 def sensitive_household_of(*, contact_kind: str, contact_value: str):

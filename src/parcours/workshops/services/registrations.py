@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, Subquery, Value
 from django.utils import timezone
 from django_tasks import task
 
@@ -39,14 +39,17 @@ def lock_workshop(pk: int) -> Workshop:
     return Workshop.objects.select_for_update(of=("self",)).select_related("department", "venue").get(pk=pk)
 
 
+# The caller holds the workshop's row lock and loaded `workshop` under it (`lock_workshop`): nobody
+# else can change `seats_taken` until the commit, so the instance follows the UPDATE without reading
+# the row back. The database's check constraint still bounds the column.
 def _take_seats(workshop: Workshop, count: int) -> None:
     Workshop.objects.filter(pk=workshop.pk).update(seats_taken=F("seats_taken") + count)
-    workshop.refresh_from_db(fields=["seats_taken"])
+    workshop.seats_taken += count
 
 
 def _release_seats(workshop: Workshop, count: int) -> None:
     Workshop.objects.filter(pk=workshop.pk).update(seats_taken=F("seats_taken") - count)
-    workshop.refresh_from_db(fields=["seats_taken"])
+    workshop.seats_taken -= count
 
 
 def _queue(workshop: Workshop):
@@ -116,10 +119,48 @@ def check_not_with_other_parent(workshop: Workshop, person, *, exclude_pk: int |
         )
 
 
-def _would_be(workshop: Workshop, party_size: int) -> str:
-    if workshop.seats_left >= party_size and not _queue(workshop).exists():
-        return Status.CONFIRMED
-    return Status.WAITING
+def _would_be(workshop: Workshop, party_size: int, *, queue: bool | None = None) -> str:
+    """Confirmed if the party fits and nobody waits (`queue`: already known to the caller)."""
+    if workshop.seats_left < party_size:
+        return Status.WAITING
+    if queue is None:
+        queue = _queue(workshop).exists()
+    return Status.WAITING if queue else Status.CONFIRMED
+
+
+@dataclass(frozen=True)
+class _Facts:
+    lapsed_offers: bool
+    queue: bool
+    existing_id: int | None
+    other_parent: bool
+
+
+def _facts(workshop: Workshop, *, now, contact_kind: str, contact_value: str) -> _Facts:
+    """What a public registration must know of the session's registrations, in ONE statement run
+    after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
+    that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
+    offers that lapsed, the waiting list, the same contact already registered, and the other parent
+    of a family with violence on record in the session (the one selector, nested)."""
+    from parcours.workshops.selectors import other_parent_registrations
+
+    mine = Registration.objects.filter(workshop_id=workshop.pk)
+    same_contact = mine.filter(
+        contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
+    ).order_by("created_at", "pk")
+    other = other_parent_registrations([workshop.pk], contact_kind=contact_kind, contact_value=contact_value)
+    row = (
+        Workshop.objects.filter(pk=workshop.pk)
+        .annotate(
+            lapsed=Exists(mine.filter(status=Status.OFFERED, offer_expires_at__lte=now)),
+            queue=Exists(mine.filter(status=Status.WAITING)),
+            existing=Subquery(same_contact.values("pk")[:1]),
+            other_parent=Exists(other) if other is not None else Value(False),
+        )
+        .values_list("lapsed", "queue", "existing", "other_parent")
+        .get()
+    )
+    return _Facts(*(bool(row[0]), bool(row[1]), row[2], bool(row[3])))
 
 
 def _authorize_new(actor, workshop: Workshop, person, invitation) -> bool:
@@ -157,7 +198,16 @@ def register(
     staff = _authorize_new(actor, workshop, person, invitation)
     now = timezone.now()
     workshop = lock_workshop(workshop.pk)
-    expire_offers(workshop=workshop, now=now)
+    if person is not None:
+        expire_offers(workshop=workshop, now=now)
+        facts = None
+    else:
+        contact_ok = contact_kind in Registration.Channel.values and (contact_value or "").strip()
+        contact_value = _normalise_contact(contact_kind, contact_value) if contact_ok else ""
+        facts = _facts(workshop, now=now, contact_kind=contact_kind, contact_value=contact_value)
+        if facts.lapsed_offers:  # rare: lapse them (their seats go to the waiting list), then look again
+            expire_offers(workshop=workshop, now=now)
+            facts = _facts(workshop, now=now, contact_kind=contact_kind, contact_value=contact_value)
     _check_open(workshop, staff=staff, now=now)
     _check_party(workshop, party_size)
     if person is not None:
@@ -167,25 +217,21 @@ def register(
             raise ValidationError("Cette personne est déjà inscrite à cette séance.")
         check_not_with_other_parent(workshop, person)
     else:
-        if contact_kind not in Registration.Channel.values or not (contact_value or "").strip():
+        if not contact_ok:
             raise ValidationError("Indiquez une adresse e-mail ou un numéro de mobile pour la confirmation.")
-        contact_value = _normalise_contact(contact_kind, contact_value)
-        existing = workshop.registrations.filter(
-            contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
-        ).first()
-        if existing is not None:
+        if facts.existing_id is not None:
+            existing = Registration.objects.get(pk=facts.existing_id)
+            existing.workshop = workshop
             # Never tell the page who is registered: the owner of the contact gets a message instead.
-            shown = _would_be(workshop, party_size)
+            shown = _would_be(workshop, party_size, queue=facts.queue)
             messaging.already_registered(existing, actor=actor)
             audit.record(actor, "workshops.registration.repeated", existing)
             return RegistrationOutcome(existing, created=False, shown_status=shown)
     first_name = (first_name or "").strip()
     if not first_name:
         raise ValidationError({"first_name": "Indiquez votre prénom."})
-    status = _would_be(workshop, party_size)
-    held = person is None and with_other_parent(
-        workshop, contact_kind=contact_kind, contact_value=contact_value
-    )
+    status = _would_be(workshop, party_size, queue=facts.queue if facts is not None else None)
+    held = facts is not None and facts.other_parent
     if held:
         status = Status.PENDING_REVIEW
     source = (
