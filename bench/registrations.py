@@ -3,18 +3,28 @@
 Serves the app with gunicorn on a fresh database and runs concurrent anonymous clients through
 the real public form (GET the form for its CSRF cookie, POST it, follow to the confirmation):
 
-1. throughput: registrations per second to a large webinar, each with its confirmation message
-   written to the outbox in the same transaction;
-2. overbooking: every client at once on a session of 10 seats, then the count of confirmed seats.
+1. throughput: registrations per second to one large webinar, then spread over several sessions,
+   with the CPU the gunicorn workers spent per registration (robust to a loaded machine);
+2. overbooking: every client at once (2 × --clients) on a session of 10 seats, then the count;
+3. the worker builds and sends the registrations' messages: messages per second;
+4. one client in this process: CPU per registration (GET + POST) against /healthz and a trivial
+   page, queries per POST, time and CPU with the session's row lock held.
 
-Prints JSON. QUALITY.md asks for ≥ 200 registrations/s and 0 overbooking.
+`--baseline <git ref>` measures that commit's code (extracted with `git archive` into a temporary
+folder, served from there) and the working tree's, alternately (A B A B…, `--rounds`), each on a
+fresh database, and prints both (medians of the rounds), every round, and the ratios after/before.
+
+Prints JSON. QUALITY.md asks for ≤ 12 ms of CPU per registration, ≥ 100 registrations/s to one
+session and 0 overbooking.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -23,12 +33,22 @@ from datetime import timedelta
 from http.client import HTTPConnection
 from pathlib import Path
 
-from run import ROOT, bench_env, fresh_database, log, parcours, setup_django, start_server
+from run import ROOT, bench_env, fresh_database, log, parcours, start_server
 
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def make_sessions(big_capacity: int) -> tuple[str, str]:
+def setup_django(env: dict, src: Path) -> None:
+    """run.setup_django, but for the code under `src` (the working tree's, or the baseline's)."""
+    os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "parcours.settings"
+    sys.path.insert(0, str(src))
+    import django
+
+    django.setup()
+
+
+def make_sessions(big_capacity: int, several: int = 0) -> tuple[str, str, list[str]]:
     from django.utils import timezone
 
     from parcours.core.models import Department, Organisation
@@ -46,7 +66,7 @@ def make_sessions(big_capacity: int) -> tuple[str, str]:
         )  # fmt: skip
         return f"/seances/974/{workshop.pk}/inscription/"
 
-    return session(big_capacity), session(10)
+    return session(big_capacity), session(10), [session(big_capacity) for _ in range(several)]
 
 
 def register(port: int, path: str, email: str) -> tuple[int, float]:
@@ -74,7 +94,22 @@ def register(port: int, path: str, email: str) -> tuple[int, float]:
     return response.status, time.perf_counter() - started
 
 
-def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str) -> dict:
+def server_cpu_ms(server) -> float:
+    """CPU (user + system) the gunicorn workers have used so far, in ms."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for child in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / ticks
+
+
+def run_clients(port: int, path, clients: int, per_client: int, prefix: str, server=None) -> dict:
+    """`path`: one session's form, or a list of them (client i registers to path[i % len])."""
+    paths = path if isinstance(path, list) else [path]
     statuses: list[int] = []
     latencies: list[float] = []
     lock = threading.Lock()
@@ -84,7 +119,9 @@ def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str
         barrier.wait()  # every client starts at the same instant
         for n in range(per_client):
             try:
-                status, seconds = register(port, path, f"{prefix}.{index}.{n}@exemple.fr")
+                status, seconds = register(
+                    port, paths[index % len(paths)], f"{prefix}.{index}.{n}@exemple.fr"
+                )
             except (OSError, AttributeError) as exc:  # AttributeError: no CSRF token in the page
                 status, seconds = repr(exc), 0.0
             with lock:
@@ -92,16 +129,20 @@ def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str
                 latencies.append(seconds)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    cpu_before = server_cpu_ms(server) if server is not None else 0.0
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu = server_cpu_ms(server) - cpu_before if server is not None else None
     accepted = sum(1 for s in statuses if s == 302)
     ordered = sorted(latencies)
     return {
+        "sessions": len(paths),
         "clients": clients,
+        "server_cpu_ms_per_registration": round(cpu / accepted, 2) if cpu is not None and accepted else None,
         "attempts": len(statuses),
         "accepted": accepted,
         "errors": [s for s in statuses if s != 302][:3],

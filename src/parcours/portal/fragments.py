@@ -2,9 +2,10 @@
 
 A key is a digest of every value the fragment shows: each column of the rows it was rendered from
 (the session, its department, its venue), what the clock decides (registrations open or closed)
-and the settings it reads. A change of seats, of the session or of its venue makes a new key — for
-every server process at once, whoever made the change (a service, the admin, a migration) — so no
-service has to remember to invalidate anything, and a stale fragment cannot be served. The HTML
+and the settings it reads. A change of the session or of its venue makes a new key — for every
+server process at once, whoever made the change (a service, the admin, a migration) — so no
+service has to remember to invalidate anything, and a stale fragment cannot be served. The seats
+left change with every registration: they are rendered live, outside the fragments. The HTML
 lives in the `fragments` cache (each process's memory by default): only the rendering is saved,
 the row is still read on every request (one query, which the page needs anyway). The CSRF token
 and the bound form of a POST with errors are never cached.
@@ -15,7 +16,6 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.utils import timezone
 
 # Bump when a cached template changes in a way its data does not show (a shared cache, e.g.
 # Redis, keeps fragments across deployments; each process's own memory does not).
@@ -33,17 +33,19 @@ def _digest(*parts) -> str:
 
 
 def workshop_key(workshop) -> str:
-    """The registration page of one session: the session, its department and venue, the party limit."""
+    """What a session's description shows: its row (but the seats, always rendered live, so that a
+    registration — the frequent change — leaves it cached), its department's and venue's rows."""
     return _digest(
-        _row(workshop), _row(workshop.department), _row(workshop.venue), settings.PARCOURS_WORKSHOP_MAX_PARTY
+        [
+            v
+            for f, v in zip(workshop._meta.concrete_fields, _row(workshop), strict=True)
+            if f.name != "seats_taken"
+        ],
+        _row(workshop.department),
+        _row(workshop.venue),
     )
 
 
-def department_key(department, workshops, *, format: str, now=None) -> str:
-    """A department's list of upcoming sessions, as filtered, with which of them still take registrations."""
-    now = now or timezone.now()
-    return _digest(
-        _row(department),
-        format,
-        [(_row(w), _row(w.venue), w.registration_open(now)) for w in workshops],
-    )
+def form_key(workshop) -> str:
+    """The registration form's empty fields: only the party sizes vary, with the capacity and the setting."""
+    return _digest("registration-form", workshop.capacity, settings.PARCOURS_WORKSHOP_MAX_PARTY)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from parcours.core.forms import apply_errors
 from parcours.portal import fragments
@@ -70,6 +71,10 @@ def department(request, code: str):
     format_ = request.GET.get("format", "")
     format_ = format_ if format_ in Format.values else ""
     workshops = list(selectors.public_workshops(dep, format=format_))
+    now = timezone.now()
+    for workshop in workshops:  # each row's cached part, and what the clock says of it now
+        workshop.fragment_key = fragments.workshop_key(workshop)
+        workshop.open_now = workshop.registration_open(now)
     return render(
         request,
         "portal/workshops/department.html",
@@ -78,7 +83,6 @@ def department(request, code: str):
             "workshops": workshops,
             "format": format_,
             "formats": Format.choices,
-            "fragment_key": fragments.department_key(dep, workshops, format=format_),
         },
     )
 
@@ -144,7 +148,12 @@ def register(request, code: str, pk: int):
     return render(
         request,
         "portal/workshops/register.html",
-        {"workshop": workshop, "form": form, "fragment_key": fragments.workshop_key(workshop)},
+        {
+            "workshop": workshop,
+            "form": form,
+            "form_key": fragments.form_key(workshop),
+            "summary_key": fragments.workshop_key(workshop),
+        },
     )
 
 
