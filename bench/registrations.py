@@ -24,6 +24,8 @@ import argparse
 import json
 import os
 import re
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +35,7 @@ from datetime import timedelta
 from http.client import HTTPConnection
 from pathlib import Path
 
-from run import ROOT, bench_env, fresh_database, log, parcours, start_server
+from run import PYTHON, ROOT, bench_env, fresh_database, log, parcours, start_server
 
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -153,12 +155,9 @@ def run_clients(port: int, path, clients: int, per_client: int, prefix: str, ser
 
 
 def in_process(path: str, n: int) -> dict:
-    """One client in this process, no contention: CPU per request, queries per POST, service time.
-
-    The service's wall time is an upper bound of the time the workshop's row lock is held (the lock
-    is taken at its start and released at its commit).
-    """
-    from django.db import connection
+    """One client in this process, no contention: CPU per request, queries per POST, and the time
+    the session's row lock is held (from the locking statement to the commit) — wall and CPU."""
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -175,34 +174,59 @@ def in_process(path: str, n: int) -> dict:
             fn(i)
         return (time.process_time() - started) * 1000 / count
 
+    def form(email: str) -> dict:
+        return {"first_name": "Awa", "contact_kind": "email", "email": email, "phone": "", "party_size": "1",
+                "accessibility_needs": "", "site_web": ""}  # fmt: skip
+
     def registration(i: int) -> None:
         client.get(path)
-        client.post(path, {"first_name": "Awa", "contact_kind": "email", "email": f"cpu.{i}@exemple.fr",
-                           "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": ""})  # fmt: skip
+        client.post(path, form(f"cpu.{i}@exemple.fr"))
 
     healthz = cpu_ms_per(lambda i: client.get("/healthz"), n)
     trivial = cpu_ms_per(lambda i: client.get("/"), n)
     per_registration = cpu_ms_per(registration, n)
+    get_only = cpu_ms_per(lambda i: client.get(path), n)
     with CaptureQueriesContext(connection) as captured:
-        client.post(path, {"first_name": "Awa", "contact_kind": "email", "email": "queries@exemple.fr",
-                           "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": ""})  # fmt: skip
+        client.post(path, form("queries@exemple.fr"))
     workshop = Workshop.objects.get(pk=int(path.rstrip("/").split("/")[-2]))
-    held = []
+
+    marks: dict = {}
+
+    def lock_watch(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        upper = sql.lstrip().upper()
+        # PostgreSQL: SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE took the lock, the row is read next.
+        if "lock" not in marks and (
+            "FOR UPDATE" in upper
+            or (connection.vendor == "sqlite" and upper.startswith('SELECT "WORKSHOPS_WORKSHOP"'))
+        ):
+            marks["lock"] = (time.perf_counter(), time.process_time())
+            transaction.on_commit(
+                lambda: marks.setdefault("commit", (time.perf_counter(), time.process_time()))
+            )
+        return result
+
+    held, held_cpu = [], []
     for i in range(n):
-        started = time.perf_counter()
-        services.register(actor=PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
-                          contact_value=f"lock.{i}@exemple.fr")  # fmt: skip
-        held.append((time.perf_counter() - started) * 1000)
+        marks.clear()
+        with connection.execute_wrapper(lock_watch):
+            services.register(actor=PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
+                              contact_value=f"lock.{i}@exemple.fr")  # fmt: skip
+        held.append((marks["commit"][0] - marks["lock"][0]) * 1000)
+        held_cpu.append((marks["commit"][1] - marks["lock"][1]) * 1000)
     held.sort()
+    held_cpu.sort()
     return {
         "requests_each": n,
         "cpu_ms_per_registration_get_post": round(per_registration, 2),
+        "cpu_ms_per_registration_form_get": round(get_only, 2),
         "cpu_ms_per_healthz": round(healthz, 2),
         "cpu_ms_per_trivial_public_page": round(trivial, 2),
         "ratio_registration_to_trivial_page": round(per_registration / trivial, 1) if trivial else None,
         "queries_per_post": len(captured.captured_queries),
-        "service_ms_p50_lock_upper_bound": round(held[len(held) // 2], 2),
-        "service_ms_p95_lock_upper_bound": round(held[int(0.95 * (len(held) - 1))], 2),
+        "lock_held_ms_p50": round(held[len(held) // 2], 2),
+        "lock_held_ms_p95": round(held[int(0.95 * (len(held) - 1))], 2),
+        "lock_held_cpu_ms_p50": round(held_cpu[len(held_cpu) // 2], 2),
     }
 
 
@@ -224,29 +248,24 @@ def drain(env) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-registrations.sqlite3'}")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--per-client", type=int, default=50, help="registrations per client")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--in-process", type=int, default=200, help="requests of the in-process phase")
-    args = parser.parse_args()
-
+def one_run(args, src: Path) -> dict:
+    """Everything, for the code under `src`, on a fresh database."""
     env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
+    env["PYTHONPATH"] = str(src)
     env["PARCOURS_WORKSHOP_RATE_PER_IP_HOUR"] = "1000000"  # every client comes from 127.0.0.1
     env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"  # sent, then dropped
     fresh_database(args.database_url)
     parcours(env, "migrate", "-v", "0")
-    setup_django(env)
-    big, small = make_sessions(args.clients * args.per_client + 3 * args.in_process + 100)
+    setup_django(env, src)
+    big_capacity = args.clients * args.per_client + 3 * args.in_process + 100
+    big, small, several = make_sessions(big_capacity, args.sessions)
     server, port = start_server(env, args.workers)
     try:
-        log(f"{args.clients} clients × {args.per_client} inscriptions")
-        throughput = run_clients(port, big, args.clients, args.per_client, "debit")
-        log("tous les clients à la fois sur une séance de 10 places")
+        log(f"{args.clients} clients × {args.per_client} inscriptions, une séance")
+        throughput = run_clients(port, big, args.clients, args.per_client, "debit", server)
+        log(f"{args.clients} clients × {args.per_client} inscriptions, {args.sessions} séances")
+        spread = run_clients(port, several, args.clients, args.per_client, "reparti", server)
+        log(f"{args.clients * 2} clients à la fois sur une séance de 10 places")
         rush = run_clients(port, small, args.clients * 2, 1, "ruee")
     finally:
         server.terminate()
@@ -262,16 +281,106 @@ def main() -> None:
     small_workshop = Workshop.objects.get(pk=int(small.rstrip("/").split("/")[-2]))
     confirmed = Registration.objects.filter(workshop=small_workshop, status="confirmed").count()
     waiting = Registration.objects.filter(workshop=small_workshop, status="waiting").count()
-    print(json.dumps({
+    return {
         "database": urllib.parse.urlparse(args.database_url).scheme,
         "gunicorn_workers": args.workers,
-        "throughput": throughput,
+        "throughput_one_session": throughput,
+        "throughput_several_sessions": spread,
         "messages_in_outbox": Message.objects.count(),
         "worker": drained,
         "in_process": single,
         "overbooking": {**rush, "seats": 10, "confirmed": confirmed, "waiting": waiting,
                         "overbooked": max(0, confirmed - 10)},
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }  # fmt: skip
+
+
+# What is compared between the two codes (lower is better for all but the rates).
+COMPARED = {
+    "cpu_ms_per_registration": ("in_process", "cpu_ms_per_registration_get_post"),
+    "cpu_ms_per_form_get": ("in_process", "cpu_ms_per_registration_form_get"),
+    "cpu_ms_per_trivial_page": ("in_process", "cpu_ms_per_trivial_public_page"),
+    "ratio_registration_to_trivial_page": ("in_process", "ratio_registration_to_trivial_page"),
+    "queries_per_post": ("in_process", "queries_per_post"),
+    "lock_held_ms_p50": ("in_process", "lock_held_ms_p50"),
+    "lock_held_cpu_ms_p50": ("in_process", "lock_held_cpu_ms_p50"),
+    "server_cpu_ms_per_registration": ("throughput_one_session", "server_cpu_ms_per_registration"),
+    "registrations_per_s_one_session": ("throughput_one_session", "registrations_per_s"),
+    "registrations_per_s_several_sessions": ("throughput_several_sessions", "registrations_per_s"),
+    "p95_ms_one_session": ("throughput_one_session", "p95_ms"),
+    "worker_messages_per_s": ("worker", "messages_per_s"),
+    "overbooked": ("overbooking", "overbooked"),
+}
+
+
+def summary(runs: list[dict]) -> dict:
+    """The median of each compared figure over the rounds."""
+    out = {}
+    for name, (section, key) in COMPARED.items():
+        values = [r[section][key] for r in runs if r[section].get(key) is not None]
+        out[name] = round(statistics.median(values), 2) if values else None
+    return out
+
+
+def extract(ref: str) -> Path:
+    """The code of `ref` (its src/ folder), outside any worktree: git archive into a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="parcours-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    subprocess.run([PYTHON, "-m", "compileall", "-q", "-j", "0", str(folder / "src")], check=False)
+    return folder / "src"
+
+
+def alternate(args) -> None:
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline],
+                            check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                          check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    variants = {"before": extract(args.baseline), "after": ROOT / "src"}
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    passed = list(sys.argv[1:])
+    i = passed.index("--baseline")
+    del passed[i : i + 2]
+    for round_ in range(args.rounds):
+        for label, src in variants.items():  # A B A B…: both see the same load, in turn
+            log(f"tour {round_ + 1}/{args.rounds} : {label} ({src})")
+            child = subprocess.run(
+                [PYTHON, __file__, *passed, "--src", str(src)], capture_output=True, text=True
+            )
+            if child.returncode != 0:
+                raise SystemExit(f"{label} a échoué :\n{child.stderr[-3000:]}")
+            runs[label].append(json.loads(child.stdout))
+    before, after = summary(runs["before"]), summary(runs["after"])
+    ratios = {
+        name: round(after[name] / before[name], 2) if before[name] and after[name] is not None else None
+        for name in COMPARED
+    }
+    print(json.dumps({
+        "baseline": {"ref": args.baseline, "commit": commit}, "current": {"commit": head, "dirty_tree_included": True},
+        "rounds": args.rounds, "order": "before, after, before, after…",
+        "before": before, "after": after, "ratios_after_over_before": ratios,
+        "runs": runs,
     }, indent=1))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-registrations.sqlite3'}")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=50, help="registrations per client")
+    parser.add_argument("--sessions", type=int, default=5, help="sessions of the spread throughput phase")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--in-process", type=int, default=200, help="requests of the in-process phase")
+    parser.add_argument("--baseline", help="git ref to measure against the working tree, alternately")
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline: rounds of (before, after)")
+    parser.add_argument("--src", help=argparse.SUPPRESS)  # a child run of --baseline: the code to measure
+    args = parser.parse_args()
+    if args.baseline:
+        alternate(args)
+        return
+    print(json.dumps(one_run(args, Path(args.src) if args.src else ROOT / "src"), indent=1))
 
 
 if __name__ == "__main__":

@@ -409,6 +409,11 @@ def prefetch_roster(qs):
 # --- never the other parent's session -------------------------------------------------------------
 
 
+def contact_variants(kind: str, value: str) -> list[str]:
+    """The forms a contact may be stored in, in a fixed order."""
+    return sorted(_contact_variants(kind, value))
+
+
 def _contact_variants(kind: str, value: str) -> set[str]:
     """The forms a contact may be stored in: an e-mail in any case, a phone as typed or in E.164."""
     from parcours.core.phones import normalize_french_phone
@@ -462,9 +467,11 @@ def other_parent_registrations(
     contact_kind: str = "",
     contact_value: str = "",
     exclude_pk: int | None = None,
+    variants: list[str] | None = None,
 ) -> QuerySet[Registration] | None:
     """The active registrations behind `other_parent_sessions` (None: nobody to match), as a query
-    that a caller may also nest, e.g. in `Exists()` to answer within a statement it runs anyway."""
+    that a caller may also nest, e.g. in `Exists()` to answer within a statement it runs anyway.
+    `variants`: the contact's stored forms when the caller already has them (`contact_variants`)."""
     from parcours.households.models import ContactChannel, Household, Person
     from parcours.pathways.models import Pathway
 
@@ -472,7 +479,8 @@ def other_parent_registrations(
     match = Q()
     if person is not None:
         match |= Q(pk=person.pk)
-    variants = _contact_variants(contact_kind, contact_value)
+    if variants is None:
+        variants = _contact_variants(contact_kind, contact_value)
     if variants:
         match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
     if not workshop_ids or not match:

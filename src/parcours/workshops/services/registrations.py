@@ -9,11 +9,11 @@ registration is offered a seat at most once (waiting → offered, never back).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Subquery, Value
 from django.utils import timezone
 from django_tasks import task
@@ -136,21 +136,18 @@ class _Facts:
     other_parent: bool
 
 
-def _facts(workshop: Workshop, *, now, contact_kind: str, contact_value: str) -> _Facts:
-    """What a public registration must know of the session's registrations, in ONE statement run
-    after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
-    that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
-    offers that lapsed, the waiting list, the same contact already registered, and the other parent
-    of a family with violence on record in the session (the one selector, nested)."""
+def _facts_query(workshop_pk, *, now, contact_kind: str, contact_value: str, variants: list[str]):
     from parcours.workshops.selectors import other_parent_registrations
 
-    mine = Registration.objects.filter(workshop_id=workshop.pk)
+    mine = Registration.objects.filter(workshop_id=workshop_pk)
     same_contact = mine.filter(
         contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
     ).order_by("created_at", "pk")
-    other = other_parent_registrations([workshop.pk], contact_kind=contact_kind, contact_value=contact_value)
-    row = (
-        Workshop.objects.filter(pk=workshop.pk)
+    other = other_parent_registrations(
+        [workshop_pk], contact_kind=contact_kind, contact_value=contact_value, variants=variants
+    )
+    return (
+        Workshop.objects.filter(pk=workshop_pk)
         .annotate(
             lapsed=Exists(mine.filter(status=Status.OFFERED, offer_expires_at__lte=now)),
             queue=Exists(mine.filter(status=Status.WAITING)),
@@ -158,9 +155,64 @@ def _facts(workshop: Workshop, *, now, contact_kind: str, contact_value: str) ->
             other_parent=Exists(other) if other is not None else Value(False),
         )
         .values_list("lapsed", "queue", "existing", "other_parent")
-        .get()
     )
-    return _Facts(*(bool(row[0]), bool(row[1]), row[2], bool(row[3])))
+
+
+class _Slot(str):
+    """A parameter of a compiled statement, filled in at each run."""
+
+
+_COMPILED: dict[tuple, tuple[str, list]] = {}
+_SENTINEL_PK = -739_100_317
+_SENTINEL_NOW = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+
+def _compiled_facts(n_variants: int) -> tuple[str, list] | None:
+    """The facts statement compiled once per database and number of contact variants: the ORM
+    took longer to build its nested subqueries than the database to run them. Built from the one
+    query above with marker values, then each marker's positions are recorded (None: a marker was
+    not found, and the caller builds the query each time)."""
+    shape = (connection.vendor, n_variants)
+    if shape not in _COMPILED:
+        markers = {"pk": _SENTINEL_PK, "now": connection.ops.adapt_datetimefield_value(_SENTINEL_NOW),
+                   "kind": "\x00kind", "value": "\x00value"}  # fmt: skip
+        markers.update({f"v{i}": f"\x00variant{i}" for i in range(n_variants)})
+        query = _facts_query(
+            _SENTINEL_PK, now=_SENTINEL_NOW, contact_kind=markers["kind"], contact_value=markers["value"],
+            variants=[markers[f"v{i}"] for i in range(n_variants)],
+        )  # fmt: skip
+        sql, params = query.query.sql_with_params()
+        by_value = {value: name for name, value in markers.items()}
+        slots = [_Slot(by_value[p]) if p in by_value else p for p in params]
+        # Every marker must be found (the statement repeats some, e.g. the contact's variants).
+        ok = all(_Slot(name) in slots for name in markers)
+        _COMPILED[shape] = (sql, slots) if ok else None
+    return _COMPILED[shape]
+
+
+def _facts(workshop: Workshop, *, now, contact_kind: str, contact_value: str) -> _Facts:
+    """What a public registration must know of the session's registrations, in ONE statement run
+    after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
+    that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
+    offers that lapsed, the waiting list, the same contact already registered, and the other parent
+    of a family with violence on record in the session (the one selector, nested)."""
+    from parcours.workshops.selectors import contact_variants
+
+    variants = contact_variants(contact_kind, contact_value)
+    compiled = _compiled_facts(len(variants))
+    if compiled is None:
+        row = _facts_query(
+            workshop.pk, now=now, contact_kind=contact_kind, contact_value=contact_value, variants=variants
+        ).get()
+    else:
+        sql, slots = compiled
+        values = {"pk": workshop.pk, "now": connection.ops.adapt_datetimefield_value(now),
+                  "kind": contact_kind, "value": contact_value}  # fmt: skip
+        values.update({f"v{i}": v for i, v in enumerate(variants)})
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [values[p] if isinstance(p, _Slot) else p for p in slots])
+            row = cursor.fetchone()
+    return _Facts(bool(row[0]), bool(row[1]), row[2], bool(row[3]))
 
 
 def _authorize_new(actor, workshop: Workshop, person, invitation) -> bool:
