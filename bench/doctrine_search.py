@@ -1,4 +1,4 @@
-"""Doctrine search benchmark: `python bench/doctrine_search.py [--practices 10000] [--database-url postgres://…]`.
+"""Doctrine search benchmark: `python bench/doctrine_search.py [--practices 10000] [--database-url postgres://…] [--reuse]`.
 
 Builds a fresh database with N practice sheets across the five pilot Cafs (most published, with
 partners, funding rows, indicators and themes), then times French searches with and without
@@ -188,12 +188,14 @@ def main() -> None:
     parser.add_argument("--practices", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-doctrine.sqlite3'}")
+    parser.add_argument("--reuse", action="store_true", help="measure the database a previous run seeded")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="parcours-bench-doctrine-"))
     env = bench_env(args.database_url, data_dir)
-    log(f"base neuve ({args.database_url.split('@')[-1]})")
-    fresh_database(args.database_url)
-    parcours(env, "migrate", "-v", "0")
+    if not args.reuse:
+        log(f"base neuve ({args.database_url.split('@')[-1]})")
+        fresh_database(args.database_url)
+        parcours(env, "migrate", "-v", "0")
     setup_django(env)
     from django.db import connection
 
@@ -201,12 +203,18 @@ def main() -> None:
     from parcours.doctrine import search, selectors
 
     rng = random.Random(20)
-    started = time.perf_counter()
-    seed(args.practices, rng)
-    log(f"{args.practices} fiches en {time.perf_counter() - started:.1f} s")
-    caf = Organisation.objects.get(kind="caf", department__code="47")
-    reader = User.objects.create_user("lecteur@bench.parcours.fr", "x", organisation=caf, roles=["service_advisor"],
-                                      first_name="Nadia", last_name="Lectrice")  # fmt: skip
+    if args.reuse:
+        from parcours.doctrine.models import Practice
+
+        args.practices = Practice.objects.count()
+        reader = User.objects.get(email="lecteur@bench.parcours.fr")
+    else:
+        started = time.perf_counter()
+        seed(args.practices, rng)
+        log(f"{args.practices} fiches en {time.perf_counter() - started:.1f} s")
+        caf = Organisation.objects.get(kind="caf", department__code="47")
+        reader = User.objects.create_user("lecteur@bench.parcours.fr", "x", organisation=caf, roles=["service_advisor"],
+                                          first_name="Nadia", last_name="Lectrice")  # fmt: skip
     reader = User.objects.select_related("organisation__department").get(pk=reader.pk)
     client = signed_in_client(reader)
     # Warm up (compiled queries, templates), then measure.

@@ -2,6 +2,9 @@
 
 1. builds the demo year on a fresh database (`parcours seed_demo --scale S`), unless `--reuse`
    points at a database that already holds data (e.g. the pathways benchmark's national dataset);
+   With `--multiply K` (PostgreSQL), the seeded families, declarations, pathways, steps and contact
+   attempts are then copied K − 1 times in SQL through the real constraints (bench/scale_up.py):
+   the demo year's distribution, K times the volume (K = 667: about 1,000,000 pathways);
 2. times a full refresh of every indicator (the nightly job), then the publications (secrecy and
    intervals, cached after the refresh);
 3. times the dashboard in-process, signed in as a local pilot (their department compared with the
@@ -43,6 +46,9 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--reuse", action="store_true", help="keep the database's data (no reseeding)")
+    parser.add_argument(
+        "--multiply", type=int, default=1, help="PostgreSQL: copy the pathways K − 1 times (scale_up.py)"
+    )
     parser.add_argument("--skip-refresh", action="store_true", help="with --reuse: measure the stored rows")
     args = parser.parse_args()
 
@@ -84,9 +90,20 @@ def main() -> None:
     from parcours.evaluation import bilan, publication, services
     from parcours.pathways.models import Pathway
 
+    multiplied = None
+    if args.multiply > 1:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import scale_up
+
+        # Copies per transaction: each transaction's deferred foreign-key checks are queued in memory.
+        batch = max(1, 2_000_000 // max(1, Pathway.objects.count() * 12))
+        multiplied = scale_up.multiply(args.multiply, batch=batch, log=log)
+        log(f"multiplied ×{args.multiply}: {multiplied}")
     pathways = Pathway.objects.count()
     log(f"{pathways} pathways; refresh…")
+    cpu_started = time.process_time()
     run = publication.latest_refresh() if args.skip_refresh else services.refresh()
+    refresh_cpu = time.process_time() - cpu_started
     started = time.perf_counter()
     warmed = publication.warm()
     warm_seconds = time.perf_counter() - started
@@ -124,21 +141,23 @@ def main() -> None:
     ):
         client = signed_in(email)
         assert client.get(url + query).status_code == 200
-        timings = []
+        timings, cpu = [], []
         for _ in range(args.requests):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             response = client.get(url + query)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - cpu_started) * 1000)
             assert response.status_code == 200
         results[label] = {
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(p95(timings), 1),
+            "cpu_p95_ms": round(p95(cpu), 1),
             "bytes": len(response.content),
         }
         log(f"dashboard {label}: p95 {results[label]['p95_ms']} ms")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     pdf = bilan.render_pdf(actor=None, scope="national", year=year)
-    pdf_seconds = time.perf_counter() - started
+    pdf_seconds, pdf_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(
         json.dumps(
             {
@@ -151,7 +170,12 @@ def main() -> None:
                 "publications": warmed,
                 "dashboard": results,
                 "bilan_pdf_seconds": round(pdf_seconds, 2),
+                "bilan_pdf_cpu_seconds": round(pdf_cpu, 2),
                 "bilan_pdf_bytes": len(pdf),
+                "multiplied": multiplied,
+                "refresh_cpu_seconds_of_this_process": round(refresh_cpu, 2),
+                # The machine's load while measuring (the figures scale with it on a shared host).
+                "load_average": [round(v, 1) for v in os.getloadavg()],
                 "year": year,
             },
             indent=2,

@@ -100,6 +100,15 @@ def seed_reports(world: World) -> None:
         assert claim.person == father and not father.violence_reports.exists()
         claim.reason = f"{CROSS_CLAIM_CANARY} motif"
         claim.save(update_fields=["reason"])
+        # …and asks for a protected address: held as a counter-claim too, nothing protected for him.
+        held = household_services.protect_address(
+            actor=actor, person=father, reason=f"{CROSS_CLAIM_CANARY} demande", elected_kind="lawyer",
+            elected_name=f"{CROSS_CLAIM_CANARY} avocat", elected_line="1 rue du Palais",
+            elected_postal_code="92000", elected_city="Nanterre",
+        )  # fmt: skip
+        assert held.kind == "address_protection" and not father.is_address_protected
+        held.reason = f"{CROSS_CLAIM_CANARY} motif adresse"
+        held.save(update_fields=["reason"])
 
 
 @pytest.fixture

@@ -116,3 +116,110 @@ def test_the_officers_list_names_the_applicants(camille_and_thomas, client_for):
         )  # fmt: skip
     page = client_for(officer).get(reverse("backoffice:aid-worklist")).content.decode()
     assert camille.full_name in page and thomas.full_name in page
+
+
+# --- a protected-address request for the other parent (issue 15, rule 3) --------------------------
+
+ELECTED = {
+    "elected_kind": "lawyer", "elected_name": "Maître Payet", "elected_line": "2 rue de Paris",
+    "elected_postal_code": "92000", "elected_city": "Nanterre",
+}  # fmt: skip
+
+
+def test_an_address_protection_for_the_other_parent_is_flagged_and_nothing_is_protected(camille_and_thomas):
+    from parcours.households import services as household_services
+    from parcours.households.models import Address, ProtectedAddress
+
+    worker, _, household, camille, thomas = camille_and_thomas
+    held = household_services.protect_address(
+        actor=worker, person=thomas, reason="Il dit craindre pour sa sécurité", **ELECTED
+    )
+    claim = CrossClaim.objects.get()
+    assert held == claim and (claim.person, claim.kind, claim.is_pending) == (
+        thomas,
+        "address_protection",
+        True,
+    )
+    # No automatic protection for him: his address stays as it was, no report, no checklist.
+    assert not ProtectedAddress.objects.filter(person=thomas).exists()
+    assert Address.objects.filter(person=thomas, line="3 avenue de la Victoire").exists()
+    assert not ViolenceReport.objects.filter(person=thomas).exists()
+    assert not SafetyStep.objects.filter(person=thomas).exists()
+    # The request waits encrypted in the flag (never in clear, never in the audit trail).
+    assert claim.request_ciphertext and b"Victoire" not in bytes(claim.request_ciphertext)
+    entry = AuditEntry.objects.get(action="protection.cross_claim.flagged")
+    assert entry.data == {"kind": "address_protection"} and "Victoire" not in str(entry.__dict__)
+    # The first victim's own protection is untouched and her own request is never held.
+    household.refresh_from_db()
+    assert household.restricted and safety.on_protected_track(camille)
+    protected = household_services.protect_address(
+        actor=worker, person=camille, reason="Mise à l'abri", **ELECTED
+    )
+    assert isinstance(protected, ProtectedAddress) and CrossClaim.objects.count() == 1
+
+
+def test_the_protect_address_form_holds_the_other_parents_request(camille_and_thomas, client_for):
+    from parcours.households.models import ProtectedAddress
+
+    worker, _, household, _, thomas = camille_and_thomas
+    client = client_for(worker)
+    response = client.post(
+        reverse("backoffice:address-protect", args=[thomas.pk]),
+        {"reason": "Il dit craindre pour sa sécurité", **ELECTED},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Signalement croisé" in response.content.decode()
+    assert CrossClaim.objects.get().kind == "address_protection"
+    assert not ProtectedAddress.objects.filter(person=thomas).exists()
+    assert "Signalements croisés à décider" in client.get(reverse("backoffice:home")).content.decode()
+
+
+def test_the_local_pilot_is_alerted_by_reference_only(camille_and_thomas, client_for):
+    from parcours.households import services as household_services
+
+    worker, _, household, _, thomas = camille_and_thomas
+    household_services.protect_address(actor=worker, person=thomas, reason="Il dit craindre", **ELECTED)
+    page = (
+        client_for(factories.make_user("local_pilot", "92")).get(reverse("backoffice:home")).content.decode()
+    )
+    assert "Signalements croisés en attente de décision" in page and household.reference in page
+    assert thomas.last_name not in page
+    elsewhere = client_for(factories.make_user("local_pilot", "974")).get(reverse("backoffice:home"))
+    assert "Signalements croisés" not in elsewhere.content.decode()
+
+
+def test_a_confirmed_address_request_protects_him_through_the_ordinary_service(
+    camille_and_thomas, client_for
+):
+    from parcours.households import services as household_services
+    from parcours.households.models import Address, ProtectedAddress
+
+    worker, _, household, camille, thomas = camille_and_thomas
+    claim = household_services.protect_address(
+        actor=worker, person=thomas, reason="Il dit craindre pour sa sécurité", **ELECTED
+    )
+    client_for(worker).post(
+        reverse("backoffice:cross-claim-decide", args=[claim.pk]),
+        {"decision": "retenir", "reason": "Plainte et certificat médical de M. Grondin"},
+    )
+    claim.refresh_from_db()
+    assert claim.decision == CrossClaim.Decision.CONFIRMED and claim.request_ciphertext is None
+    protected = ProtectedAddress.objects.get(person=thomas)
+    assert protected.elected_name == "Maître Payet" and not Address.objects.filter(person=thomas).exists()
+    assert AuditEntry.objects.filter(action="households.address.protected").exists()
+    assert ViolenceReport.objects.filter(person=camille).exists() and safety.on_protected_track(camille)
+
+
+def test_a_dismissed_address_request_protects_nothing_and_forgets_the_request(camille_and_thomas):
+    from parcours.households import services as household_services
+    from parcours.households.models import ProtectedAddress
+
+    worker, _, _, _, thomas = camille_and_thomas
+    claim = household_services.protect_address(
+        actor=worker, person=thomas, reason="Il dit craindre", **ELECTED
+    )
+    services.decide_cross_claim(actor=worker, claim=claim, confirm=False, reason="Contexte d'emprise connu")
+    claim.refresh_from_db()
+    assert claim.request_ciphertext is None
+    assert not ProtectedAddress.objects.filter(person=thomas).exists()

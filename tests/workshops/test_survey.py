@@ -204,3 +204,32 @@ def test_a_local_pilot_cannot_compare_another_department(db, make_user):
         selectors.comparison(
             pilot, department=factories.department("974"), start=date(2025, 1, 1), end=date(2025, 2, 1)
         )
+
+
+def test_the_comparison_asks_statistical_secrecy_for_the_survey_minimum(db, make_user, monkeypatch):
+    """core.secrecy is the one place that decides: its survey rule, not a threshold of the page's own."""
+    from parcours.core import secrecy
+
+    pilot = make_user("local_pilot", "92")
+    _answers(7, format="webinar")
+    real = secrecy.threshold
+    monkeypatch.setattr(
+        secrecy, "threshold", lambda rule=secrecy.GENERAL: 8 if rule == secrecy.SURVEY else real(rule)
+    )
+    result = selectors.comparison(
+        pilot, department=factories.department("92"), start=date(2025, 1, 1), end=date(2025, 6, 30)
+    )
+    webinar = {row.format: row for row in result.rows}["webinar"]
+    assert (webinar.answers, webinar.shown, webinar.satisfaction, webinar.comments) == (7, False, None, [])
+    assert result.threshold == 8
+
+
+def test_the_survey_rule_is_its_own_setting_beside_the_general_threshold(settings):
+    from parcours.core import secrecy
+
+    settings.PARCOURS_STATISTICAL_SECRECY_THRESHOLD, settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS = 11, 5
+    assert (secrecy.threshold(), secrecy.threshold(secrecy.SURVEY)) == (11, 5)
+    assert (secrecy.shown(4, rule=secrecy.SURVEY), secrecy.shown(5, rule=secrecy.SURVEY)) == (None, 5)
+    assert secrecy.shown(5) is None
+    with pytest.raises(ValueError):
+        secrecy.threshold("sondage")

@@ -66,6 +66,19 @@ def cross_claims_card(request):
     )
 
 
+@home_cards.register("pilot-cross-claims", order=14)
+def pilot_cross_claims_card(request):
+    """The local pilot is alerted to every « signalement croisé » waiting in her department."""
+    if not policy.has_perm(request.user, "households.view_reference"):
+        return None
+    claims = list(selectors.pilot_cross_claims(request.user)[:20])
+    if not claims:
+        return None
+    return render_to_string(
+        "backoffice/protection/pilot_cross_claims_card.html", {"claims": claims}, request=request
+    )
+
+
 @home_cards.register("aid-worklist", order=15)
 def aid_card(request):
     if not policy.has_perm(request.user, "protection.process_aid"):

@@ -30,13 +30,23 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+# The rules, by what a figure rests on. GENERAL: counts of people (the evaluation, the home cards).
+# SURVEY: results of the anonymous satisfaction survey (mean scores and comments of a format in a
+# department), shown from PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS answers (default 5, k-anonymity of
+# answers that carry no identity at all: no person, registration or session is stored with them).
+GENERAL, SURVEY = "general", "survey"
 
-def threshold() -> int:
+
+def threshold(rule: str = GENERAL) -> int:
+    if rule == SURVEY:
+        return int(settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS)
+    if rule != GENERAL:
+        raise ValueError(f"unknown secrecy rule {rule!r}")
     return int(settings.PARCOURS_STATISTICAL_SECRECY_THRESHOLD)
 
 
-def hidden_label() -> str:
-    return f"< {threshold()}"
+def hidden_label(rule: str = GENERAL) -> str:
+    return f"< {threshold(rule)}"
 
 
 def too_small(people: float | None) -> bool:
@@ -49,10 +59,10 @@ def too_small(people: float | None) -> bool:
     return people is not None and 0 < people < threshold()
 
 
-def shown(count: int | None) -> int | None:
-    """A lone count (no total published beside it): itself, or None below the threshold — zero
-    included, since hiding a lone cell costs nothing."""
-    return None if count is None or count < threshold() else count
+def shown(count: int | None, *, rule: str = GENERAL) -> int | None:
+    """A lone count (no total published beside it): itself, or None below the rule's threshold —
+    zero included, since hiding a lone cell costs nothing."""
+    return None if count is None or count < threshold(rule) else count
 
 
 # --- tables with margins ----------------------------------------------------------------------

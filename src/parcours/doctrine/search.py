@@ -123,29 +123,42 @@ def fts_expression(query: str) -> str:
     return f"words : ({' '.join(terms)})" if terms else ""
 
 
-def ranked_matches(query: str) -> list[int] | None:
-    """The ids of the practices matching `query`, best first (None: nothing to search for).
+def match_condition(query: str) -> tuple[str, list] | None:
+    """SQL restricting `doctrine_practice` to the sheets matching `query`, to AND into a filtered
+    queryset (None: nothing to search for; the condition then matches nothing if no word is left).
 
-    One read of the index, ranked by the database (bm25 on SQLite, ts_rank on PostgreSQL); the
-    caller intersects it with what the actor may see. Joining the index to the filtered table in SQL
-    made SQLite evaluate the filter once per match (seconds on 10,000 sheets).
+    PostgreSQL: the GIN-indexed generated vector. SQLite: the ids the FTS5 index returns (one read
+    of the index, turned by SQLite into a lookup list).
     """
     if not words(query):
         return None
     if is_postgres():
-        sql = (
-            f"SELECT id FROM doctrine_practice WHERE {PG_VECTOR} @@ plainto_tsquery('{PG_CONFIG}'::regconfig, %s) "  # noqa: S608
-            f"ORDER BY ts_rank({PG_VECTOR}, plainto_tsquery('{PG_CONFIG}'::regconfig, %s)) DESC, id DESC"
-        )
-        params = [query, query]
-    else:
-        expression = fts_expression(query)
-        if not expression:
-            return []
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rank, rowid DESC"  # noqa: S608
-        params = [expression]
+        return f"{PG_VECTOR} @@ plainto_tsquery('{PG_CONFIG}'::regconfig, %s)", [query]
+    expression = fts_expression(query)
+    if not expression:
+        return "1 = 0", []
+    return (
+        f"doctrine_practice.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",  # noqa: S608
+        [expression],
+    )
+
+
+def pg_rank(query: str) -> tuple[str, list]:
+    """PostgreSQL: the rank of a matching sheet, read from its stored vector (to ORDER BY … LIMIT)."""
+    return f"ts_rank({PG_VECTOR}, plainto_tsquery('{PG_CONFIG}'::regconfig, %s))", [query]
+
+
+def fts_page(filtered_sql: str, params: list, query: str, *, offset: int, limit: int) -> list[int]:
+    """SQLite: the ids of one page of the matching sheets the actor may read (`filtered_sql`, a
+    SELECT of their ids), best first by bm25 inside the FTS5 index: only the page leaves SQLite."""
+    # "+rowid": the filter is applied to the index's matches, not handed to FTS5 as a rowid
+    # constraint (FTS5 would then run the MATCH once per allowed id: seconds on 10,000 sheets).
+    sql = (
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND +rowid IN ({filtered_sql}) "  # noqa: S608
+        "ORDER BY rank, rowid DESC LIMIT %s OFFSET %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [fts_expression(query), *params, limit, offset])
         return [row[0] for row in cursor.fetchall()]
 
 

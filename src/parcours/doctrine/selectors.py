@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import BooleanField, FloatField, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from parcours.core import policy
@@ -135,60 +136,83 @@ def _filtered(actor, query: SearchQuery):
     return qs
 
 
-# What one read of the matching sheets brings back: enough for every facet count.
-ROW = (
-    "pk",
-    "department_id",
-    "started_year",
-    "state",
-    "has_role",
-    "has_means",
-    "has_partners",
-    "has_funding",
-    "has_results",
-    "theme_codes",
-    "partner_kinds",
-    "funding_sources",
+# The facet columns of the matching sheets, as the CTE of the facet query below names them.
+FACET_COLUMNS = (
+    ("department_id", "dep"),
+    ("started_year", "yr"),
+    ("state", "st"),
+    ("has_role", "f1"),
+    ("has_means", "f2"),
+    ("has_partners", "f3"),
+    ("has_funding", "f4"),
+    ("has_results", "f5"),
+    ("theme_codes", "th"),
+    ("partner_kinds", "pa"),
+    ("funding_sources", "fi"),
 )
-FEW = 5000  # below this many matches, the filtered read is limited to them by id
+# Every facet counted in one statement: the matching sheets read once (materialised), then one
+# small GROUP BY per facet (the dimensions' five flags as one bit pattern; " a b " code lists split
+# in Python, over their few distinct values). Same SQL on PostgreSQL and SQLite (no GROUPING SETS).
+FACET_SQL = (
+    "WITH m ({names}) AS MATERIALIZED ({inner}) "
+    "SELECT 'caf', CAST(dep AS TEXT), COUNT(*) FROM m GROUP BY dep "
+    "UNION ALL SELECT 'annee', CAST(yr AS TEXT), COUNT(*) FROM m WHERE yr IS NOT NULL GROUP BY yr "
+    "UNION ALL SELECT 'etat', CAST(st AS TEXT), COUNT(*) FROM m GROUP BY st "
+    "UNION ALL SELECT 'theme', CAST(th AS TEXT), COUNT(*) FROM m GROUP BY th "
+    "UNION ALL SELECT 'partenaire', CAST(pa AS TEXT), COUNT(*) FROM m GROUP BY pa "
+    "UNION ALL SELECT 'financement', CAST(fi AS TEXT), COUNT(*) FROM m GROUP BY fi "
+    "UNION ALL SELECT 'dimension', CAST(CAST(f1 AS INTEGER) * 16 + CAST(f2 AS INTEGER) * 8 "
+    "+ CAST(f3 AS INTEGER) * 4 + CAST(f4 AS INTEGER) * 2 + CAST(f5 AS INTEGER) AS TEXT), COUNT(*) "
+    "FROM m GROUP BY f1, f2, f3, f4, f5"
+)
 
 
-def _rows(qs) -> list[tuple]:
-    """The ROW columns of `qs`, read with the cursor: no per-row conversion (booleans may be 0/1)."""
-    sql, params = qs.order_by().values_list(*ROW).query.sql_with_params()
+def _facet_groups(qs) -> dict[str, Counter]:
+    """For each facet, the number of sheets of `qs` by the column's stored value (one statement)."""
+    inner, params = qs.order_by().values_list(*(c for c, _ in FACET_COLUMNS)).query.sql_with_params()
+    sql = FACET_SQL.format(names=", ".join(n for _, n in FACET_COLUMNS), inner=inner)
+    groups: dict[str, Counter] = defaultdict(Counter)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        for facet, value, n in cursor.fetchall():
+            groups[facet][value] += n
+    return groups
 
 
 def search_practices(actor, query: SearchQuery, *, facets: bool = True) -> SearchResult:
-    """The page of matching sheets the actor may read, with the counts of every facet.
+    """The page of matching sheets the actor may read, with the total and the counts of every facet.
 
-    A few reads whatever the size of the inventory: the ranked ids from the full-text index, the
-    filtered sheets' facet columns (limited to the matches when they are few), the page's sheets by
-    id. Counting in Python over the distinct values keeps a search over 10,000 sheets under 100 ms
-    on both databases (bench/doctrine_search.py).
+    Three reads whatever the number of matches (bench/doctrine_search.py, docs/decisions/perf-021):
+    the facet counts in one grouped statement (their sum is the total), the page's ids — ranked by
+    the database, which returns only the page (ts_rank over the GIN index's matches on PostgreSQL,
+    bm25 inside FTS5 on SQLite) — and the page's sheets by id. Nothing proportional to the number
+    of matches crosses into Python.
     """
-    filtered = _filtered(actor, query)
-    ranked = search.ranked_matches(query.q)
-    if ranked is not None and len(ranked) <= FEW:
-        filtered = filtered.filter(pk__in=ranked)
-    rows = _rows(filtered) if ranked != [] else []
+    allowed = filtered = _filtered(actor, query)
+    condition = search.match_condition(query.q)
+    if condition is not None:
+        filtered = allowed.filter(RawSQL(condition[0], condition[1], output_field=BooleanField()))  # noqa: S611 (constant SQL, typed text as parameter)
+    groups = _facet_groups(filtered)
+    total = sum(groups["etat"].values())
     offset = (query.page - 1) * PAGE_SIZE
-    if ranked is not None:
-        if len(ranked) > FEW:  # the read was not limited to the matches
-            matched = set(ranked)
-            rows = [row for row in rows if row[0] in matched]
-        allowed = {row[0] for row in rows}
-        ordered = [pk for pk in ranked if pk in allowed]
-        total, ids = len(ordered), ordered[offset : offset + PAGE_SIZE]
-    else:
-        total = len(rows)
+    if not total or offset >= total:
+        ids = []
+    elif condition is None:
         ids = list(
             filtered.order_by("-published_at", "-updated_at", "-pk").values_list("pk", flat=True)[
                 offset : offset + PAGE_SIZE
             ]
         )
+    elif search.is_postgres():
+        rank_sql, rank_params = search.pg_rank(query.q)
+        ids = list(
+            filtered.annotate(rank=RawSQL(rank_sql, rank_params, output_field=FloatField()))  # noqa: S611 (constant SQL, typed text as parameter)
+            .order_by("-rank", "-pk")
+            .values_list("pk", flat=True)[offset : offset + PAGE_SIZE]
+        )
+    else:
+        sql, params = allowed.order_by().values_list("pk").query.sql_with_params()
+        ids = search.fts_page(sql, list(params), query.q, offset=offset, limit=PAGE_SIZE)
     loaded = Practice.objects.select_related("department").prefetch_related("themes").in_bulk(ids)
     hits = []
     for pk in ids:
@@ -202,7 +226,7 @@ def search_practices(actor, query: SearchQuery, *, facets: bool = True) -> Searc
         hits.append(Hit(practice, extract))
     result = SearchResult(query=query, total=total, hits=hits)
     if facets:
-        result.facets = _count_facets(rows)
+        result.facets = _count_facets(groups)
     return result
 
 
@@ -210,26 +234,27 @@ def _split_counts(counter: Counter) -> Counter:
     """Counts of codes from counts of " a b " strings (few distinct strings: cheap)."""
     out = Counter()
     for value, n in counter.items():
-        for code in value.split():
+        for code in (value or "").split():
             out[code] += n
     return out
 
 
-def _count_facets(rows) -> dict[str, list[tuple[str, str, int]]]:
-    by_department = Counter(r[1] for r in rows)
-    year = Counter(r[2] for r in rows if r[2])
-    state = Counter(r[3] for r in rows)
-    flags = Counter(tuple(bool(f) for f in r[4:9]) for r in rows)
+def _count_facets(groups: dict[str, Counter]) -> dict[str, list[tuple[str, str, int]]]:
+    by_department = Counter({int(k): n for k, n in groups["caf"].items() if k is not None})
+    year = Counter({int(k): n for k, n in groups["annee"].items() if k and int(k)})
+    state = groups["etat"]
     dimension = Counter()
-    for combination, n in flags.items():
-        for d, on in zip(Dimension.values, combination, strict=True):
-            if on:
+    for bits, n in groups["dimension"].items():
+        pattern = int(bits)
+        for position, d in enumerate(Dimension.values):
+            if pattern & (16 >> position):
                 dimension[d] += n
-    theme = _split_counts(Counter(r[9] for r in rows))
-    partner = _split_counts(Counter(r[10] for r in rows))
-    funding = _split_counts(Counter(r[11] for r in rows))
-    codes = dict(Department.objects.filter(pk__in=list(by_department)).values_list("pk", "code"))
-    names = dict(Department.objects.filter(pk__in=list(by_department)).values_list("code", "name"))
+    theme = _split_counts(groups["theme"])
+    partner = _split_counts(groups["partenaire"])
+    funding = _split_counts(groups["financement"])
+    departments = Department.objects.filter(pk__in=list(by_department)).values_list("pk", "code", "name")
+    codes = {pk: code for pk, code, _ in departments}
+    names = {code: name for _, code, name in departments}
     caf = Counter({codes[pk]: n for pk, n in by_department.items() if pk in codes})
     themes = list(Theme.objects.filter(code__in=list(theme)).values_list("code", "label"))
     kinds, sources, states = dict(Partner.Kind.choices), dict(Funding.Source.choices), dict(S.choices)
@@ -246,7 +271,7 @@ def _count_facets(rows) -> dict[str, list[tuple[str, str, int]]]:
 
 def facet_counts(qs) -> dict[str, list[tuple[str, str, int]]]:
     """Counts of the sheets of `qs` by each facet's values: (value, French label, count)."""
-    return _count_facets(_rows(qs))
+    return _count_facets(_facet_groups(qs))
 
 
 # --- synthesis ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from parcours.core import audit, crypto, policy
 from parcours.core.errors import Refused
+from parcours.households import hooks
 from parcours.households.models import (
     Address,
     Consent,
@@ -212,10 +213,12 @@ def set_address(*, actor, person: Person, **values) -> None:
 
 
 @transaction.atomic
-def protect_address(
-    *, actor, person: Person, reason: str, address: dict | None = None, **elected
-) -> ProtectedAddress:
-    """Encrypt the person's real address and put the elected one in its place, everywhere."""
+def protect_address(*, actor, person: Person, reason: str, address: dict | None = None, **elected):
+    """Encrypt the person's real address and put the elected one in its place, everywhere.
+
+    Returns the `ProtectedAddress`, or — when a registered rule holds the request for a human
+    decision (`hooks.address_protection_hold`: the other parent of a recorded victim, a
+    « signalement croisé ») — the object that holds it, with nothing protected yet."""
     policy.require(actor, "households.protect_address", person)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Indiquez le motif de la protection."})
@@ -224,6 +227,12 @@ def protect_address(
     if not real or not real.get("line"):
         raise ValidationError("Saisissez l'adresse réelle à protéger.")
     elected = {k: v for k, v in elected.items() if k in ELECTED_FIELDS}
+    held = hooks.address_protection_hold(
+        actor=actor, person=person, reason=reason.strip(),
+        address={f: real.get(f, "") for f in ADDRESS_FIELDS}, elected=elected,
+    )  # fmt: skip
+    if held is not None:
+        return held
     protected, _ = ProtectedAddress.objects.update_or_create(
         person=person,
         defaults={

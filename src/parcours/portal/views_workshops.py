@@ -139,6 +139,8 @@ def register(request, code: str, pk: int):
                     accessibility_needs=data["accessibility_needs"],
                     contact_kind=data["contact_kind"],
                     contact_value=data["contact_value"],
+                    last_name=data.get("last_name", ""),
+                    birth_date=data.get("birth_date"),
                 )
             except ValidationError as error:
                 apply_errors(form, error)
@@ -281,9 +283,8 @@ def move(request, token: str):
     choices = selectors.open_workshops(registration.workshop.department, exclude_pk=registration.workshop_id)
     # Never offer the other parent's session (the one selector, one query for every choice).
     conflicts = selectors.other_parent_sessions(
-        [w.pk for w in choices], person=registration.person, contact_kind=registration.contact_kind,
-        contact_value=registration.contact_value, exclude_pk=registration.pk,
-    )  # fmt: skip
+        [w.pk for w in choices], **registration.identity(), exclude_pk=registration.pk
+    )
     choices = choices.exclude(pk__in=conflicts)
     form = MoveForm(request.POST or None, workshops=choices)
     if request.method == "POST" and form.is_valid():

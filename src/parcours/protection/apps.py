@@ -18,6 +18,10 @@ class ProtectionConfig(AppConfig):
 
         hooks.register_known_violence(track.households_with_violence)
         hooks.register_violence_signalled(track.record_declared_violence)
+        # A protected-address request for the other parent of a recorded victim: « signalement croisé ».
+        from parcours.households import hooks as household_hooks
+
+        household_hooks.register_address_protection_hold(track.hold_address_protection)
         exports.register()
         from parcours.protection import retention
 

@@ -90,6 +90,7 @@ class CrossClaim(InHousehold, models.Model):
     class Kind(models.TextChoices):
         AID_REQUEST = "aid_request", "Demande d'aide universelle d'urgence"
         VIOLENCE_REPORT = "violence_report", "Signalement de violences"
+        ADDRESS_PROTECTION = "address_protection", "Demande d'adresse protégée"
 
     class Decision(models.TextChoices):
         PENDING = "pending", "À décider"
@@ -115,6 +116,10 @@ class CrossClaim(InHousehold, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField("motif de la décision", blank=True)
+    # A held protected-address request: the real and elected addresses asked for, and the request's
+    # reason, encrypted until the decision (applied if confirmed), then erased either way.
+    request_ciphertext = models.BinaryField(null=True, blank=True, editable=False)
+    ENCRYPTED_FIELDS = ("request_ciphertext",)  # re-encrypted by `parcours rotate-keys`
 
     class Meta:
         ordering = ["-created_at", "-id"]

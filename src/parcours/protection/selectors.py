@@ -187,6 +187,23 @@ def pending_cross_claims(actor):
     )
 
 
+def pilot_cross_claims(actor):
+    """The local pilot is alerted too: the department's « signalements croisés » still to decide, as
+    file references only (she may assign another social worker; she never reads the content)."""
+    from parcours.protection.models import CrossClaim
+
+    return (
+        policy.scope(
+            actor,
+            CrossClaim.objects.filter(decision=CrossClaim.Decision.PENDING),
+            "households.view_reference",
+            restricted="reference",
+        )
+        .select_related("household__department")
+        .order_by("created_at")
+    )
+
+
 # --- partners and referrals -----------------------------------------------------------------------
 
 

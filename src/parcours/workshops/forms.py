@@ -100,7 +100,19 @@ class RegistrantForm(StyledForm):
 
 
 class PublicRegistrationForm(RegistrantForm):
+    # Optional: nobody has to give more to register. Given, they help the Caf recognise a parent
+    # it already follows (`services.register`).
+    last_name = forms.CharField(
+        label="Votre nom (facultatif)", max_length=80, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )  # fmt: skip
+    birth_date = forms.DateField(
+        label="Votre date de naissance (facultatif)", required=False, widget=DateInput(),
+        help_text="Avec votre nom, elle permet à la Caf de rattacher votre inscription à votre dossier.",
+    )  # fmt: skip
     site_web = HoneypotField()
+
+    field_order = ["first_name", "last_name", "birth_date"]
 
 
 class ManageRegistrationForm(StyledForm):

@@ -418,6 +418,11 @@ class Registration(models.Model):
     # registered: messages then go to that person's safe channel through the notifications outbox.
     contact_kind = models.CharField("canal", max_length=8, choices=Channel.choices, blank=True)
     contact_value = models.CharField("coordonnée", max_length=200, blank=True)
+    # Public page, optional: the registrant's last name (kept only folded, "nom prénom" as
+    # `Person.search_name`) and birth date, so that the other parent of a family with violence on
+    # record is recognised by name and birth date too — never both parents in one session.
+    search_name = models.CharField(max_length=170, blank=True, editable=False)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
     person = models.ForeignKey(
         "households.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -462,6 +467,13 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def identity(self) -> dict:
+        """Who the registrant is, for `selectors.other_parent_sessions` (every door passes all of it)."""
+        return {
+            "person": self.person, "contact_kind": self.contact_kind, "contact_value": self.contact_value,
+            "search_name": self.search_name, "birth_date": self.birth_date,
+        }  # fmt: skip
 
     @property
     def holds_seats(self) -> bool:

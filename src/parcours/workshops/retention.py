@@ -8,6 +8,8 @@ from parcours.workshops.models import Registration
 ERASED = {
     "first_name": retention.ANONYMISED,
     "contact_value": "",
+    "search_name": "",
+    "birth_date": None,
     "accessibility_needs": "",
     "cancel_reason": "",
 }

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from parcours.core import audit, page_memo, policy
+from parcours.core import audit, page_memo, policy, secrecy
 from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
@@ -324,8 +324,9 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     """Invited → registered → attended, and satisfaction, by format; aggregates only.
 
     Rates carry Wilson 95 % intervals; mean satisfaction (mean of the 5 answers, 1 to 5) a Student t
-    interval. Survey results of a format are shown only from PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
-    answers, and only for surveys already closed (no answer can still come in and be singled out).
+    interval. Survey results of a format are shown only as statistical secrecy's survey rule allows
+    (core.secrecy, rule SURVEY: PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS answers), and only for surveys
+    already closed (no answer can still come in and be singled out).
     """
     if department not in comparison_departments(actor):
         raise Http404
@@ -343,7 +344,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
         row.present = subset.filter(attendance=Registration.Attendance.PRESENT).count()
         row.turnout = stats.wilson(row.present, row.registered)
         rows.append(row)
-    threshold = settings.PARCOURS_WORKSHOP_SURVEY_MIN_ANSWERS
+    threshold = secrecy.threshold(secrecy.SURVEY)
     closed_before = timezone.localdate() - timedelta(days=settings.PARCOURS_WORKSHOP_SURVEY_DAYS)
     responses = SurveyResponse.objects.filter(
         department_code=department.code,
@@ -357,7 +358,7 @@ def comparison(actor, *, department: Department, start: date, end: date) -> Comp
     for row in rows:
         answers = by_format.get(row.format, [])
         row.answers = len(answers)
-        row.shown = row.answers >= threshold
+        row.shown = secrecy.shown(row.answers, rule=secrecy.SURVEY) is not None
         if row.shown:
             row.satisfaction = stats.mean_interval([a.score for a in answers])
             row.question_means = {
@@ -434,17 +435,43 @@ def _contact_variants(kind: str, value: str) -> set[str]:
     return variants
 
 
+def identity_key(last_name: str, first_name: str) -> str:
+    """A public registrant's name as `Person.search_name` stores it ("" without a last name)."""
+    from parcours.households.models import fold
+
+    if not (last_name or "").strip() or not (first_name or "").strip():
+        return ""
+    return fold(f"{' '.join(last_name.split())} {' '.join(first_name.split())}")
+
+
+def _sensitive_households():
+    from parcours.households.models import Household
+    from parcours.pathways.models import Pathway
+
+    return Household.objects.filter(
+        Q(restricted=True)
+        | Q(
+            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
+                "household_id"
+            )
+        )
+    )
+
+
 def other_parent_sessions(
     workshop_ids,
     *,
     person=None,
     contact_kind: str = "",
     contact_value: str = "",
+    search_name: str = "",
+    birth_date=None,
     exclude_pk: int | None = None,
 ) -> set[int]:
     """Among `workshop_ids`, the sessions where the other parent of a family with violence on record
-    is registered — whoever the registrant is (the person, or whoever owns the contact typed on the
-    public page). One query, for one session or a whole list of choices.
+    is registered — whoever the registrant is (the person, whoever owns the contact typed on the
+    public page, or the parent with that name and birth date). One query, for one session or a whole
+    list of choices.
 
     A family has violence on record when its file is restricted (every violence report restricts it)
     or its pathway in progress reports violence. The rule is symmetric: never both parents in one
@@ -455,6 +482,8 @@ def other_parent_sessions(
         person=person,
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         exclude_pk=exclude_pk,
     )
     return set() if qs is None else set(qs.values_list("workshop_id", flat=True).distinct())
@@ -466,14 +495,15 @@ def other_parent_registrations(
     person=None,
     contact_kind: str = "",
     contact_value: str = "",
+    search_name: str = "",
+    birth_date=None,
     exclude_pk: int | None = None,
     variants: list[str] | None = None,
 ) -> QuerySet[Registration] | None:
     """The active registrations behind `other_parent_sessions` (None: nobody to match), as a query
     that a caller may also nest, e.g. in `Exists()` to answer within a statement it runs anyway.
     `variants`: the contact's stored forms when the caller already has them (`contact_variants`)."""
-    from parcours.households.models import ContactChannel, Household, Person
-    from parcours.pathways.models import Pathway
+    from parcours.households.models import ContactChannel, Person
 
     workshop_ids = list(workshop_ids)
     match = Q()
@@ -483,47 +513,50 @@ def other_parent_registrations(
         variants = _contact_variants(contact_kind, contact_value)
     if variants:
         match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
+    if search_name and birth_date:
+        # Name with birth date: only among the parents of families with violence on record (the
+        # only ones that matter here), so that no public registration scans every person.
+        match |= Q(search_name=search_name, birth_date=birth_date, household__in=_sensitive_households())
     if not workshop_ids or not match:
         return None
     mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
-    sensitive = Household.objects.filter(members__in=mine).filter(
-        Q(restricted=True)
-        | Q(
-            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                "household_id"
-            )
-        )
-    )
+    sensitive = _sensitive_households().filter(members__in=mine)
     others = Person.objects.filter(role=Person.Role.PARENT, household__in=sensitive).exclude(pk__in=mine)
     qs = Registration.objects.filter(workshop_id__in=workshop_ids, status__in=Registration.ACTIVE).filter(
         Q(person__in=others)
         | Q(contact_value__in=ContactChannel.objects.filter(person__in=others).values("value"))
+        # …and the other parent registered on the public page under his name and birth date.
+        | Q(
+            Exists(
+                Person.objects.filter(
+                    pk__in=others.values("pk"),
+                    search_name=OuterRef("search_name"),
+                    birth_date=OuterRef("birth_date"),
+                )
+            ),
+            birth_date__isnull=False,
+        )  # fmt: skip
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs
 
 
-def sensitive_household_of(*, contact_kind: str, contact_value: str):
-    """The family (with violence on record) whose parent owns this contact, for a held registration."""
-    from parcours.households.models import Household
-    from parcours.pathways.models import Pathway
+def sensitive_household_of(*, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None):
+    """The family (with violence on record) whose parent owns this contact, or bears this name and
+    birth date, for a held registration (its staff are alerted)."""
+    from parcours.households.models import Person
 
     variants = _contact_variants(contact_kind, contact_value)
-    if not variants:
+    match = Q()
+    if variants:
+        match |= Q(contacts__value__in=variants)
+    if search_name and birth_date:
+        match |= Q(search_name=search_name, birth_date=birth_date)
+    if not match:
         return None
-    return (
-        Household.objects.filter(members__contacts__value__in=variants)
-        .filter(
-            Q(restricted=True)
-            | Q(
-                pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                    "household_id"
-                )
-            )
-        )
-        .first()
-    )
+    parents = Person.objects.filter(match).values("household_id")
+    return _sensitive_households().filter(pk__in=parents).order_by("pk").first()
 
 
 def held_registrations(actor) -> QuerySet[Registration]:

@@ -24,7 +24,7 @@ from parcours.backoffice.views.auth import reauthenticated_at
 from parcours.core import page_memo, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors, services
-from parcours.households.models import Address
+from parcours.households.models import Address, ProtectedAddress
 
 
 def search(request):
@@ -157,7 +157,7 @@ def address_protect(request, pk: int):
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
         try:
-            services.protect_address(
+            result = services.protect_address(
                 actor=request.user,
                 person=person,
                 reason=reason,
@@ -167,7 +167,15 @@ def address_protect(request, pk: int):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "L'adresse est protégée : l'adresse élue la remplace partout.")
+            if isinstance(result, ProtectedAddress):
+                messages.success(request, "L'adresse est protégée : l'adresse élue la remplace partout.")
+            else:  # held by a domain rule (« signalement croisé »): staff may know why
+                messages.warning(
+                    request,
+                    "Signalement croisé : cette personne est l'autre parent d'une personne exposée déjà "
+                    "suivie. Rien n'est protégé pour l'instant : la demande attend la décision motivée "
+                    "du travailleur social référent (volet protection du dossier).",
+                )
             return redirect("backoffice:household-detail", pk=person.household_id)
     return render(
         request,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from parcours.core import audit, calendar, policy
+from parcours.core import audit, calendar, crypto, policy
 from parcours.households import services as household_services
 from parcours.households.models import (
     ContactChannel,
@@ -72,14 +73,16 @@ def recorded_victims_against(person: Person) -> list[Person]:
     return list(Person.objects.filter(pk__in=named, role=Person.Role.PARENT))
 
 
-def flag_cross_claim(actor, *, person: Person, kind: str, source: str = "", aid=None):
-    """« Signalement croisé »: recorded, audited, shown to the family's assigned staff; nothing is
-    done for the claimant until a social worker decides (`decide_cross_claim`)."""
+def flag_cross_claim(actor, *, person: Person, kind: str, source: str = "", aid=None, request=None):
+    """« Signalement croisé »: recorded, audited, shown to the family's assigned staff and alerted to
+    the local pilot; nothing is done for the claimant until a social worker decides
+    (`decide_cross_claim`). `request`: what a held request asked for, kept encrypted until then."""
     from parcours.protection.models import CrossClaim
 
     claim = CrossClaim.objects.create(
         household=person.household, person=person, kind=kind, source=source, aid=aid,
         created_by=actor if getattr(actor, "pk", None) else None,
+        request_ciphertext=crypto.encrypt(json.dumps(request, ensure_ascii=False)) if request else None,
     )  # fmt: skip
     audit.record(actor, "protection.cross_claim.flagged", claim, data={"kind": kind})
     return claim
@@ -98,13 +101,36 @@ def decide_cross_claim(*, actor, claim, confirm: bool, reason: str):
     claim = CrossClaim.objects.select_for_update().get(pk=claim.pk)
     if not claim.is_pending:
         raise ValidationError("Ce signalement croisé a déjà été décidé.")
+    request = json.loads(crypto.decrypt(claim.request_ciphertext)) if claim.request_ciphertext else None
     claim.decision = CrossClaim.Decision.CONFIRMED if confirm else CrossClaim.Decision.DISMISSED
     claim.decided_at, claim.decided_by, claim.reason = timezone.now(), actor, reason
-    claim.save(update_fields=["decision", "decided_at", "decided_by", "reason"])
+    claim.request_ciphertext = None  # what a held request asked for is kept no longer than needed
+    claim.save(update_fields=["decision", "decided_at", "decided_by", "reason", "request_ciphertext"])
     audit.record(actor, "protection.cross_claim.decided", claim, reason=reason, data={"confirmed": confirm})
     if confirm:
         _record(actor, claim.household, claim.person, claim.source or ViolenceReport.Source.PERSON, "")
+        if claim.kind == CrossClaim.Kind.ADDRESS_PROTECTION and request:
+            # He is now a recorded person at risk himself: the request goes through the ordinary
+            # service (its checks, its audit entry), no longer held.
+            household_services.protect_address(
+                actor=actor, person=claim.person, reason=request["reason"], address=request["address"],
+                **request["elected"],
+            )  # fmt: skip
     return claim
+
+
+def hold_address_protection(*, actor, person: Person, reason: str, address: dict, elected: dict):
+    """`households.hooks.address_protection_hold`: a protected-address request for the other parent of
+    a recorded victim is a « signalement croisé ». Nothing is protected for him until a social worker
+    decides with a reason; the request waits, encrypted, in the flag. None: not a counter-claim."""
+    from parcours.protection.models import CrossClaim
+
+    if not recorded_victims_against(person):
+        return None
+    return flag_cross_claim(
+        actor, person=person, kind=CrossClaim.Kind.ADDRESS_PROTECTION, source=ViolenceReport.Source.PERSON,
+        request={"reason": reason, "address": address, "elected": elected},
+    )  # fmt: skip
 
 
 @transaction.atomic

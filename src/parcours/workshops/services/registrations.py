@@ -80,10 +80,12 @@ def _check_open(workshop: Workshop, *, staff: bool, now) -> None:
 
 
 def with_other_parent(
-    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", exclude_pk=None
-) -> bool:
+    workshop: Workshop, *, person=None, contact_kind: str = "", contact_value: str = "", search_name: str = "",
+    birth_date=None, exclude_pk=None,
+) -> bool:  # fmt: skip
     """Violence on record: never both parents of the family in the same session, from any door
-    (staff, invitation, public page by e-mail or phone, waiting list, move). The one selector."""
+    (staff, invitation, public page by e-mail, phone or name with birth date, waiting list, move).
+    The one selector."""
     from parcours.workshops.selectors import other_parent_sessions
 
     return workshop.pk in other_parent_sessions(
@@ -91,6 +93,8 @@ def with_other_parent(
         person=person,
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         exclude_pk=exclude_pk,
     )
 
@@ -102,8 +106,9 @@ def _hold_for_review(actor, registration: Registration, *, why: str) -> None:
 
     if registration.household_id is None:
         registration.household = sensitive_household_of(
-            contact_kind=registration.contact_kind, contact_value=registration.contact_value
-        )
+            contact_kind=registration.contact_kind, contact_value=registration.contact_value,
+            search_name=registration.search_name, birth_date=registration.birth_date,
+        )  # fmt: skip
         registration.save(update_fields=["household"])
     audit.record(actor, "workshops.registration.held", registration, reason=why)
 
@@ -117,6 +122,18 @@ def check_not_with_other_parent(workshop: Workshop, person, *, exclude_pk: int |
             "Un autre parent du foyer est inscrit à cette séance ; les deux parents ne peuvent pas "
             "participer à la même séance. Proposez une autre séance (un webinaire de préférence)."
         )
+
+
+def _identity(person, last_name: str, first_name: str, birth_date, now) -> tuple[str, object]:
+    """A public registrant's folded name and birth date (both or neither: a name alone proves
+    nothing); a birth date in the future or before 1900 is refused in French."""
+    from parcours.workshops.selectors import identity_key
+
+    if person is not None or not birth_date or not (last_name or "").strip():
+        return "", None
+    if birth_date.year < 1900 or birth_date >= timezone.localdate(now):
+        raise ValidationError({"birth_date": "Indiquez une date de naissance valide."})
+    return identity_key(last_name[:80], first_name), birth_date
 
 
 def _would_be(workshop: Workshop, party_size: int, *, queue: bool | None = None) -> str:
@@ -136,7 +153,16 @@ class _Facts:
     other_parent: bool
 
 
-def _facts_query(workshop_pk, *, now, contact_kind: str, contact_value: str, variants: list[str]):
+def _facts_query(
+    workshop_pk,
+    *,
+    now,
+    contact_kind: str,
+    contact_value: str,
+    search_name: str,
+    birth_date,
+    variants: list[str],
+):
     from parcours.workshops.selectors import other_parent_registrations
 
     mine = Registration.objects.filter(workshop_id=workshop_pk)
@@ -144,8 +170,9 @@ def _facts_query(workshop_pk, *, now, contact_kind: str, contact_value: str, var
         contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
     ).order_by("created_at", "pk")
     other = other_parent_registrations(
-        [workshop_pk], contact_kind=contact_kind, contact_value=contact_value, variants=variants
-    )
+        [workshop_pk], contact_kind=contact_kind, contact_value=contact_value, search_name=search_name,
+        birth_date=birth_date, variants=variants,
+    )  # fmt: skip
     return (
         Workshop.objects.filter(pk=workshop_pk)
         .annotate(
@@ -167,18 +194,22 @@ _SENTINEL_PK = -739_100_317
 _SENTINEL_NOW = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
 
-def _compiled_facts(n_variants: int) -> tuple[str, list] | None:
+def _compiled_facts(n_variants: int, identity: bool) -> tuple[str, list] | None:
     """The facts statement compiled once per database and number of contact variants: the ORM
     took longer to build its nested subqueries than the database to run them. Built from the one
     query above with marker values, then each marker's positions are recorded (None: a marker was
     not found, and the caller builds the query each time)."""
-    shape = (connection.vendor, n_variants)
+    shape = (connection.vendor, n_variants, identity)
     if shape not in _COMPILED:
         markers = {"pk": _SENTINEL_PK, "now": connection.ops.adapt_datetimefield_value(_SENTINEL_NOW),
                    "kind": "\x00kind", "value": "\x00value"}  # fmt: skip
         markers.update({f"v{i}": f"\x00variant{i}" for i in range(n_variants)})
+        if identity:
+            markers["name"] = "\x00name"
+            markers["born"] = connection.ops.adapt_datefield_value(_SENTINEL_NOW.date())
         query = _facts_query(
             _SENTINEL_PK, now=_SENTINEL_NOW, contact_kind=markers["kind"], contact_value=markers["value"],
+            search_name=markers["name"] if identity else "", birth_date=_SENTINEL_NOW.date() if identity else None,
             variants=[markers[f"v{i}"] for i in range(n_variants)],
         )  # fmt: skip
         sql, params = query.query.sql_with_params()
@@ -190,7 +221,9 @@ def _compiled_facts(n_variants: int) -> tuple[str, list] | None:
     return _COMPILED[shape]
 
 
-def _facts(workshop: Workshop, *, now, contact_kind: str, contact_value: str) -> _Facts:
+def _facts(
+    workshop: Workshop, *, now, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None
+) -> _Facts:
     """What a public registration must know of the session's registrations, in ONE statement run
     after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
     that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
@@ -199,16 +232,20 @@ def _facts(workshop: Workshop, *, now, contact_kind: str, contact_value: str) ->
     from parcours.workshops.selectors import contact_variants
 
     variants = contact_variants(contact_kind, contact_value)
-    compiled = _compiled_facts(len(variants))
+    identity = bool(search_name and birth_date)
+    compiled = _compiled_facts(len(variants), identity)
     if compiled is None:
         row = _facts_query(
-            workshop.pk, now=now, contact_kind=contact_kind, contact_value=contact_value, variants=variants
-        ).get()
+            workshop.pk, now=now, contact_kind=contact_kind, contact_value=contact_value,
+            search_name=search_name, birth_date=birth_date, variants=variants,
+        ).get()  # fmt: skip
     else:
         sql, slots = compiled
         values = {"pk": workshop.pk, "now": connection.ops.adapt_datetimefield_value(now),
                   "kind": contact_kind, "value": contact_value}  # fmt: skip
         values.update({f"v{i}": v for i, v in enumerate(variants)})
+        if identity:
+            values.update({"name": search_name, "born": connection.ops.adapt_datefield_value(birth_date)})
         with connection.cursor() as cursor:
             cursor.execute(sql, [values[p] if isinstance(p, _Slot) else p for p in slots])
             row = cursor.fetchone()
@@ -239,27 +276,35 @@ def register(
     accessibility_needs: str = "",
     contact_kind: str = "",
     contact_value: str = "",
+    last_name: str = "",
+    birth_date=None,
     person=None,
     invitation=None,
 ) -> RegistrationOutcome:
     """Register someone: a confirmed seat if there is room and nobody waits, else the waiting list.
 
     `person` (a household member) for staff and invitations: messages then go to that person's
-    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`).
+    safe channel. Otherwise the registrant's own e-mail or mobile number (`contact_kind/value`), and
+    optionally their last name and birth date: with the first name, they recognise the other parent
+    of a family with violence on record as surely as his e-mail or phone would.
     """
     staff = _authorize_new(actor, workshop, person, invitation)
     now = timezone.now()
     workshop = lock_workshop(workshop.pk)
     if person is not None:
         expire_offers(workshop=workshop, now=now)
-        facts = None
+        facts, search_name, birth_date = None, "", None
     else:
         contact_ok = contact_kind in Registration.Channel.values and (contact_value or "").strip()
         contact_value = _normalise_contact(contact_kind, contact_value) if contact_ok else ""
-        facts = _facts(workshop, now=now, contact_kind=contact_kind, contact_value=contact_value)
+        # The name with birth date (optional) recognises the other parent too: the facts need it.
+        search_name, birth_date = _identity(None, last_name, (first_name or "").strip(), birth_date, now)
+        who = {"contact_kind": contact_kind, "contact_value": contact_value, "search_name": search_name,
+               "birth_date": birth_date}  # fmt: skip
+        facts = _facts(workshop, now=now, **who)
         if facts.lapsed_offers:  # rare: lapse them (their seats go to the waiting list), then look again
             expire_offers(workshop=workshop, now=now)
-            facts = _facts(workshop, now=now, contact_kind=contact_kind, contact_value=contact_value)
+            facts = _facts(workshop, now=now, **who)
     _check_open(workshop, staff=staff, now=now)
     _check_party(workshop, party_size)
     if person is not None:
@@ -298,6 +343,8 @@ def register(
         first_name=first_name[:80],
         contact_kind=contact_kind,
         contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
         person=person,
         household=person.household if person is not None else None,
         party_size=party_size,
@@ -345,10 +392,7 @@ def promote_waiting_list(workshop: Workshop, now, *, actor=None) -> list[Registr
         head = _queue(workshop).first()
         if head is None or head.party_size > workshop.seats_left:
             return offered
-        if with_other_parent(
-            workshop, person=head.person, contact_kind=head.contact_kind, contact_value=head.contact_value,
-            exclude_pk=head.pk,
-        ):  # fmt: skip
+        if with_other_parent(workshop, **head.identity(), exclude_pk=head.pk):
             # Never offer a seat next to the other parent: held for the family's staff to decide.
             head.status = Status.PENDING_REVIEW
             head.save(update_fields=["status"])
@@ -463,9 +507,8 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     _check_party(target, registration.party_size)
     check_not_with_other_parent(target, registration.person)
     status = _would_be(target, registration.party_size)
-    held = registration.person is None and with_other_parent(
-        target, contact_kind=registration.contact_kind, contact_value=registration.contact_value
-    )
+    identity = registration.identity()
+    held = registration.person is None and with_other_parent(target, **{**identity, "person": None})
     if held:
         status = Status.PENDING_REVIEW
     new = Registration.objects.create(
@@ -475,6 +518,8 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
         first_name=registration.first_name,
         contact_kind=registration.contact_kind,
         contact_value=registration.contact_value,
+        search_name=registration.search_name,
+        birth_date=registration.birth_date,
         person=registration.person,
         household=registration.household,
         party_size=registration.party_size,
