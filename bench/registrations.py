@@ -161,8 +161,8 @@ def in_process(path: str, n: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from parcours.core.policy import THE_PUBLIC
     from parcours.workshops import services
-    from parcours.workshops.access import PUBLIC
     from parcours.workshops.models import Workshop
 
     client = Client(HTTP_HOST="127.0.0.1")
@@ -210,7 +210,7 @@ def in_process(path: str, n: int) -> dict:
     for i in range(n):
         marks.clear()
         with connection.execute_wrapper(lock_watch):
-            services.register(actor=PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
+            services.register(actor=THE_PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
                               contact_value=f"lock.{i}@exemple.fr")  # fmt: skip
         held.append((marks["commit"][0] - marks["lock"][0]) * 1000)
         held_cpu.append((marks["commit"][1] - marks["lock"][1]) * 1000)

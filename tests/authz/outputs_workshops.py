@@ -2,6 +2,7 @@
 files and the registrations are produced by the registry walk of outputs_core.py), the ICS invitation of
 a restricted household's parent, the household timeline."""
 
+from parcours.core import policy
 from parcours.households.timeline import entries_for
 from parcours.workshops import exports, ics, links, selectors, services
 from tests.authz.kinds_workshops import invitation_of, registration_of, workshop_of
@@ -12,7 +13,13 @@ from tests.authz.registry import output
 def workshop_documents(world, principal):
     registration_of(world, "restricted")  # a parent of a restricted household is on the roster
     registration_of(world, "own")
-    yield "feuille d'émargement (HTML source)", exports.sign_in_sheet_html(workshop_of(world, "own"))
+    workshop = workshop_of(world, "own")
+    user = world.users.get(principal)
+    # The sheet is rendered for those who may export it (social worker, local pilot): its selectors
+    # refuse anyone else, the same content for each of them.
+    if user is None or not policy.can(user, "workshops.export", workshop, restricted="reference"):
+        return
+    yield "feuille d'émargement (HTML source)", exports.sign_in_sheet_html(user, workshop)
 
 
 @output

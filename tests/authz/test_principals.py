@@ -46,7 +46,7 @@ NO_HOUSEHOLD_KINDS |= {"partner_referral"}
 
 
 # MAP measures are opened by the measure's own social worker and MAP organisation
-# (accompaniment/access.py), not by an assignment to the household: tested by that module.
+# (core.policy.RECORD_RULES), not by an assignment to the household: tested by tests/accompaniment.
 OWN_RULE_MODULES = ("kinds_doctrine", "kinds_accompaniment")
 
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from parcours.core.policy import LinkHolder
 from parcours.workshops import links, services
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Registration
 from tests.e2e.conftest import axe_violations
 from tests.workshops import factories as wf

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from parcours.core.policy import THE_PUBLIC, LinkHolder
 from parcours.workshops import services
-from parcours.workshops.access import PUBLIC, LinkHolder
 from parcours.workshops.models import Registration, Workshop
 from tests.workshops import factories as wf
 
@@ -46,7 +46,7 @@ class CapacityMachine(RuleBasedStateMachine):
         queue_before = Registration.objects.filter(workshop=workshop, status=Status.WAITING).exists()
         fits = workshop.seats_left >= party and not queue_before
         outcome = services.register(
-            actor=PUBLIC, workshop=workshop, first_name="Camille", party_size=party,
+            actor=THE_PUBLIC, workshop=workshop, first_name="Camille", party_size=party,
             contact_kind="email", contact_value=f"parent{next(_emails)}@exemple.fr",
         )  # fmt: skip
         assert outcome.registration.status == (Status.CONFIRMED if fits else Status.WAITING)

@@ -7,8 +7,8 @@ from itertools import count
 
 from django.utils import timezone
 
+from parcours.core.policy import THE_PUBLIC
 from parcours.workshops import services
-from parcours.workshops.access import PUBLIC
 from parcours.workshops.models import Facilitation, Venue, Workshop
 from tests import factories
 
@@ -70,7 +70,7 @@ def public_registration(
 ):
     email = email or f"parent{next(_n)}@exemple.fr"
     return services.register(
-        actor=PUBLIC,
+        actor=THE_PUBLIC,
         workshop=workshop,
         first_name=first_name,
         party_size=party_size,

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from parcours.core import crypto
+from parcours.core.policy import LinkHolder
 from parcours.workshops import bbb, links, services
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Registration, WebinarServer
 from parcours.workshops.services import workshops as workshop_services
 from tests import factories

@@ -12,8 +12,8 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+from parcours.core.policy import LinkHolder
 from parcours.workshops import services
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Registration, Workshop
 from tests.workshops import factories as wf
 

@@ -4,9 +4,9 @@ from io import StringIO
 import time_machine
 from django.core.management import call_command
 
+from parcours.core.policy import LinkHolder
 from parcours.households.timeline import entries_for
 from parcours.workshops import services
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Invitation, Registration
 from tests.workshops import factories as wf
 

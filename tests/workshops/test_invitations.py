@@ -7,8 +7,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from parcours.core.policy import LinkHolder
 from parcours.workshops import links, services
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Invitation, Registration
 from parcours.workshops.services.invitations import sessions_for
 from parcours.workshops.services.workshops import SeriesRule, occurrence_dates

@@ -8,8 +8,8 @@ from django.core import signing
 from django.urls import reverse
 from icalendar import Calendar
 
+from parcours.core.policy import LinkHolder
 from parcours.workshops import ics, links, services
-from parcours.workshops.access import LinkHolder
 from tests.workshops import factories as wf
 
 

@@ -8,10 +8,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from parcours.core.policy import LinkHolder
 from parcours.notifications import outbox
 from parcours.notifications.models import Message
 from parcours.workshops import services
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Invitation
 from tests.workshops import factories as wf
 

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parcours.core.models import AuditEntry
+from parcours.core.policy import THE_PUBLIC
 from parcours.households.models import HouseholdAssignment
 from parcours.notifications.models import Message
 from parcours.workshops import selectors, services
-from parcours.workshops.access import PUBLIC
 from parcours.workshops.models import Registration
 from tests import factories
 from tests.workshops import factories as wf
@@ -35,7 +35,7 @@ def family(db):
 
 def _public(workshop, kind, value, first_name="Thomas"):
     return services.register(
-        actor=PUBLIC, workshop=workshop, first_name=first_name, contact_kind=kind, contact_value=value
+        actor=THE_PUBLIC, workshop=workshop, first_name=first_name, contact_kind=kind, contact_value=value
     )
 
 
@@ -147,7 +147,7 @@ def test_a_move_into_the_other_parents_session_is_held_and_never_offered(family,
     page = client.get(reverse("portal:registration-move", kwargs={"token": token})).content.decode()
     assert f'value="{workshop.pk}"' not in page
     # And the service holds a move forced into it.
-    from parcours.workshops.access import LinkHolder
+    from parcours.core.policy import LinkHolder
 
     outcome = services.move_registration(
         actor=LinkHolder(registration=mine), registration=mine, target=workshop

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from parcours.core.models import AuditEntry
+from parcours.core.policy import THE_PUBLIC, LinkHolder
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import links, selectors, services
-from parcours.workshops.access import PUBLIC, LinkHolder
 from parcours.workshops.models import Registration
 from tests import factories
 from tests.workshops import factories as wf
@@ -37,7 +37,7 @@ def family(db):
 
 def _public(workshop, *, last_name="GRONDIN-TECHER", first_name=" thomas ", birth_date=BORN, value=None):
     return services.register(
-        actor=PUBLIC, workshop=workshop, first_name=first_name, last_name=last_name, birth_date=birth_date,
+        actor=THE_PUBLIC, workshop=workshop, first_name=first_name, last_name=last_name, birth_date=birth_date,
         contact_kind="email", contact_value=value or f"inconnu.{Registration.objects.count()}@exemple.fr",
     )  # fmt: skip
 

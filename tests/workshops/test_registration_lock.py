@@ -32,8 +32,8 @@ def test_the_messages_are_written_by_the_worker_from_one_task_row(database_task_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_registration_cancelled_before_the_worker_runs_gets_no_confirmation(database_task_backend):  # noqa: F811
+    from parcours.core.policy import LinkHolder
     from parcours.workshops import services
-    from parcours.workshops.access import LinkHolder
 
     workshop = wf.workshop(capacity=5)
     registration = wf.public_registration(workshop)
@@ -119,8 +119,8 @@ def test_an_offer_that_lapsed_is_passed_on_before_a_public_registration_counts_t
 
     import time_machine
 
+    from parcours.core.policy import LinkHolder
     from parcours.workshops import services
-    from parcours.workshops.access import LinkHolder
     from parcours.workshops.models import Registration
 
     workshop = wf.workshop(capacity=1, days=20)

@@ -316,11 +316,6 @@ class Measure(InHousehold, models.Model):
     def audit_ref(self) -> str:
         return f"Mesure MAP n° {self.pk} du dossier {self.household.reference}"
 
-    def policy_in_scope(self, user) -> bool:
-        from parcours.accompaniment.access import measure_visible
-
-        return measure_visible(user, self)
-
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
@@ -463,11 +458,6 @@ class Handover(models.Model):
     def audit_ref(self) -> str:
         return f"Remise n° {self.pk} de la mesure MAP n° {self.measure_id}"
 
-    def policy_in_scope(self, user) -> bool:
-        from parcours.accompaniment.access import handover_visible
-
-        return handover_visible(user, self)
-
     def audit_department(self) -> str:
         return self.measure.household.department.code
 
@@ -528,10 +518,6 @@ class Incident(models.Model):
     def audit_ref(self) -> str:
         return f"Incident n° {self.pk} de la remise n° {self.handover_id}"
 
-    def policy_in_scope(self, user) -> bool:
-        # The narrative: the organisation and the referent only (never the accompanist's own view).
-        return self.handover.measure.policy_in_scope(user)
-
     def audit_department(self) -> str:
         return self.handover.measure.household.department.code
 
@@ -590,9 +576,6 @@ class JudgeReport(models.Model):
 
     def audit_ref(self) -> str:
         return f"Rapport au juge n° {self.pk} de la mesure MAP n° {self.measure_id}"
-
-    def policy_in_scope(self, user) -> bool:
-        return self.measure.policy_in_scope(user)
 
     def audit_department(self) -> str:
         return self.measure.household.department.code

@@ -1,14 +1,14 @@
-"""Reads of the MAP module: they take the actor, apply the policy and accompaniment.access, and audit
-the reads of a family's data."""
+"""Reads of the MAP module: they take the actor, apply the policy (with its MAP record rules), and
+audit the reads of a family's data."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from parcours.accompaniment import access
 from parcours.accompaniment.models import (
     Accompanist,
     FundingConvention,
@@ -30,7 +30,7 @@ def measures_for(actor):
         "residential_parent",
         "visiting_parent",
     )
-    return access.scope_measures(actor, qs)
+    return policy.scope(actor, qs, "accompaniment.view")
 
 
 def measure_for(actor, pk: int, permission: str = "accompaniment.view") -> Measure:
@@ -43,6 +43,15 @@ def measure_for(actor, pk: int, permission: str = "accompaniment.view") -> Measu
     )
     policy.require(actor, permission, measure)
     audit.record(actor, "accompaniment.measure.viewed", measure)
+    return measure
+
+
+def order_file_for(actor, pk: int) -> Measure:
+    """The judge's order attached to a measure, to download (404 without one); audited here."""
+    measure = measure_for(actor, pk)
+    if not measure.order_file:
+        raise Http404
+    audit.record(actor, "accompaniment.order.downloaded", measure)
     return measure
 
 
@@ -76,7 +85,8 @@ def week_bounds(tz, day: date) -> tuple[datetime, datetime, date]:
     return start, datetime.combine(monday + timedelta(days=7), time.min, tzinfo=tz), monday
 
 
-def handovers_of_measure(measure: Measure):
+def handovers_of_measure(actor, measure: Measure):
+    policy.require(actor, "accompaniment.view", measure)
     return measure.handovers.select_related(
         "from_place", "to_place", "accompanist__user", "from_parent", "to_parent"
     )
@@ -93,19 +103,22 @@ def my_handovers(actor, *, since: datetime | None = None):
     return qs.order_by("from_at")
 
 
-def accompanists_of(measure: Measure):
+def accompanists_of(actor, measure: Measure):
+    """The organisation's accompanists a handover of the measure may be given to."""
+    policy.require(actor, "accompaniment.view", measure)
     return Accompanist.objects.filter(
         map_organisation_id=measure.map_organisation_id, user__is_active=True
     ).select_related("user")
 
 
 def incidents_of(actor, measure: Measure):
-    """Incidents with their narrative: the organisation and the referent only (policy_in_scope)."""
+    """Incidents with their narrative: the organisation and the referent only (core.policy.RECORD_RULES)."""
     policy.require(actor, "accompaniment.view", measure)
     return Incident.objects.filter(handover__measure=measure).select_related("handover", "by_parent")
 
 
-def missed_by_parent(measure: Measure) -> dict[str, int]:
+def missed_by_parent(actor, measure: Measure) -> dict[str, int]:
+    policy.require(actor, "accompaniment.view", measure)
     rows = Handover.objects.filter(measure=measure)
     return {
         "residential": rows.filter(

@@ -62,7 +62,7 @@ def pathway_panel(request, household):
         {
             "household": household,
             "pathway": pathway,
-            "steps": selectors.steps_of(pathway) if pathway else [],
+            "steps": selectors.steps_of(user, pathway) if pathway else [],
             "entries": entries,
             "can_change": pathway is not None
             and pathway.is_open

@@ -10,3 +10,6 @@ class CoreConfig(AppConfig):
         from parcours.core import journal, signals, tasks  # noqa: F401  (signals, periodic jobs)
 
         journal.register()
+        from parcours.core import policy
+
+        policy.check_record_rules()

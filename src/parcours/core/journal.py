@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.db.models import QuerySet
 
-from parcours.core import audit_labels, exports, policy
+from parcours.core import audit, audit_labels, exports, policy
 from parcours.core.models import AuditEntry, User
 
 
@@ -61,6 +61,18 @@ def _action_choices() -> list[tuple[str, str]]:
         for obj, name in sorted(audit_labels.OBJECTS.items(), key=lambda kv: kv[1])
     ]
     return choices
+
+
+def consult(actor, flt: JournalFilter) -> QuerySet[AuditEntry]:
+    """The journal's page: `entries_for`, and the consultation (with its filter) is audited."""
+    policy.require(actor, "audit.view_department")
+    audit.record(
+        actor,
+        "audit.department_log.viewed",
+        data={k: str(v) for k, v in vars(flt).items() if v},
+        department=actor.department_code,
+    )
+    return entries_for(actor, flt)
 
 
 def entries_for(actor, flt: JournalFilter) -> QuerySet[AuditEntry]:

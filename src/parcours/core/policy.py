@@ -12,7 +12,9 @@ Views, selectors, services and the API call `require`, `can` and `scope`; nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -111,7 +113,7 @@ RULES: dict[str, frozenset[str]] = {
     # --- accompaniment: mesures d'accompagnement protégé (MAP) ------------------------------------
     # The referent social worker records the order and refers it; the MAP organisation's coordinators
     # (role partner) run it; accompanists see their own handovers only; the local pilot sees figures.
-    # Records are further scoped by accompaniment.access (organisation, referent, accompanist).
+    # Records are further scoped by RECORD_RULES below (organisation, referent, accompanist).
     "accompaniment.record_order": frozenset({SW}),
     "accompaniment.view": frozenset({SW, PARTNER}),  # measures, measure page, calendar, incidents
     "accompaniment.manage": frozenset({PARTNER}),  # accept, accompanists, calendar, report sign-off
@@ -448,6 +450,157 @@ def has_perm(user, permission: str) -> bool:
     return role_allows(user, permission)
 
 
+# --- Principals without an account ---------------------------------------------------------------
+# The public pages and the private links (workshops) act without an account. They hold no permission:
+# the public reaches published sessions only, and a link opens its own registration or invitation.
+
+
+class PublicActor:
+    """A member of the public on the public pages (no account)."""
+
+    pk = None
+    is_authenticated = False
+    is_active = False
+    department_code = None
+
+    def __str__(self) -> str:
+        return "Public (pages publiques)"
+
+
+class LinkHolder:
+    """Whoever holds a registration's (or invitation's) private link: may act on that one only."""
+
+    pk = None
+    is_authenticated = False
+    is_active = False
+    department_code = None
+
+    def __init__(self, *, registration=None, invitation=None):
+        self.registration = registration
+        self.invitation = invitation
+
+    def __str__(self) -> str:
+        if self.invitation is not None:
+            return f"Lien privé de l'invitation n° {self.invitation.pk}"
+        return f"Lien privé de l'inscription n° {self.registration.pk}"
+
+    def holds(self, obj) -> bool:
+        """True for the one record the link opens (its registration, or its invitation)."""
+        held = {"workshops.registration": self.registration, "workshops.invitation": self.invitation}.get(
+            _label(obj)
+        )
+        return held is not None and held.pk == obj.pk
+
+
+THE_PUBLIC = PublicActor()
+
+
+def is_staff(actor) -> bool:
+    """A signed-in account (not the public, not a private link)."""
+    return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None))
+
+
+# --- Record rules: who may open a record beyond its department -----------------------------------
+# Most records follow the household's rule (department; restricted → assigned staff). A few say more;
+# they are stated here, keyed by model label (core never imports the apps; CoreConfig.ready() checks
+# every label exists, so a renamed model stops the start instead of silently opening its records).
+
+
+def partner_only(user) -> bool:
+    """A partner organisation's member holding no Caf role (a juriste, a médiateur)."""
+    roles = getattr(user, "roles", frozenset())
+    return PARTNER in roles and not (roles - {PARTNER})
+
+
+def _facilitates(user, workshop) -> bool:
+    return workshop.facilitations.filter(user=user).exists()
+
+
+def _workshop_allows(user, workshop) -> bool:
+    # A partner only reaches the sessions they facilitate.
+    return not partner_only(user) or _facilitates(user, workshop)
+
+
+def _workshops_filter(user) -> Q:
+    return Q(facilitations__user=user) if partner_only(user) else Q()
+
+
+def _measure_allows(user, measure) -> bool:
+    """MAP: the organisation's coordinators (partner) for the measures referred to it; a social worker
+    for the measures they are the referent of, or of a household assigned to them; nobody else (other
+    Caf staff see the household, not the measure)."""
+    roles = user.roles
+    if (
+        PARTNER in roles
+        and measure.map_organisation_id
+        and measure.map_organisation.organisation_id == user.organisation_id
+    ):
+        return True
+    return SW in roles and (measure.referent_id == user.pk or measure.household.is_assigned(user))
+
+
+def _measures_filter(user) -> Q:
+    """`_measure_allows` as a filter on measures."""
+    roles = user.roles
+    q = Q(pk__in=[])
+    if PARTNER in roles:
+        q |= Q(map_organisation__organisation_id=user.organisation_id)
+    if SW in roles:
+        assigned = apps.get_model("households", "HouseholdAssignment").objects.filter(user=user)
+        q |= Q(referent_id=user.pk) | Q(household_id__in=assigned.values("household_id"))
+    return q
+
+
+def _handover_allows(user, handover) -> bool:
+    # An accompanist: the handovers assigned to them, nothing else of the household.
+    if ACCOMPANIST in user.roles and handover.accompanist_id and handover.accompanist.user_id == user.pk:
+        return True
+    return _measure_allows(user, handover.measure)
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """What a record says beyond its department.
+
+    `allows(user, obj)`: the check on one record; `filter(user)`: the same rule as a queryset filter
+    (used by `scope`), when lists of that record are scoped; `replaces_restriction`: the rule itself
+    says who may open a restricted family's record (MAP), instead of "assigned staff only".
+    """
+
+    allows: Callable[[Any, Any], bool]
+    filter: Callable[[Any], Q] | None = None
+    replaces_restriction: bool = False
+
+
+RECORD_RULES: dict[str, RecordRule] = {
+    "workshops.workshop": RecordRule(_workshop_allows, filter=_workshops_filter),
+    "workshops.registration": RecordRule(lambda user, r: _workshop_allows(user, r.workshop)),
+    "accompaniment.measure": RecordRule(_measure_allows, filter=_measures_filter, replaces_restriction=True),
+    "accompaniment.handover": RecordRule(_handover_allows, replaces_restriction=True),
+    # The narrative of an incident and the report: the organisation and the referent only (never the
+    # accompanist's own view).
+    "accompaniment.incident": RecordRule(
+        lambda user, i: _measure_allows(user, i.handover.measure), replaces_restriction=True
+    ),
+    "accompaniment.judgereport": RecordRule(
+        lambda user, r: _measure_allows(user, r.measure), replaces_restriction=True
+    ),
+}
+
+
+def check_record_rules() -> None:
+    """Called by CoreConfig.ready(): every label of RECORD_RULES names an installed model."""
+    for label in RECORD_RULES:
+        app_label = label.split(".")[0]
+        if app_label in apps.app_configs:
+            apps.get_model(label)  # LookupError: the model was renamed, update RECORD_RULES
+
+
+def _label(obj) -> str | None:
+    meta = getattr(obj, "_meta", None)
+    return meta.label_lower if meta is not None else None
+
+
 def _record_household(obj):
     """The household a record belongs to (the record itself when it is one)."""
     if obj is None:
@@ -480,14 +633,15 @@ def in_scope(user, obj, *, restricted: str = "assigned", branch: bool = False) -
     department = _record_department(obj)
     if department is None or department != user.department_code:
         return False
+    rule = RECORD_RULES.get(_label(obj))
     # Records shared with an outside organisation (MAP) say themselves who may open them.
-    custom = getattr(obj, "policy_in_scope", None)
-    if custom is not None:
-        return custom(user)
+    if rule is not None and rule.replaces_restriction:
+        return rule.allows(user, obj)
     household = _record_household(obj)
-    if household is not None and household.restricted and restricted == "assigned":
-        return household.is_assigned(user)
-    return True
+    restricted_out = household is not None and household.restricted and restricted == "assigned"
+    if restricted_out and not household.is_assigned(user):
+        return False
+    return rule is None or rule.allows(user, obj)
 
 
 def _holds(user, permission: str) -> bool:
@@ -509,6 +663,16 @@ def require(user, permission: str, obj=None, *, restricted: str = "assigned", br
         raise PermissionDenied
     if obj is not None and not in_scope(user, obj, restricted=restricted, branch=branch):
         raise Http404
+
+
+def require_holder_or_staff(actor, permission: str, obj, *, restricted: str = "assigned") -> None:
+    """A private link opens its own registration or invitation (and nothing else, whatever the
+    permission); staff go through `require`."""
+    if isinstance(actor, LinkHolder):
+        if not actor.holds(obj):
+            raise PermissionDenied
+        return
+    require(actor, permission, obj, restricted=restricted)
 
 
 def hidden_households(user, permission: str) -> QuerySet:
@@ -549,6 +713,11 @@ def scope(
     if department is None:
         return queryset.none()
     qs = queryset.filter(**{f"{prefix}department__code": department})
+    rule = RECORD_RULES.get(queryset.model._meta.label_lower)
+    if rule is not None and rule.filter is not None:
+        qs = qs.filter(rule.filter(user))
+        if rule.replaces_restriction:
+            return qs
     if restricted == "assigned":
         assigned = apps.get_model("households", "HouseholdAssignment").objects.filter(user=user)
         qs = qs.filter(

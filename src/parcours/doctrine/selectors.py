@@ -17,7 +17,7 @@ from django.db.models import BooleanField, FloatField, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from parcours.core import policy
+from parcours.core import audit, policy
 from parcours.core.models import Department
 from parcours.doctrine import search
 from parcours.doctrine.models import Attachment, Chapter, Dimension, Funding, Practice, Theme
@@ -51,14 +51,24 @@ def practice_for(actor, pk: int, *, permission: str = "doctrine.view", branch: b
     return practice
 
 
+def practice_page_for(actor, pk: int) -> Practice:
+    """The sheet's page: `practice_for`, and the consultation is audited (once per page)."""
+    practice = practice_for(actor, pk)
+    audit.record(actor, "doctrine.practice.viewed", practice)
+    return practice
+
+
 def attachment_for(actor, pk: int) -> Attachment:
+    """An attachment to download: the download is audited here, whatever door serves the file."""
     attachment = get_object_or_404(Attachment.objects.select_related("practice__department"), pk=pk)
     policy.require(actor, "doctrine.view", attachment, branch=True)
+    audit.record(actor, "doctrine.attachment.downloaded", attachment)
     return attachment
 
 
-def partners_for_practice(practice: Practice):
+def partners_for_practice(actor, practice: Practice):
     """The entries of protection's partner directory a sheet may name: its Caf's, active."""
+    policy.require(actor, "doctrine.propose", practice)
     return Partner.objects.filter(department_id=practice.department_id, is_active=True).order_by(
         "kind", "name"
     )

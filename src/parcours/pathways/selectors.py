@@ -278,8 +278,9 @@ def step_for(actor, pk: int, *, permission: str = "pathways.view", audited: bool
     return step
 
 
-def attempts_of(step: PathwayStep) -> QuerySet[ContactAttempt]:
-    """Contact attempts of a step the caller already obtained through `step_for`."""
+def attempts_of(actor, step: PathwayStep) -> QuerySet[ContactAttempt]:
+    """Contact attempts of a step (not audited: the step's page audits its opening, `step_for`)."""
+    policy.require(actor, "pathways.view", step)
     return step.attempts.select_related("recorded_by").order_by("-attempted_at")
 
 
@@ -344,8 +345,9 @@ def current_pathway(actor, household: Household) -> Pathway | None:
     return pathway
 
 
-def steps_of(pathway: Pathway) -> list[PathwayStep]:
+def steps_of(actor, pathway: Pathway) -> list[PathwayStep]:
     """The pathway's steps in template order (from the household page's shared read when there is one)."""
+    policy.require(actor, "pathways.view", pathway)
     return [step for step in _household_steps(pathway.household) if step.pathway_id == pathway.pk]
 
 

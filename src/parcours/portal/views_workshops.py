@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.portal import fragments
 from parcours.workshops import ics, links, ratelimit, selectors, services
-from parcours.workshops.access import PUBLIC, LinkHolder
 from parcours.workshops.forms import (
     InvitationAnswerForm,
     ManageRegistrationForm,
@@ -132,7 +132,7 @@ def register(request, code: str, pk: int):
                 return redirect("portal:workshop-registered", code=code, pk=pk, outcome=outcome_key)
             try:
                 outcome = services.register(
-                    actor=PUBLIC,
+                    actor=policy.THE_PUBLIC,
                     workshop=workshop,
                     first_name=data["first_name"],
                     party_size=data["party_size"],
@@ -205,7 +205,7 @@ def manage(request, token: str):
         if request.method == "POST" and form.is_valid():
             try:
                 services.update_registration(
-                    actor=LinkHolder(registration=registration),
+                    actor=policy.LinkHolder(registration=registration),
                     registration=registration,
                     party_size=form.cleaned_data["party_size"],
                     accessibility_needs=form.cleaned_data["accessibility_needs"],
@@ -253,7 +253,7 @@ def cancel(request, token: str):
     if request.method == "POST":
         try:
             services.cancel_registration(
-                actor=LinkHolder(registration=registration),
+                actor=policy.LinkHolder(registration=registration),
                 registration=registration,
                 reason="Annulée par la personne",
             )
@@ -290,7 +290,7 @@ def move(request, token: str):
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.move_registration(
-                actor=LinkHolder(registration=registration),
+                actor=policy.LinkHolder(registration=registration),
                 registration=registration,
                 target=form.cleaned_data["workshop"],
             )
@@ -314,7 +314,7 @@ def offer(request, token: str):
         return _link_problem(request, error)
     error_message = ""
     if request.method == "POST":
-        holder = LinkHolder(registration=registration)
+        holder = policy.LinkHolder(registration=registration)
         try:
             if request.POST.get("reponse") == "accepter":
                 services.accept_offer(actor=holder, registration=registration)
@@ -359,7 +359,9 @@ def join(request, token: str):
     except links.LinkError as error:
         return _link_problem(request, error)
     try:
-        url = services.join_room(actor=LinkHolder(registration=registration), registration=registration)
+        url = services.join_room(
+            actor=policy.LinkHolder(registration=registration), registration=registration
+        )
     except ValidationError as error:
         return render(
             request,
@@ -400,7 +402,7 @@ def invitation(request, token: str):
             data = form.cleaned_data
             try:
                 outcome = services.answer_invitation(
-                    actor=LinkHolder(invitation=invitation),
+                    actor=policy.LinkHolder(invitation=invitation),
                     invitation=invitation,
                     workshop=data["workshop"],
                     party_size=data["party_size"],
@@ -428,7 +430,7 @@ def invitation_decline(request, token: str):
     error_message = ""
     if request.method == "POST":
         try:
-            services.decline_invitation(actor=LinkHolder(invitation=invitation), invitation=invitation)
+            services.decline_invitation(actor=policy.LinkHolder(invitation=invitation), invitation=invitation)
         except ValidationError as error:
             error_message = " ".join(error.messages)
         else:

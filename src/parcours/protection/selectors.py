@@ -58,10 +58,14 @@ class HouseholdTrack:
         return [aid for track in self.persons for aid in track.aids]
 
 
-def household_reports(household: Household) -> list[ViolenceReport]:
+def household_reports(actor, household: Household) -> list[ViolenceReport]:
     """The household's violence reports, oldest first; read once per household page (panel, timeline).
+    Not audited: they are part of the household page, audited once when the household is opened."""
+    policy.require(actor, "protection.view", household)
+    return _reports(household)
 
-    Callers have checked "protection.view" on the household."""
+
+def _reports(household: Household) -> list[ViolenceReport]:
     return page_memo.shared(
         household,
         "violence_reports",
@@ -75,8 +79,13 @@ def household_reports(household: Household) -> list[ViolenceReport]:
     )
 
 
-def household_aids(household: Household) -> list[EmergencyAid]:
+def household_aids(actor, household: Household) -> list[EmergencyAid]:
     """The household's AUU files, newest first; read once per household page (panel, timeline)."""
+    policy.require(actor, "protection.view", household)
+    return _aids(household)
+
+
+def _aids(household: Household) -> list[EmergencyAid]:
     return page_memo.shared(
         household,
         "emergency_aids",
@@ -96,14 +105,18 @@ def register_probes() -> None:
     page_memo.register_probe(Household, "protection:aids", EmergencyAid, "household")
 
 
-def household_safety(household: Household) -> tuple[list[SafetyStep], list[Referral]]:
+def household_safety(actor, household: Household) -> tuple[list[SafetyStep], list[Referral]]:
     """Safety checklists and referrals of the persons named in the household's violence reports.
 
     Both exist only for such persons (a report opens the checklist; a referral needs a report):
     a household without report needs no query. Read once per household page."""
+    policy.require(actor, "protection.view", household)
+    return _safety(household)
 
+
+def _safety(household: Household) -> tuple[list[SafetyStep], list[Referral]]:
     def read():
-        persons = {report.person_id for report in household_reports(household)}
+        persons = {report.person_id for report in _reports(household)}
         if not persons:
             return [], []
         steps = list(SafetyStep.objects.filter(person_id__in=persons).select_related("updated_by"))
@@ -116,17 +129,17 @@ def household_safety(household: Household) -> tuple[list[SafetyStep], list[Refer
 def track_for(actor, household: Household, *, audited: bool = False) -> HouseholdTrack:
     """The protected track of a household the actor has already opened (the caller checked the scope)."""
     policy.require(actor, "protection.view", household)
-    reports = household_reports(household)
+    reports = _reports(household)
     persons: dict[int, PersonTrack] = {}
     for report in reports:
         persons.setdefault(report.person_id, PersonTrack(report.person)).reports.append(report)
     if persons:
-        steps, referrals = household_safety(household)
+        steps, referrals = _safety(household)
         for step in steps:
             persons[step.person_id].steps.append(step)
         for referral in referrals:
             persons[referral.person_id].referrals.append(referral)
-        for aid in household_aids(household):
+        for aid in _aids(household):
             if aid.person_id in persons:
                 persons[aid.person_id].aids.append(aid)
     if audited:
@@ -141,12 +154,15 @@ def household_for(actor, pk: int, permission: str) -> Household:
     return household_selectors.household_for(actor, pk, permission=permission, audited=False)
 
 
-def parents_of(household: Household) -> QuerySet[Person]:
+def parents_of(actor, household: Household) -> QuerySet[Person]:
+    """The parents a report or an AUU file may name (every protection form is casework: protection.view)."""
+    policy.require(actor, "protection.view", household)
     return household.members.filter(role=Person.Role.PARENT).select_related("protected_address")
 
 
-def persons_at_risk(household: Household) -> QuerySet[Person]:
-    return parents_of(household).filter(violence_reports__isnull=False).distinct()
+def persons_at_risk(actor, household: Household) -> QuerySet[Person]:
+    """The parents named in a violence report (the safety rule itself is protection.safety's)."""
+    return parents_of(actor, household).filter(violence_reports__isnull=False).distinct()
 
 
 # --- safety checklist -----------------------------------------------------------------------------
@@ -322,8 +338,9 @@ def proof_for_download(actor, pk: int) -> tuple[ProofDocument, bytes]:
     return proof, content
 
 
-def benefits_officers(household: Household) -> QuerySet[User]:
+def benefits_officers(actor, household: Household) -> QuerySet[User]:
     """Who may be put in charge of an AUU file of this household."""
+    policy.require(actor, "protection.register_aid", household)
     return (
         User.objects.filter(
             is_active=True,

@@ -23,7 +23,7 @@ def protection_on_timeline(actor, household):
     if not policy.can(actor, "protection.view", household):
         return
     tz = household.department.tzinfo
-    for report in selectors.household_reports(household):
+    for report in selectors.household_reports(actor, household):
         yield timeline.TimelineEntry(
             at=report.reported_at,
             kind="protection",
@@ -31,7 +31,7 @@ def protection_on_timeline(actor, household):
             detail="Dossier restreint, parcours protégé, liste de mise en sécurité ouverte.",
             extra={"report_id": report.pk},
         )
-    steps, referrals = selectors.household_safety(household)
+    steps, referrals = selectors.household_safety(actor, household)
     for step in steps:
         if step.status == SafetyStep.Status.TODO or step.updated_at is None:
             continue
@@ -50,7 +50,7 @@ def protection_on_timeline(actor, household):
             status=referral.status,
             extra={"referral_id": referral.pk, "status_label": referral.get_status_display()},
         )
-    for aid in selectors.household_aids(household):
+    for aid in selectors.household_aids(actor, household):
         yield timeline.TimelineEntry(
             at=_at(aid.received_on, tz),
             kind="protection",

@@ -43,14 +43,14 @@ def registrations_table(ctx: exports.ExportContext) -> exports.Table:
     return exports.Table(headers=REGISTRATION_HEADERS, rows=rows, title="Inscriptions")
 
 
-def sign_in_sheet_html(workshop: Workshop) -> str:
-    participants = [r for r in selectors.roster(workshop) if r.status == Registration.Status.CONFIRMED]
+def sign_in_sheet_html(actor, workshop: Workshop) -> str:
+    participants = [r for r in selectors.roster(actor, workshop) if r.status == Registration.Status.CONFIRMED]
     return render_to_string(
         "workshops/sign_in_sheet.html",
         {
             "workshop": workshop,
             "participants": participants,
-            "facilitations": selectors.facilitations(workshop),
+            "facilitations": selectors.facilitations(actor, workshop),
         },
     )
 
@@ -58,7 +58,7 @@ def sign_in_sheet_html(workshop: Workshop) -> str:
 def sign_in_sheet(ctx: exports.ExportContext) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=sign_in_sheet_html(ctx.obj)).write_pdf()
+    return HTML(string=sign_in_sheet_html(ctx.actor, ctx.obj)).write_pdf()
 
 
 def _loader(permission: str):

@@ -18,7 +18,6 @@ from parcours.core.models import Department, User
 from parcours.core.roles import Role
 from parcours.households.models import HouseholdAssignment
 from parcours.workshops import stats
-from parcours.workshops.access import partner_only, require_workshop
 from parcours.workshops.models import (
     Facilitation,
     Format,
@@ -35,16 +34,14 @@ from parcours.workshops.models import (
 
 
 def workshops_visible_to(actor, permission: str = "workshops.view") -> QuerySet[Workshop]:
-    qs = policy.scope(
+    # A partner: the sessions they facilitate (core.policy.RECORD_RULES).
+    return policy.scope(
         actor,
         Workshop.objects.select_related("department", "venue"),
         permission,
         household_path="",
         restricted="reference",
     )
-    if partner_only(actor):
-        qs = qs.filter(facilitations__user=actor)
-    return qs
 
 
 def workshop_list(
@@ -68,7 +65,7 @@ def workshop_list(
 
 def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop:
     workshop = get_object_or_404(workshops_visible_to(actor, permission), pk=pk)
-    require_workshop(actor, permission, workshop)
+    policy.require(actor, permission, workshop, restricted="reference")
     return workshop
 
 
@@ -93,8 +90,9 @@ def registration_for(actor, pk: int, permission: str = "workshops.register") -> 
     return registration
 
 
-def roster(workshop: Workshop) -> list[Registration]:
+def roster(actor, workshop: Workshop) -> list[Registration]:
     """The session's participants for its staff (first names, numbers, needs, attendance: no contact)."""
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(
         workshop.registrations.exclude(
             status__in=[
@@ -106,7 +104,8 @@ def roster(workshop: Workshop) -> list[Registration]:
     )
 
 
-def workshop_counts(workshop: Workshop) -> dict:
+def workshop_counts(actor, workshop: Workshop) -> dict:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     rows = workshop.registrations.values("status").annotate(n=Count("pk"), people=Sum("party_size"))
     counts = {row["status"]: row for row in rows}
     present = workshop.registrations.filter(
@@ -120,7 +119,8 @@ def workshop_counts(workshop: Workshop) -> dict:
     }
 
 
-def facilitations(workshop: Workshop) -> list[Facilitation]:
+def facilitations(actor, workshop: Workshop) -> list[Facilitation]:
+    policy.require(actor, "workshops.view", workshop, restricted="reference")
     return list(workshop.facilitations.select_related("user__organisation"))
 
 

@@ -33,7 +33,7 @@ from parcours.backoffice.forms_accompaniment import (
     ReferForm,
     ReportForm,
 )
-from parcours.core import audit, exports, policy
+from parcours.core import exports, policy
 from parcours.core.forms import apply_errors
 from parcours.households import selectors as household_selectors
 
@@ -87,14 +87,14 @@ def record(request, pk: int):
 def measure_detail(request, pk: int):
     measure = selectors.measure_for(request.user, pk)
     user = request.user
-    handovers = selectors.handovers_of_measure(measure)
+    handovers = selectors.handovers_of_measure(request.user, measure)
     is_org = policy.can(user, "accompaniment.manage", measure)
     context = {
         "measure": measure,
         "children": list(measure.children.all()),
         "handovers": handovers.order_by("from_at")[:400],
         "incidents": selectors.incidents_of(user, measure),
-        "missed": selectors.missed_by_parent(measure),
+        "missed": selectors.missed_by_parent(request.user, measure),
         "reports": measure.reports.all(),
         "exclusions": measure.exclusions.all(),
         "places": measure.places.all() if is_org else [],
@@ -105,7 +105,8 @@ def measure_detail(request, pk: int):
         "place_form": PlaceForm(),
         "generate_form": GenerateForm(places=measure.places.all()),
         "assign_form": AssignForm(
-            accompanists=selectors.accompanists_of(measure), handovers=handovers.filter(outcome="planned")
+            accompanists=selectors.accompanists_of(request.user, measure),
+            handovers=handovers.filter(outcome="planned"),
         ),
         "report_form": ReportForm(
             initial={
@@ -269,7 +270,7 @@ def assign(request, pk: int):
     measure = _measure(request, pk, "accompaniment.manage")
     form = AssignForm(
         request.POST,
-        accompanists=selectors.accompanists_of(measure),
+        accompanists=selectors.accompanists_of(request.user, measure),
         handovers=measure.handovers.filter(outcome=Handover.Outcome.PLANNED),
     )
     if form.is_valid():
@@ -296,7 +297,7 @@ def calendar_week(request, pk: int):
         day = measure.household.department.local_today()
     start, end, monday = selectors.week_bounds(tz, day)
     handovers = (
-        selectors.handovers_of_measure(measure)
+        selectors.handovers_of_measure(request.user, measure)
         .filter(from_at__gte=start, from_at__lt=end)
         .order_by("from_at")
     )
@@ -362,10 +363,7 @@ def renew(request, pk: int):
 
 
 def order_file(request, pk: int):
-    measure = selectors.measure_for(request.user, pk)
-    if not measure.order_file:
-        raise Http404
-    audit.record(request.user, "accompaniment.order.downloaded", measure)
+    measure = selectors.order_file_for(request.user, pk)
     extension = measure.order_file.name.rsplit(".", 1)[-1]
     response = FileResponse(measure.order_file.open("rb"), content_type=measure.order_file_type)
     response["Content-Disposition"] = f'attachment; filename="ordonnance-{measure.reference}.{extension}"'

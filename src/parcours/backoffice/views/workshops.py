@@ -105,12 +105,12 @@ def workshop_create(request):
 def workshop_detail(request, pk: int):
     workshop = selectors.workshop_for(request.user, pk)
     user = request.user
-    roster = selectors.roster(workshop)
+    roster = selectors.roster(request.user, workshop)
     context = {
         "workshop": workshop,
         "roster": roster,
-        "counts": selectors.workshop_counts(workshop),
-        "facilitations": selectors.facilitations(workshop),
+        "counts": selectors.workshop_counts(request.user, workshop),
+        "facilitations": selectors.facilitations(request.user, workshop),
         "can_manage": policy.can(user, "workshops.manage", workshop, restricted="reference"),
         "can_attendance": policy.can(user, "workshops.attendance", workshop, restricted="reference"),
         "can_register": policy.can(user, "workshops.register", workshop, restricted="reference"),
@@ -196,7 +196,7 @@ def workshop_cancel(request, pk: int):
 
 def workshop_facilitators(request, pk: int):
     workshop = selectors.workshop_for(request.user, pk, "workshops.manage")
-    current = {f.user_id: f.role for f in selectors.facilitations(workshop)}
+    current = {f.user_id: f.role for f in selectors.facilitations(request.user, workshop)}
     form = FacilitatorsForm(
         request.POST or None, candidates=selectors.facilitator_candidates(workshop), current=current
     )
@@ -254,7 +254,9 @@ def workshop_room_attendance(request, pk: int):
 
 def workshop_attendance(request, pk: int):
     workshop = selectors.workshop_for(request.user, pk, "workshops.attendance")
-    registrations = [r for r in selectors.roster(workshop) if r.status == Registration.Status.CONFIRMED]
+    registrations = [
+        r for r in selectors.roster(request.user, workshop) if r.status == Registration.Status.CONFIRMED
+    ]
     form = AttendanceForm(request.POST or None, registrations=registrations)
     if request.method == "POST" and form.is_valid():
         try:

@@ -19,7 +19,6 @@ from django.utils import timezone
 from parcours.core import audit, policy
 from parcours.households.models import ContactChannel, Person
 from parcours.workshops import integrations, messaging
-from parcours.workshops.access import LinkHolder
 from parcours.workshops.models import Format, Invitation, Registration, Workshop
 from parcours.workshops.services.registrations import RegistrationOutcome, register
 
@@ -168,13 +167,7 @@ def sessions_for(invitation: Invitation, now=None) -> list[Workshop]:
 
 
 def _holder(actor, invitation: Invitation) -> None:
-    if (
-        isinstance(actor, LinkHolder)
-        and actor.invitation is not None
-        and actor.invitation.pk == invitation.pk
-    ):
-        return
-    policy.require(actor, "workshops.invite", invitation)
+    policy.require_holder_or_staff(actor, "workshops.invite", invitation)
 
 
 @transaction.atomic
@@ -191,7 +184,7 @@ def answer_invitation(
         raise ValidationError("Cette invitation n'est plus valable : contactez votre Caf.")
     if workshop.pk not in {w.pk for w in sessions_for(invitation)}:
         raise ValidationError({"workshop": "Cette séance ne fait pas partie des séances proposées."})
-    holder = actor if isinstance(actor, LinkHolder) else LinkHolder(invitation=invitation)
+    holder = actor if isinstance(actor, policy.LinkHolder) else policy.LinkHolder(invitation=invitation)
     outcome = register(
         actor=holder,
         workshop=workshop,

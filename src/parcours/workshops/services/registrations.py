@@ -20,7 +20,6 @@ from django_tasks import task
 
 from parcours.core import audit, policy, schedule
 from parcours.workshops import messaging
-from parcours.workshops.access import LinkHolder, is_staff, require_registration, require_workshop
 from parcours.workshops.models import Registration, Workshop
 
 Status = Registration.Status
@@ -254,13 +253,13 @@ def _facts(
 
 def _authorize_new(actor, workshop: Workshop, person, invitation) -> bool:
     """True for staff. Public and link holders need no right, but only for what their link allows."""
-    if is_staff(actor):
-        require_workshop(actor, "workshops.register", workshop)
+    if policy.is_staff(actor):
+        policy.require(actor, "workshops.register", workshop, restricted="reference")
         if person is not None:
             policy.require(actor, "workshops.register", person)
         return True
     if person is not None and not (
-        isinstance(actor, LinkHolder) and invitation is not None and actor.invitation == invitation
+        isinstance(actor, policy.LinkHolder) and invitation is not None and actor.invitation == invitation
     ):
         raise ValidationError("Inscription impossible.")
     return False
@@ -427,7 +426,7 @@ def _end(registration: Registration, workshop: Workshop, status: str, *, now, re
 @transaction.atomic
 def cancel_registration(*, actor, registration: Registration, reason: str = "") -> Registration:
     """Cancel a registration or a place on the waiting list; a held seat is offered on at once."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
     if not registration.is_active:
@@ -440,7 +439,7 @@ def cancel_registration(*, actor, registration: Registration, reason: str = "") 
         "workshops.registration.cancelled",
         registration,
         reason=reason,
-        data={"by_link": isinstance(actor, LinkHolder)},
+        data={"by_link": isinstance(actor, policy.LinkHolder)},
     )
     messaging.registration_cancelled(registration, actor=actor)
     promote_waiting_list(workshop, now, actor=actor)
@@ -452,7 +451,7 @@ def update_registration(
     *, actor, registration: Registration, party_size: int, accessibility_needs: str
 ) -> Registration:
     """Change the number of people or the accessibility needs; more people need free seats."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
     if not registration.is_active or now >= workshop.starts_at:
@@ -488,7 +487,7 @@ def update_registration(
 @transaction.atomic
 def move_registration(*, actor, registration: Registration, target: Workshop) -> RegistrationOutcome:
     """Move to another session: the old place is released (and offered on), a new one is taken."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     if target.pk == registration.workshop_id:
         raise ValidationError("Choisissez une autre séance.")
     if target.department_id != registration.workshop.department_id:
@@ -502,7 +501,7 @@ def move_registration(*, actor, registration: Registration, target: Workshop) ->
     if not registration.is_active or now >= workshop.starts_at:
         raise ValidationError("Cette inscription ne peut plus être modifiée.")
     target = lock_workshop(target.pk)
-    staff = is_staff(actor)
+    staff = policy.is_staff(actor)
     _check_open(target, staff=staff, now=now)
     _check_party(target, registration.party_size)
     check_not_with_other_parent(target, registration.person)
@@ -554,7 +553,7 @@ def review_held_registration(
 ) -> Registration:
     """The family's staff decide on a registration held for review, with a reason (audited):
     confirmed (a seat, or the waiting list, and its message) or cancelled."""
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Motivez la décision (10 caractères au moins)."})
@@ -580,7 +579,7 @@ def review_held_registration(
 
 
 def accept_offer(*, actor, registration: Registration) -> Registration:
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     # A lapsed offer is recorded as lapsed (and passed on) even though accepting it then fails.
     with transaction.atomic():
         expire_offers(workshop=lock_workshop(registration.workshop_id))
@@ -603,7 +602,7 @@ def _accept(actor, registration: Registration) -> Registration:
 
 @transaction.atomic
 def decline_offer(*, actor, registration: Registration) -> Registration:
-    require_registration(actor, "workshops.register", registration)
+    policy.require_holder_or_staff(actor, "workshops.register", registration)
     now = timezone.now()
     workshop, registration = _lock_registration(registration)
     if registration.status != Status.OFFERED:

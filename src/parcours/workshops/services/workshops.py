@@ -18,7 +18,6 @@ from django_tasks import task
 from parcours.core import audit, crypto, policy, schedule
 from parcours.core.models import User
 from parcours.workshops import messaging
-from parcours.workshops.access import require_registration, require_workshop
 from parcours.workshops.bbb import BBBError, Client
 from parcours.workshops.models import (
     ON_SITE_FORMATS,
@@ -191,7 +190,7 @@ def create_workshop(
 @transaction.atomic
 def update_workshop(*, actor, workshop: Workshop, **values) -> Workshop:
     """Edit a session. Moving it (date, time, place, format) notifies the people registered."""
-    require_workshop(actor, "workshops.manage", workshop)
+    policy.require(actor, "workshops.manage", workshop, restricted="reference")
     now = timezone.now()
     workshop = lock_workshop(workshop.pk)
     if workshop.status in (Workshop.Status.CANCELLED, Workshop.Status.HELD):
@@ -229,7 +228,7 @@ def update_workshop(*, actor, workshop: Workshop, **values) -> Workshop:
 
 @transaction.atomic
 def publish_workshop(*, actor, workshop: Workshop) -> Workshop:
-    require_workshop(actor, "workshops.manage", workshop)
+    policy.require(actor, "workshops.manage", workshop, restricted="reference")
     workshop = lock_workshop(workshop.pk)
     if workshop.status != Workshop.Status.DRAFT:
         raise ValidationError("Seule une séance en brouillon peut être publiée.")
@@ -268,7 +267,7 @@ def publish_series(*, actor, series: WorkshopSeries) -> SeriesPublication:
 @transaction.atomic
 def cancel_workshop(*, actor, workshop: Workshop, reason: str) -> Workshop:
     """Cancel a session: every registration ends, each person is told, reminders are dropped."""
-    require_workshop(actor, "workshops.manage", workshop)
+    policy.require(actor, "workshops.manage", workshop, restricted="reference")
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError(
@@ -306,7 +305,7 @@ def cancel_workshop(*, actor, workshop: Workshop, reason: str) -> Workshop:
 
 @transaction.atomic
 def set_facilitators(*, actor, workshop: Workshop, facilitators: list[tuple[User, str]]) -> None:
-    require_workshop(actor, "workshops.manage", workshop)
+    policy.require(actor, "workshops.manage", workshop, restricted="reference")
     allowed = {u.pk for u in facilitator_choices(workshop.department)}
     for user, role in facilitators:
         if user.pk not in allowed:
@@ -420,7 +419,7 @@ def _meeting_name(workshop: Workshop) -> str:
 @transaction.atomic
 def create_room(*, actor, workshop: Workshop) -> Workshop:
     """Create the BigBlueButton room of a webinar or hybrid session on the department's server."""
-    require_workshop(actor, "workshops.manage", workshop)
+    policy.require(actor, "workshops.manage", workshop, restricted="reference")
     workshop = lock_workshop(workshop.pk)
     if workshop.format not in ONLINE_FORMATS:
         raise ValidationError("Seul un webinaire ou une séance hybride a une salle en ligne.")
@@ -476,14 +475,14 @@ def join_room(*, actor, workshop: Workshop | None = None, registration: Registra
     """
     now = timezone.now()
     if registration is not None:
-        require_registration(actor, "workshops.register", registration)
+        policy.require_holder_or_staff(actor, "workshops.register", registration)
         workshop = registration.workshop
         if registration.status != Registration.Status.CONFIRMED:
             raise ValidationError("Seules les personnes inscrites peuvent rejoindre le webinaire.")
         if not (join_opens_at(workshop) <= now < workshop.ends_at):
             raise ValidationError("La salle ouvre 30 minutes avant le début de la séance et ferme à la fin.")
     else:
-        require_workshop(actor, "workshops.attendance", workshop)
+        policy.require(actor, "workshops.attendance", workshop, restricted="reference")
     workshop = Workshop.objects.select_related("department").get(pk=workshop.pk)
     if workshop.status != Workshop.Status.PUBLISHED or workshop.format not in ONLINE_FORMATS:
         raise ValidationError("Cette séance n'a pas de salle en ligne ouverte.")
@@ -520,7 +519,7 @@ def join_room(*, actor, workshop: Workshop | None = None, registration: Registra
 def fill_attendance_from_room(*, actor, workshop: Workshop) -> int:
     """Mark present the registered participants the video server sees in the room (getMeetingInfo)."""
     if actor is not None:
-        require_workshop(actor, "workshops.attendance", workshop)
+        policy.require(actor, "workshops.attendance", workshop, restricted="reference")
     workshop = Workshop.objects.select_related("department").get(pk=workshop.pk)
     if workshop.room_kind != RoomKind.BBB:
         raise ValidationError("La présence ne se relève automatiquement que pour une salle BigBlueButton.")
@@ -551,7 +550,7 @@ def fill_attendance_from_room(*, actor, workshop: Workshop) -> int:
 @transaction.atomic
 def record_attendance(*, actor, workshop: Workshop, marks: dict[int, str]) -> int:
     """Attendance per participant (present, excused, absent), from the day of the session."""
-    require_workshop(actor, "workshops.attendance", workshop)
+    policy.require(actor, "workshops.attendance", workshop, restricted="reference")
     now = timezone.now()
     if now < workshop.starts_at - timedelta(hours=2):
         raise ValidationError("La présence se renseigne le jour de la séance, à partir de son début.")
@@ -578,7 +577,7 @@ def record_attendance(*, actor, workshop: Workshop, marks: dict[int, str]) -> in
 @transaction.atomic
 def close_workshop(*, actor, workshop: Workshop) -> Workshop:
     """The session took place: it is marked held and the people present receive the survey."""
-    require_workshop(actor, "workshops.attendance", workshop)
+    policy.require(actor, "workshops.attendance", workshop, restricted="reference")
     workshop = lock_workshop(workshop.pk)
     if workshop.status != Workshop.Status.PUBLISHED:
         raise ValidationError("Seule une séance publiée peut être clôturée.")
