@@ -43,6 +43,9 @@ FERNET_KEY = "aW5zZWN1cmUtYmVuY2gta2V5LWZvci1wYXJjb3VycyE="  # 32 bytes, urlsafe
 PILOT_WEIGHTS = {"92": 6.0, "974": 4.0, "27": 2.5, "86": 1.8, "47": 1.4}
 STAFF = {"social_worker": 17, "service_advisor": 8, "benefits_officer": 8}  # per Caf at full scale
 BENCH_USERS = 20
+# Who the 20 signed-in clients are: the social workers' and the front desk's worklists are measured.
+FRONT_DESK = "service_advisor"  # the front desk (conseiller de service à l'usager)
+CLIENT_MIX = {"social_worker": 10, "service_advisor": 6, "benefits_officer": 4}
 
 
 def log(message: str) -> None:
@@ -131,7 +134,12 @@ def seed_staff(scale: float) -> dict:
     for user in User.objects.all():
         roles.append(UserRole(user=user, role=user.email.split(".")[0]))
     UserRole.objects.bulk_create(roles, batch_size=500)
-    chosen = list(User.objects.filter(organisation__department__code="92").order_by("email")[:BENCH_USERS])
+    # The signed-in clients: the Caf 92's social workers first, then its front desk (service advisors)
+    # and benefits officers, so that each worklist of each role is measured (not the first 20 emails,
+    # which were all benefits officers and service advisors).
+    staff_92 = User.objects.filter(organisation__department__code="92").order_by("email")
+    by_role = {role: [u for u in staff_92 if u.email.startswith(f"{role}.")] for role in CLIENT_MIX}
+    chosen = [user for role, count in CLIENT_MIX.items() for user in by_role[role][:count]][:BENCH_USERS]
     for user in chosen:
         TOTPDevice.objects.create(
             user=user, name="banc", key="3132333435363738393031323334353637383930", confirmed=True
@@ -198,6 +206,21 @@ def max_ids() -> dict[str, int]:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
             found[table] = cursor.fetchone()[0]
     return found
+
+
+def timed_command(env, *args) -> tuple[float, int, str]:
+    """(seconds, peak RSS in KB, stdout) of `parcours <args>` in its own process."""
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        started = time.monotonic()
+        result = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, PYTHON, "-m", "parcours", *args],
+            env=env, cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+        peak = int(Path(rss.name).read_text().split()[-1])
+    if result.returncode != 0:
+        raise SystemExit(f"parcours {' '.join(args)} : {result.stdout}\n{result.stderr}")
+    return elapsed, peak, result.stdout.strip()
 
 
 def run_import(env, path: Path) -> tuple[float, int, str]:
@@ -375,9 +398,15 @@ def sessions() -> list[dict]:
                 "cookie": f"parcours_session={store.session_key}",
                 "households": households,
                 "open_steps": mine,
-                "pages": [(kind, path) for kind, path, perm in LIST_PAGES if policy.has_perm(user, perm)],
+                "role": FRONT_DESK if user.has_role(FRONT_DESK) else next(iter(sorted(user.roles))),
+                # The session above is verified (both factors) by construction, but this `user` went
+                # through no OTP middleware: `policy.has_perm` would see an unverified user and allow
+                # nothing (the worklists then got 0 requests). The role table alone decides here.
+                "pages": [(kind, path) for kind, path, perm in LIST_PAGES if policy.role_allows(user, perm)],
             }
         )
+    if not any(kind.startswith("worklist") for c in clients for kind, _ in c["pages"]):
+        raise SystemExit("aucun client du banc n'ouvre de liste de travail : rôles des agents à revoir")
     return clients
 
 
@@ -423,6 +452,7 @@ def worker_peak_rss(server: subprocess.Popen) -> int:
 LIST_PAGES = [
     ("worklist_mine", "/gestion/taches/", "pathways.view"),
     ("worklist_late", "/gestion/taches/en-retard/", "pathways.view"),
+    ("worklist_team", "/gestion/taches/equipe/", "pathways.view"),
     ("invitation_list", "/gestion/seances/invitations/", "workshops.invite"),
 ]
 
@@ -439,6 +469,8 @@ def load(
     """
     started_at = time.monotonic()
     results: dict[str, list[float]] = {kind: [] for kind, _, _ in LIST_PAGES} | {"household": []}
+    # The worklists (every worklist page) of each role apart: the social worker's, the front desk's.
+    by_role: dict[str, list[float]] = {role: [] for role in CLIENT_MIX}
     errors: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + warmup + seconds
@@ -470,6 +502,8 @@ def load(
                         errors.append(f"{path}: {status}")
                     elif time.monotonic() >= measure_from:
                         results[kind].append(elapsed)
+                        if kind.startswith("worklist") and profile.get("role") in by_role:
+                            by_role[profile["role"]].append(elapsed)
                 if think:
                     time.sleep(rng.uniform(0.5, 1.5) * think)
 
@@ -495,7 +529,10 @@ def load(
     return {
         "think_time_s": think,
         **{kind: summary(values) for kind, values in results.items()},
-        "worklists": summary(results["worklist_mine"] + results["worklist_late"]),
+        "worklists": summary(
+            [v for kind, values in results.items() if kind.startswith("worklist") for v in values]
+        ),
+        **{f"worklists_{role}": summary(values) for role, values in by_role.items()},
         "requests_per_s": round(len(every) / seconds, 1),
         "errors": len(errors),
         "error_sample": errors[:3],
@@ -548,6 +585,10 @@ def lock_sampler(database_url: str, done: threading.Event, every: float = 0.1) -
     return found
 
 
+# What the concurrent phase compares (p95 during the import over p95 idle).
+PHASE_KINDS = ("household", "worklists", *(f"worklists_{role}" for role in CLIENT_MIX))
+
+
 def pages_during_import(env, clients: list[dict], args, path: Path) -> dict:
     """The clients (with their pauses) idle, then while `path` is imported by the real command in
     another process: the p95 of each page during the import next to the idle one."""
@@ -558,6 +599,7 @@ def pages_during_import(env, clients: list[dict], args, path: Path) -> dict:
     try:
         log(f"{len(clients)} clients au repos, {args.seconds:.0f} s (référence de la phase concurrente)")
         idle = load(port, clients, args.seconds, args.think)
+        idle_load = [round(x, 2) for x in os.getloadavg()]
         done, outcome = threading.Event(), {}
 
         def importer():
@@ -575,6 +617,7 @@ def pages_during_import(env, clients: list[dict], args, path: Path) -> dict:
         thread = threading.Thread(target=importer)
         thread.start()
         during = load(port, clients, 3600, args.think, warmup=1.0, stop=done)
+        during_load = [round(x, 2) for x in os.getloadavg()]
         thread.join()
         if sampled is not None:
             sampled.pop("thread").join()
@@ -589,16 +632,20 @@ def pages_during_import(env, clients: list[dict], args, path: Path) -> dict:
 
     ratios = {
         kind: round(p95(during, kind) / p95(idle, kind), 2) if p95(idle, kind) and p95(during, kind) else None
-        for kind in ("household", "worklists")
+        for kind in PHASE_KINDS
     }
     return {
         "import_lines": sum(1 for _ in path.open(encoding="utf-8")) - 1,
         "import_seconds": round(outcome["seconds"], 1),
         "import_output": outcome["output"],
-        "idle": {"household": idle["household"], "worklists": idle["worklists"], "errors": idle["errors"]},
+        "idle": {
+            **{kind: idle[kind] for kind in PHASE_KINDS},
+            "errors": idle["errors"],
+            "load_average": idle_load,
+        },
         "during_import": {
-            "household": during["household"],
-            "worklists": during["worklists"],
+            **{kind: during[kind] for kind in PHASE_KINDS},
+            "load_average": during_load,
             "errors": during["errors"],
             "error_sample": during["error_sample"],
         },

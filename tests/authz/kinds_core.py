@@ -30,3 +30,19 @@ def user(world, variant):
 @url_kwargs("backoffice:password-reset-confirm")
 def password_reset_confirm(world):
     return {"uidb64": "MQ", "token": "set-password"}
+
+
+@kind("contact_proposal")
+def contact_proposal(world, variant):
+    """A contact that came with a declaration for the variant's family, held for its social worker."""
+    from parcours.households.models import ContactProposal
+
+    household = world.household(variant)
+    proposal = world.memo(
+        ("contact-proposal", variant),
+        lambda: ContactProposal.objects.create(
+            household=household, person=world.parent(variant), kind="email",
+            value=f"proposee.{household.pk}@exemple.fr", source="api",
+        ),
+    )  # fmt: skip
+    return {"pk": proposal.pk}

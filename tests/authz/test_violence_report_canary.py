@@ -40,12 +40,15 @@ from tests.notifications.factories import pdf_text
 REPORT_CANARY = "CANARY-signalement-4b1d"
 # The « signalement croisé » flag (issue 15): a counter-claim against the father of every household.
 CROSS_CLAIM_CANARY = "CANARY-croise-77e0"
+# A contact that came with a declaration for the family, held for its social worker (issue 15).
+PROPOSAL_CANARY = "canary-proposition-5c2a"
 
 
 def _leaks(content) -> bool:
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
     return any(
-        marker in text or marker.encode().hex() in text for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY)
+        marker in text or marker.encode().hex() in text
+        for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY, PROPOSAL_CANARY)
     )
 
 
@@ -109,6 +112,22 @@ def seed_reports(world: World) -> None:
         assert held.kind == "address_protection" and not father.is_address_protected
         held.reason = f"{CROSS_CLAIM_CANARY} motif adresse"
         held.save(update_fields=["reason"])
+        # He declares again with a new e-mail: held as a proposal, attached to nobody.
+        from parcours.pathways.defaults import ensure_national_template
+        from parcours.pathways.models import SeparationEvent
+        from parcours.pathways.services import record_separations
+        from tests.pathways.factories import event_input
+
+        ensure_national_template()
+        record_separations(
+            actor=None, source=SeparationEvent.Source.FILE,
+            events=[event_input(
+                department=code, file_number=household.file_number, declarant_last_name=father.last_name,
+                declarant_first_name=father.first_name, email=f"{PROPOSAL_CANARY}.{household.pk}@exemple.fr",
+            )],
+        )  # fmt: skip
+        assert household.contact_proposals.filter(value__startswith=PROPOSAL_CANARY).exists()
+        assert not ContactChannel.objects.filter(value__startswith=PROPOSAL_CANARY).exists()
 
 
 @pytest.fixture
@@ -148,6 +167,9 @@ def test_the_assigned_social_worker_does_see_the_report_so_the_marker_can_be_see
         reverse("backoffice:protection-track", kwargs={"pk": report_world.household("own").pk})
     )
     assert response.status_code == 200 and _leaks(response.content)
+    # …and the contact held for her on the household page.
+    page = client.get(reverse("backoffice:household-detail", kwargs={"pk": report_world.household("own").pk}))
+    assert PROPOSAL_CANARY in page.content.decode()
 
 
 # --- what the other parent receives ---------------------------------------------------------------

@@ -3,7 +3,7 @@ overview home card. Imported by BackofficeConfig.ready(), like every extensions_
 
 from django.template.loader import render_to_string
 
-from parcours.backoffice import home_cards
+from parcours.backoffice import home_cards, household_panels
 from parcours.core import policy
 from parcours.households import selectors
 
@@ -20,5 +20,22 @@ def national_overview(request):
             "rows": selectors.national_counts(request.user),
             "threshold": settings.PARCOURS_STATISTICAL_SECRECY_THRESHOLD,
         },
+        request=request,
+    )
+
+
+@household_panels.register("contact-proposals", order=5)
+def contact_proposals_panel(request, household):
+    """Contacts that came with a declaration for a family with violence on record: the assigned
+    social worker confirms or rejects each (never attached to anyone before)."""
+    proposals = list(selectors.pending_contact_proposals(request.user, household))
+    if not proposals:
+        return None
+    from parcours.households.models import Person
+
+    parents = [m for m in household.members.all() if m.role == Person.Role.PARENT]
+    return render_to_string(
+        "backoffice/households/contact_proposals_panel.html",
+        {"proposals": proposals, "parents": parents, "household": household},
         request=request,
     )

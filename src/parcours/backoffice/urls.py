@@ -49,6 +49,11 @@ urlpatterns = [
     path("personnes/<int:pk>/adresse/consulter/", households.address_reveal, name="address-reveal"),
     path("personnes/<int:pk>/contacts/nouveau/", households.contact_create, name="contact-create"),
     path("contacts/<int:pk>/modifier/", households.contact_edit, name="contact-edit"),
+    path(
+        "propositions-de-coordonnees/<int:pk>/decision/",
+        households.contact_proposal_review,
+        name="contact-proposal-review",
+    ),
     path("personnes/<int:pk>/consentements/nouveau/", households.consent_create, name="consent-create"),
     # restricted households: references and assignments (local pilot)
     path("dossiers/", households.reference_list, name="household-reference-list"),

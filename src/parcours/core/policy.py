@@ -43,6 +43,8 @@ RULES: dict[str, frozenset[str]] = {
     "households.edit": CASEWORK,
     "households.protect_address": frozenset({SW}),
     "households.reveal_address": frozenset({SW}),
+    # a phone or e-mail that came with a declaration for a family with violence on record (assigned SW)
+    "households.review_contact_proposal": frozenset({SW}),
     # reference and assignments only (file number, restriction, who is assigned), never the content
     "households.view_reference": frozenset({LOCAL_PILOT}),
     "households.assign": frozenset({LOCAL_PILOT}),
@@ -189,6 +191,9 @@ URLS: dict[str, Access] = {
     "backoffice:address-edit": Access("households.edit", obj="person", methods=("GET", "POST")),
     "backoffice:address-protect": Access("households.protect_address", obj="person", methods=("GET", "POST")),
     "backoffice:address-reveal": Access("households.reveal_address", obj="person", methods=("GET", "POST")),
+    "backoffice:contact-proposal-review": Access(
+        "households.review_contact_proposal", obj="contact_proposal", methods=("POST",)
+    ),
     "backoffice:household-reference-list": Access("households.view_reference"),
     "backoffice:household-reference": Access(
         "households.view_reference", obj="household", restricted="reference"

@@ -67,6 +67,14 @@ class Holding:
                 return True
         return False
 
+    def kept_among(self, now: datetime, ids: list[int]) -> set[int]:
+        """Those of these household ids this holding keeps: its querysets narrowed to them."""
+        found: set[int] = set()
+        for kept in self.kept(now):
+            (column,) = kept.query.values_select
+            found.update(kept.filter(**{f"{column}__in": ids}).values_list(column, flat=True))
+        return found
+
 
 _REGISTRY: dict[str, Holding] = {}
 

@@ -2,9 +2,9 @@
 
 The holdings are declared by the modules (core/retention.py). A household is anonymised when it is
 not anonymised yet, has no legal hold, and no holding keeps it (each module says what keeps it:
-an open pathway, an active MAP measure, an aid still recoverable, a recent session…). Each household
-is anonymised in its own transaction, re-checked under a row lock: a run killed midway leaves every
-household either untouched or fully anonymised, and the next run carries on (`anonymised_at`).
+an open pathway, an active MAP measure, an aid still recoverable, a recent session…). Households are
+anonymised by batches, each in its own transaction, re-checked under row locks, erased with set-based
+SQL: a run killed midway leaves every household either untouched or fully anonymised, and the next run carries on (`anonymised_at`).
 Every run writes one audit entry with counts, never names.
 """
 
@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import DateField, F, QuerySet, Value
+from django.db.models.functions import Concat, TruncYear
 from django.utils import timezone
 
 from parcours.core import audit, retention
-from parcours.households.models import Address, Consent, ContactChannel, Household, Person, ProtectedAddress
+from parcours.households.models import (
+    Address,
+    Consent,
+    ContactChannel,
+    ContactProposal,
+    Household,
+    Person,
+    ProtectedAddress,
+)
 
 logger = logging.getLogger("parcours.anonymisation")
 
@@ -36,8 +44,12 @@ class Result:
         return {"dry_run": self.dry_run, "households": self.households, "unlinked": self.unlinked}
 
 
+BATCH_SIZE = 500  # households per transaction: big enough for set-based SQL, small enough to lock briefly
+
+
 def candidates(now: datetime | None = None) -> QuerySet[Household]:
-    """Households no holding keeps alive any more, not held, not anonymised yet."""
+    """Households no holding keeps alive any more, not held, not anonymised yet (one query: for a
+    look at a small set; the job itself checks the holdings batch by batch, see `_expired_among`)."""
     now = now or timezone.now()
     qs = Household.objects.filter(anonymised_at__isnull=True, legal_hold=False)
     for holding in retention.all_holdings():
@@ -46,45 +58,104 @@ def candidates(now: datetime | None = None) -> QuerySet[Household]:
     return qs
 
 
-def anonymise_household(pk: int, now: datetime) -> bool:
-    """Anonymise one household in its own transaction, if it is still a candidate under the lock."""
+def _expired_among(now: datetime, ids: list[int]) -> list[int]:
+    """Those of `ids` no holding keeps: each holding's querysets narrowed to these ids (an index
+    lookup per holding and batch, never an anti-join over every household of the country)."""
+    kept: set[int] = set()
+    for holding in retention.all_holdings():
+        kept |= holding.kept_among(now, ids)
+    return [pk for pk in ids if pk not in kept]
+
+
+def _batches(batch_size: int):
+    """The not-yet-anonymised, not-held households, by ascending id, `batch_size` at a time (keyset
+    pagination: constant memory, each batch an index range scan)."""
+    last = 0
+    while True:
+        ids = list(
+            Household.objects.filter(anonymised_at__isnull=True, legal_hold=False, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def anonymise_households(ids: list[int], now: datetime) -> int:
+    """Anonymise, in one transaction, those of `ids` still candidates under their row locks.
+
+    The rows are locked first, then every holding is asked again (a pathway opened meanwhile keeps
+    its household), then each module erases the batch with set-based updates. Killed midway, the
+    transaction rolls back: the batch is untouched and the next run takes it again."""
     with transaction.atomic():
-        locked = Household.objects.select_for_update().filter(pk=pk).first()
-        if locked is None or locked.anonymised_at is not None or locked.legal_hold:
-            return False
-        if any(holding.keeps_household(now, pk) for holding in retention.all_holdings()):
-            return False
+        locked = list(
+            Household.objects.select_for_update()
+            .filter(pk__in=ids, anonymised_at__isnull=True, legal_hold=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        expired = _expired_among(now, locked) if locked else []
+        if not expired:
+            return 0
         for holding in retention.all_holdings():
             if holding.erase is not None:
-                holding.erase([pk])
-        Household.objects.filter(pk=pk).update(anonymised_at=now, file_number=Concat(Value("anon-"), F("id")))
-        return True
+                holding.erase(expired)
+        return Household.objects.filter(pk__in=expired).update(
+            anonymised_at=now, file_number=Concat(Value("anon-"), F("id"))
+        )
+
+
+def anonymise_household(pk: int, now: datetime) -> bool:
+    """Anonymise one household in its own transaction, if it is still a candidate under the lock."""
+    return anonymise_households([pk], now) == 1
 
 
 def run(
-    *, dry_run: bool = False, limit: int | None = None, now: datetime | None = None, progress=None
+    *,
+    dry_run: bool = False,
+    limit: int | None = None,
+    now: datetime | None = None,
+    progress=None,
+    batch_size: int = BATCH_SIZE,
 ) -> Result:
     now = now or timezone.now()
     result = Result(dry_run=dry_run)
-    ids = list(candidates(now).order_by("pk").values_list("pk", flat=True)[:limit])
     if dry_run:
-        result.households = len(ids)
-        result.references = list(
-            Household.objects.filter(pk__in=ids[:1000])
+        # The same scan, read-only: counts every candidate, names the first 1,000.
+        shown: list[int] = []
+        for ids in _batches(batch_size):
+            expired = _expired_among(now, ids)
+            if limit is not None:
+                expired = expired[: limit - result.households]
+            result.households += len(expired)
+            shown.extend(expired[: 1000 - len(shown)])
+            if limit is not None and result.households >= limit:
+                break
+        references = (
+            Household.objects.filter(pk__in=shown)
             .order_by("pk")
             .values_list("department__code", "file_number")
         )
-        result.references = [Household.reference_for(d, f) for d, f in result.references]
+        result.references = [Household.reference_for(d, f) for d, f in references]
         for holding in retention.all_holdings():
             if holding.erase_unlinked is not None:
                 result.unlinked[holding.key] = 0  # counted by the real run only
         return result
     try:
-        for pk in ids:
-            if anonymise_household(pk, now):
-                result.households += 1
-                if progress and result.households % 1000 == 0:
-                    progress(result.households, len(ids))
+        for ids in _batches(batch_size):
+            # Asked first without a lock, so that the households still alive (most of them, on an
+            # ordinary night) are never locked; the expired ones are asked again under the lock.
+            expired = _expired_among(now, ids)
+            if limit is not None:
+                expired = expired[: limit - result.households]
+            if expired:
+                result.households += anonymise_households(expired, now)
+            if progress:
+                progress(result.households)
+            if limit is not None and result.households >= limit:
+                break
         for holding in retention.all_holdings():
             if holding.erase_unlinked is not None:
                 result.unlinked[holding.key] = holding.erase_unlinked(now, holding.cutoff(now))
@@ -99,18 +170,16 @@ def run(
 
 def erase_identity(household_ids: list[int]) -> int:
     persons = Person.objects.filter(household_id__in=household_ids)
-    changed = 0
-    for person in persons.only("pk", "birth_date"):
-        birth = person.birth_date
-        Person.objects.filter(pk=person.pk).update(
-            first_name="",
-            last_name=retention.ANONYMISED,
-            search_name=retention.ANONYMISED.lower(),
-            birth_date=date(birth.year, 1, 1) if birth else None,
-        )
-        changed += 1
+    # One UPDATE for the batch; the birth date keeps its year only (1 January), NULL stays NULL.
+    changed = persons.update(
+        first_name="",
+        last_name=retention.ANONYMISED,
+        search_name=retention.ANONYMISED.lower(),
+        birth_date=TruncYear("birth_date", output_field=DateField()),
+    )
     person_ids = persons.values("pk")
     changed += ContactChannel.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += ContactProposal.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Address.objects.filter(person_id__in=person_ids).delete()[0]
     changed += ProtectedAddress.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Consent.objects.filter(person_id__in=person_ids).exclude(note="").update(note="")

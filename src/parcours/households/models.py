@@ -195,6 +195,10 @@ class Person(InHousehold, models.Model):
         address = getattr(self, "address", None)
         if address is None:
             return None
+        if address.is_partial:
+            return DisplayAddress(
+                lines=address.lines(), is_elected=False, label="Adresse partielle (sans rue)", is_partial=True
+            )
         return DisplayAddress(lines=address.lines(), is_elected=False, label="Adresse")
 
 
@@ -203,6 +207,8 @@ class DisplayAddress:
     lines: list[str]
     is_elected: bool
     label: str
+    # A postal code and town without a street line: places the person, but no letter reaches it.
+    is_partial: bool = False
 
     def __str__(self) -> str:
         return ", ".join(self.lines)
@@ -214,7 +220,8 @@ class Address(models.Model):
     POLICY_HOUSEHOLD_PATH = "person__household"
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address")
-    line = models.CharField("adresse", max_length=200)
+    # Blank for a partial address (postal code and town only, as some declarations give it).
+    line = models.CharField("adresse", max_length=200, blank=True)
     complement = models.CharField("complément", max_length=200, blank=True)
     postal_code = models.CharField("code postal", max_length=5)
     city = models.CharField("commune", max_length=100)
@@ -228,6 +235,11 @@ class Address(models.Model):
 
     def lines(self) -> list[str]:
         return [x for x in (self.line, self.complement, f"{self.postal_code} {self.city}") if x]
+
+    @property
+    def is_partial(self) -> bool:
+        """No street line: the person is placed (postal code, town), but cannot be written to."""
+        return not self.line.strip()
 
     def policy_household(self) -> Household:
         return self.person.household
@@ -350,6 +362,55 @@ class ContactChannel(models.Model):
 
     def audit_department(self) -> str:
         return self.person.household.department.code
+
+
+class ContactProposal(InHousehold, models.Model):
+    """A phone or e-mail that came with a declaration (form, file, API) for a family with violence on
+    record. It never attaches itself to anyone of the family — it may be the other parent's, or typed
+    by him: the assigned social worker confirms it (it then goes through `services.add_contact` and
+    its checks) or rejects it, with a reason. Until then it is no channel: no message ever uses it,
+    and only the family's assigned staff see it, on the household page."""
+
+    POLICY_HOUSEHOLD_PATH = "household"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "À vérifier"
+        CONFIRMED = "confirmed", "Confirmée"
+        REJECTED = "rejected", "Écartée"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="contact_proposals")
+    person = models.ForeignKey(
+        Person, verbose_name="personne nommée par la déclaration", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField("canal", max_length=10, choices=ContactChannel.Kind.choices)
+    value = models.CharField("coordonnée", max_length=200)
+    source = models.CharField("origine", max_length=12, blank=True)  # form, file, api (pathways sources)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField("motif de la décision", max_length=300, blank=True)
+    contact = models.ForeignKey(
+        ContactChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "proposition de coordonnées"
+        verbose_name_plural = "propositions de coordonnées"
+        indexes = [models.Index(fields=["household", "status"], name="contact_proposal_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"Proposition de coordonnées n° {self.pk}"
+
+    def audit_ref(self) -> str:
+        return f"Proposition de coordonnées n° {self.pk} du dossier {self.household.reference}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class Consent(models.Model):

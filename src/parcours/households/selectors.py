@@ -185,3 +185,26 @@ def safe_contacts_for(actor, person) -> list[ContactChannel]:
     policy.require(actor, "households.view", person)
     kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
     return list(person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
+
+
+def pending_contact_proposals(actor, household) -> QuerySet:
+    """Contacts that came with a declaration for this family with violence on record, waiting for the
+    assigned social worker (household page). Nobody else — and never the other parent — sees them."""
+    from parcours.households.models import ContactProposal
+
+    return policy.scope(
+        actor,
+        ContactProposal.objects.filter(household=household, status=ContactProposal.Status.PENDING),
+        "households.review_contact_proposal",
+    ).select_related("person")
+
+
+def contact_proposal_for(actor, pk: int, permission: str = "households.review_contact_proposal"):
+    from parcours.households.models import ContactProposal
+
+    return get_object_or_404(
+        policy.scope(
+            actor, ContactProposal.objects.select_related("household__department", "person"), permission
+        ),
+        pk=pk,
+    )

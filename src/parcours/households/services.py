@@ -19,6 +19,7 @@ from parcours.households.models import (
     Address,
     Consent,
     ContactChannel,
+    ContactProposal,
     Household,
     HouseholdAssignment,
     Person,
@@ -224,7 +225,7 @@ def protect_address(*, actor, person: Person, reason: str, address: dict | None 
         raise ValidationError({"reason": "Indiquez le motif de la protection."})
     current = Address.objects.filter(person=person).first()
     real = address or ({f: getattr(current, f) for f in ADDRESS_FIELDS} if current else None)
-    if not real or not real.get("line"):
+    if not real or not (real.get("line") or real.get("postal_code")):  # a partial address is protected too
         raise ValidationError("Saisissez l'adresse réelle à protéger.")
     elected = {k: v for k, v in elected.items() if k in ELECTED_FIELDS}
     held = hooks.address_protection_hold(
@@ -294,6 +295,43 @@ def reveal_protected_address(
     values = json.loads(crypto.decrypt(protected.ciphertext))
     audit.record(actor, "households.protected_address.revealed", protected, reason=reason.strip())
     return RevealedAddress(**{f: values.get(f, "") for f in ADDRESS_FIELDS})
+
+
+@transaction.atomic
+def review_contact_proposal(
+    *, actor, proposal: ContactProposal, confirm: bool, reason: str, person: Person | None = None
+) -> ContactProposal:
+    """The assigned social worker decides on a contact that came with a declaration for a family with
+    violence on record, with a reason (audited). Confirmed: it is added to the person she names (by
+    default the one the declaration named) through `add_contact`, with its checks; a value it refuses
+    leaves the proposal pending, with the French error. Rejected: it is never used."""
+    policy.require(actor, "households.review_contact_proposal", proposal)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez la décision (10 caractères au moins)."})
+    proposal = (
+        ContactProposal.objects.select_for_update()
+        .select_related("household__department")
+        .get(pk=proposal.pk)
+    )
+    if not proposal.is_pending:
+        raise ValidationError("Cette proposition de coordonnées a déjà été traitée.")
+    if confirm:
+        person = person or proposal.person
+        if person.household_id != proposal.household_id:
+            raise ValidationError({"person": "Choisissez une personne de ce foyer."})
+        proposal.contact = add_contact(actor=actor, person=person, kind=proposal.kind, value=proposal.value)
+    proposal.status = ContactProposal.Status.CONFIRMED if confirm else ContactProposal.Status.REJECTED
+    proposal.decided_at, proposal.decided_by, proposal.reason = timezone.now(), actor, reason[:300]
+    proposal.save(update_fields=["status", "decided_at", "decided_by", "reason", "contact"])
+    audit.record(
+        actor,
+        f"households.contact_proposal.{'confirmed' if confirm else 'rejected'}",
+        proposal,
+        reason=reason,
+        data={"kind": proposal.kind, "person_id": person.pk if confirm else None},
+    )
+    return proposal
 
 
 @transaction.atomic

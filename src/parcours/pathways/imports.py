@@ -49,9 +49,12 @@ COLUMNS = (
 )
 REQUIRED = ("external_id", "department", "file_number", "declared_on", "declarant_last_name",
             "declarant_first_name", "children_count")  # fmt: skip
-# Fields given all together or not at all (an address needs its postal code and town). The checks
-# below and the API's OpenAPI document (api.schema) are both built from this.
-ALL_OR_NONE = (("address_line", "postal_code", "city"),)
+# Fields given all together or not at all (a postal code and its town), and fields that need others
+# (a street line needs its postal code and town; a postal code and town without a street line is a
+# partial address, kept as such). The checks below and the API's OpenAPI document (api.schema) are
+# both built from these.
+ALL_OR_NONE = (("postal_code", "city"),)
+NEEDS = (("address_line", ("postal_code", "city")),)
 TRUE_WORDS = {"oui", "true", "1", "vrai", "o", "yes"}
 FALSE_WORDS = {"non", "false", "0", "faux", "n", "no", ""}
 MAX_CHILDREN = 20
@@ -412,8 +415,10 @@ class RecordChecker:
         if address_line and not (postal_code and city):
             missing = "postal_code" if not postal_code else "city"
             error(missing, f"{missing} est obligatoire quand address_line est renseignée")
-        if (postal_code or city) and not address_line:
-            error("address_line", "address_line est obligatoire quand postal_code ou city est renseigné")
+        elif postal_code and not city:
+            error("city", "city est obligatoire quand postal_code est renseigné")
+        elif city and not postal_code:
+            error("postal_code", "postal_code est obligatoire quand city est renseignée")
 
         if errors:
             return None, errors

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.db.models import Q
+from django.db.models import DateField, Q
+from django.db.models.functions import TruncYear
 
 from parcours.core import retention
 from parcours.pathways.models import ContactAttempt, Pathway, PathwayStep, SeparationEvent, SituationChange
@@ -23,22 +22,27 @@ def keeps(now, cutoff):
 
 def erase(household_ids: list[int]) -> int:
     """Free text blanked; statuses, outcomes, dates and counts (the indicators' skeleton) kept."""
-    changed = PathwayStep.objects.filter(household_id__in=household_ids).update(note="", withdrawn_reason="")
+    # Only the rows holding text are rewritten: a step's row sits in every worklist index, and
+    # most steps have no note (an UPDATE of a blank row would still write a new row version).
+    changed = (
+        PathwayStep.objects.filter(household_id__in=household_ids)
+        .exclude(note="", withdrawn_reason="")
+        .update(note="", withdrawn_reason="")
+    )
     changed += ContactAttempt.objects.filter(household_id__in=household_ids).exclude(note="").update(note="")
-    changed += SituationChange.objects.filter(household_id__in=household_ids).update(reason="")
+    changed += (
+        SituationChange.objects.filter(household_id__in=household_ids).exclude(reason="").update(reason="")
+    )
     changed += (
         Pathway.objects.filter(household_id__in=household_ids)
         .exclude(closed_reason="")
         .update(closed_reason="")
     )
-    for event in SeparationEvent.objects.filter(household_id__in=household_ids).only(
-        "pk", "youngest_child_birth_date"
-    ):
-        birth = event.youngest_child_birth_date
-        SeparationEvent.objects.filter(pk=event.pk).update(
-            source_label="", youngest_child_birth_date=date(birth.year, 1, 1) if birth else None
-        )
-        changed += 1
+    # One UPDATE for the batch: the youngest child's birth date keeps its year (1 January).
+    changed += SeparationEvent.objects.filter(household_id__in=household_ids).update(
+        source_label="",
+        youngest_child_birth_date=TruncYear("youngest_child_birth_date", output_field=DateField()),
+    )
     return changed
 
 

@@ -25,7 +25,11 @@ def erase_protection(household_ids: list[int]) -> int:
     changed += (
         SafetyStep.objects.filter(person__household_id__in=household_ids).exclude(note="").update(note="")
     )
-    changed += Referral.objects.filter(person__household_id__in=household_ids).update(need="", status_note="")
+    changed += (
+        Referral.objects.filter(person__household_id__in=household_ids)
+        .exclude(need="", status_note="")
+        .update(need="", status_note="")
+    )
     return changed
 
 

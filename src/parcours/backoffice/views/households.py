@@ -309,3 +309,30 @@ def unassign(request, pk: int):
     services.unassign_staff(actor=request.user, assignment=assignment)
     messages.success(request, "Affectation retirée.")
     return redirect("backoffice:household-reference", pk=household_pk)
+
+
+def contact_proposal_review(request, pk: int):
+    """POST: the assigned social worker confirms (for the person she names) or rejects, with a reason."""
+    proposal = selectors.contact_proposal_for(request.user, pk)
+    confirm = request.POST.get("decision") == "confirmer"
+    person = None
+    if confirm and request.POST.get("person"):
+        person = proposal.household.members.filter(pk=request.POST.get("person")).first()
+        if person is None:
+            messages.error(request, "Choisissez une personne de ce foyer.")
+            return redirect("backoffice:household-detail", pk=proposal.household_id)
+    try:
+        services.review_contact_proposal(
+            actor=request.user, proposal=proposal, confirm=confirm, reason=request.POST.get("reason", ""),
+            person=person,
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            "Coordonnée ajoutée à la fiche."
+            if confirm
+            else "Coordonnée écartée : elle ne sera pas utilisée.",
+        )
+    return redirect("backoffice:household-detail", pk=proposal.household_id)

@@ -25,6 +25,7 @@ from parcours.core.roles import Role
 from parcours.households.models import (
     Address,
     ContactChannel,
+    ContactProposal,
     Household,
     HouseholdAssignment,
     Person,
@@ -57,12 +58,13 @@ STEP_FIELDS = ["pathway", "household", "department", "template_step", "position"
 SITUATION_FLAGS = ("has_children", "violence_reported", "shared_home", "not_allocataire")
 # The tables an import writes. Every link of their rows has its database constraint (and the
 # copied columns a composite one): parents are sent before their children (households, people,
-# contacts and addresses, then events, pathways, steps, audit entries), so that the constraints,
+# contacts, contact proposals and addresses, then events, pathways, steps, audit entries), so that the constraints,
 # checked as each table is written in the background (bulk.Writer), always find them.
 IMPORT_MODELS = (
     Household,
     Person,
     ContactChannel,
+    ContactProposal,
     Address,
     SeparationEvent,
     Pathway,
@@ -241,6 +243,10 @@ class _Plan:
     pathway_ids: Sequence[int] = ()
     audit_ids: Sequence[int] = ()
     signals: list[hooks.ViolenceSignal] = field(default_factory=list)  # declarations reporting violence
+    # Families with violence on record (restricted, or a report): their contacts are only proposed.
+    sensitive: set[tuple[str, str]] = field(default_factory=set)  # (department, file number)
+    proposed: set[tuple[int, str]] = field(default_factory=set)  # (household, value) pending or written
+    proposal_households: set[int] = field(default_factory=set)
     next_household: int = 0  # the first not yet written
     next_person: int = 0
 
@@ -308,6 +314,7 @@ class _Opener:
                         progress(total - len(to_open) + end)
             # Every violence signal protects its file at once, in this transaction (protection module).
             hooks.violence_signalled(actor=self.actor, source=self.source, signals=plan.signals)
+            self._audit_proposals(plan)
             report.households_created = len(plan.new_households)
         elif progress is not None:
             progress(total)
@@ -351,6 +358,7 @@ class _Opener:
         plan = _Plan()
         self._households(events, plan)
         self._people(events, plan)
+        self._sensitive(plan)
         self._current_pathways(events, plan, now)
         self._restricted_staff(plan)
         plan.event_ids = bulk.reserve_ids(SeparationEvent, len(events))
@@ -568,6 +576,21 @@ class _Opener:
         )
         addresses = bulk.Table(Address, ["person", "line", "postal_code", "city"], fixed={"updated_at": now})
         known_values, has_address, tracked = plan.known_values, plan.has_address, plan.tracked
+        sensitive, proposed = plan.sensitive, plan.proposed
+        proposals = bulk.Table(
+            ContactProposal,
+            ["household", "person", "kind", "value"],
+            fixed={"source": self.source, "status": ContactProposal.Status.PENDING, "created_at": now},
+        )
+
+        def propose(household_id, person_id, kind, value) -> None:
+            """A family with violence on record: the contact attaches to nobody, it is proposed to the
+            assigned social worker (unless that person already has it, or it is already proposed)."""
+            if (person_id, value) in known_values or (household_id, value) in proposed:
+                return
+            proposed.add((household_id, value))
+            plan.proposal_households.add(household_id)
+            proposals.add(household_id, person_id, kind, value)
 
         def new_contact(person_id, value) -> bool:
             """Only a tracked declarant (on file, or met twice) can already have this value."""
@@ -580,16 +603,26 @@ class _Opener:
 
         for index in range(start, end):
             event, person_id = to_open[index], plan.declarant_of[index]
-            if event.email and new_contact(person_id, event.email):
-                contacts.add(person_id, ContactChannel.Kind.EMAIL, event.email)
-            if event.phone and new_contact(person_id, event.phone):
-                kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
-                contacts.add(person_id, kind, event.phone)
-            if event.address_line and person_id not in has_address:
+            if sensitive and (event.department, event.file_number) in sensitive:
+                household_id = plan.households[(event.department, event.file_number)].pk
+                if event.email:
+                    propose(household_id, person_id, ContactChannel.Kind.EMAIL, event.email)
+                if event.phone:
+                    kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
+                    propose(household_id, person_id, kind, event.phone)
+            else:
+                if event.email and new_contact(person_id, event.email):
+                    contacts.add(person_id, ContactChannel.Kind.EMAIL, event.email)
+                if event.phone and new_contact(person_id, event.phone):
+                    kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
+                    contacts.add(person_id, kind, event.phone)
+            # A postal code and town without a street line is kept too, as a partial address.
+            if event.postal_code and person_id not in has_address:
                 if person_id in tracked:
                     has_address.add(person_id)
                 addresses.add(person_id, event.address_line, event.postal_code, event.city)
         writer.send(contacts)
+        writer.send(proposals)
         writer.send(addresses)
 
     def _current_pathways(self, events, plan: _Plan, now) -> None:
@@ -622,6 +655,30 @@ class _Opener:
             )
             PathwayStep.objects.filter(pathway_id__in=batch, status=PathwayStep.Status.OPEN).update(
                 status=PathwayStep.Status.WITHDRAWN, closed_at=now, withdrawn_reason=SUPERSEDED
+            )
+
+    def _audit_proposals(self, plan: _Plan) -> None:
+        """One entry per family whose declaration brought contacts held for the social worker."""
+        if not plan.proposal_households:
+            return
+        held = {h.pk: h for h in plan.households.values() if h.pk in plan.proposal_households}
+        audit.record_described(
+            self.actor, "households.contact_proposal.held", Household._meta.label_lower,
+            ((str(pk), f"Dossier {Household.reference_for(h.department.code, h.file_number)}", h.department.code,
+              f"household:{pk}") for pk, h in sorted(held.items())),
+            data={"source": self.source},
+        )  # fmt: skip
+
+    def _sensitive(self, plan: _Plan) -> None:
+        """The families with violence on record in the batch, and the contacts already proposed for
+        them (one query per 900 such families: an ordinary import reads nothing more)."""
+        sensitive = {key: h.pk for key, h in plan.households.items() if h.pk and (h.restricted or h.violence)}
+        plan.sensitive = set(sensitive)
+        for batch in _batches(sorted(sensitive.values())):
+            plan.proposed.update(
+                ContactProposal.objects.filter(
+                    household_id__in=batch, status=ContactProposal.Status.PENDING
+                ).values_list("household_id", "value")
             )
 
     def _restricted_staff(self, plan: _Plan) -> None:

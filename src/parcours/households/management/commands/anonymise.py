@@ -20,8 +20,12 @@ class Command(BaseCommand):
         for holding in retention.all_holdings():
             self.stderr.write(f"{holding.label} : {holding.days} jours ({holding.setting})")
 
-        def progress(done, total):
-            self.stderr.write(f"{done}/{total} foyer(s) anonymisé(s)")
+        reported = [0]
+
+        def progress(done):
+            if done - reported[0] >= 10_000:
+                reported[0] = done
+                self.stderr.write(f"{done} foyer(s) anonymisé(s)…")
 
         result = anonymisation.run(dry_run=dry_run, limit=limit, progress=progress)
         if dry_run:
