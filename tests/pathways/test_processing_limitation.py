@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from parcours.api.models import ApiToken
 from parcours.households import services as household_services
@@ -86,3 +87,46 @@ def test_the_service_itself_refuses_for_every_door(limited):
     )
     with pytest.raises(ValidationError, match="traitement limité"):
         record_separations(actor=None, events=[event], source=SeparationEvent.Source.FILE)
+
+
+def test_the_declarants_steps_pause_while_limited_and_resume_with_the_time_they_had_left(db, client_for):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from parcours.core.models import AuditEntry
+    from parcours.pathways.models import PathwayStep
+    from parcours.pathways.services import complete_step
+
+    pathway = open_pathway()
+    person, pilot = pathway.declarant, factories.make_user("local_pilot", "92")
+    social_worker = factories.make_user("social_worker", "92")
+    due = dict(PathwayStep.objects.filter(pathway=pathway, status="open").values_list("pk", "due_at"))
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        household_services.set_processing_limitation(
+            actor=pilot, person=person, limited=True, reason="Demande de limitation reçue"
+        )
+    steps = PathwayStep.objects.filter(pathway=pathway, pk__in=due)
+    assert set(steps.values_list("status", flat=True)) == {PathwayStep.Status.PAUSED}
+    with pytest.raises(ValidationError, match="en pause"):
+        complete_step(actor=social_worker, step=steps.first(), outcome="done")
+    client = client_for(social_worker)
+    for name in ("backoffice:household-detail", "backoffice:household-timeline"):
+        page = client.get(reverse(name, kwargs={"pk": pathway.household_id}))
+        assert page.status_code == 200 and "en pause" in page.content.decode().lower()
+    step_page = client.get(reverse("backoffice:step-detail", kwargs={"pk": steps.first().pk}))
+    assert "En pause (traitement limité)" in step_page.content.decode()
+    with time_machine.travel(start + timedelta(days=10), tick=False):
+        household_services.set_processing_limitation(
+            actor=pilot, person=person, limited=False, reason="Contestation tranchée par le DPD"
+        )
+    for step in PathwayStep.objects.filter(pk__in=due):
+        assert step.status == PathwayStep.Status.OPEN and step.paused_at is None
+        assert step.due_at == due[step.pk] + timedelta(days=10)
+    actions = AuditEntry.objects.filter(action__startswith="pathways.pathway.").values_list(
+        "action", "reason"
+    )
+    assert ("pathways.pathway.paused", "Demande de limitation reçue") in actions
+    assert ("pathways.pathway.resumed", "Contestation tranchée par le DPD") in actions

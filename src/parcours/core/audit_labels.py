@@ -179,6 +179,8 @@ ACTIONS = {
     "households.household.legal_hold_set": "Gel légal du dossier (conservation prolongée)",
     "households.household.legal_hold_lifted": "Levée du gel légal du dossier",
     "households.anonymisation.ran": "Anonymisation des dossiers échus (décompte)",
+    "pathways.pathway.paused": "Étapes du parcours en pause (traitement limité, RGPD art. 18)",
+    "pathways.pathway.resumed": "Reprise des étapes du parcours (limitation levée)",
     "households.person.history_viewed": "Consultation — historique des modifications de la personne",
     "households.household.erased": "Effacement du dossier à la demande de la personne (RGPD art. 17)",
     "households.subject_access.exported": "Export du droit d'accès d'une personne (RGPD art. 15)",
