@@ -64,6 +64,7 @@ def series(world, variant):
             actor=actor, title="Parents après la séparation", format="webinar", frequency="monthly", interval=1,
             weekday=1, week_of_month=1, start_time=time(18), duration_minutes=120, capacity=20,
             languages=["fr"], first_date=today + timedelta(days=1), last_date=today + timedelta(days=120),
+            holiday_confirmed=True,  # dates relative to today may fall on a public holiday
         )  # fmt: skip
         assert s.department.code == code
         return s

@@ -96,7 +96,8 @@ BAD_VALUES = [
      "city est obligatoire quand address_line est renseignée"),
     ({"postal_code": "9200", "address_line": "3 rue Haute", "city": "Nanterre"}, "postal_code",
      "postal_code « 9200 » doit compter 5 chiffres"),
-    ({"city": "Nanterre"}, "address_line", "address_line est obligatoire quand postal_code ou city est renseigné"),
+    ({"city": "Nanterre"}, "postal_code", "postal_code est obligatoire quand city est renseignée"),
+    ({"postal_code": "92000"}, "city", "city est obligatoire quand postal_code est renseigné"),
 ]  # fmt: skip
 
 

@@ -29,6 +29,7 @@ def _series_with_drafts(manager):
         languages=["fr"],
         first_date=timezone.localdate() + timezone.timedelta(days=1),
         last_date=timezone.localdate() + timezone.timedelta(days=30),
+        holiday_confirmed=True,  # dates relative to today may fall on a public holiday
     )
     return series
 

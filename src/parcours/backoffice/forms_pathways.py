@@ -219,16 +219,47 @@ class ImportForm(StyledForm):
     dry_run = forms.BooleanField(label="Vérifier seulement, sans rien écrire", required=False)
 
 
-STEP_CODES_HELP = f"Codes nationaux : {', '.join(StepKind.values)} ; ou un code de votre choix."
-CONDITIONS_HELP = (
-    "Vide = toujours. Mots : enfants, violences, logement_commun, non_allocataire ; reliés par « et » / « ou », "
-    "précédés au besoin de « non » (ex. « enfants et non violences »)."
+STEP_CODES_HELP = (
+    "Type d'étape : une étape nationale, une étape déjà propre à votre modèle, ou « Autre étape » avec "
+    "le code de votre choix (minuscules, chiffres et « _ », ex. aide_relogement)."
 )
+CONDITIONS_HELP = (
+    "Choisissez dans les listes « Proposée si… » (toutes les conditions choisies à la fois ; rien = toujours). "
+    "Pour une alternative (« ou »), le champ « Conditions combinées » accepte encore les mots enfants, "
+    "violences, logement_commun, non_allocataire reliés par « et » / « ou », précédés au besoin de « non »."
+)
+OTHER_KIND = "autre"
+_NEW_KIND = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+# Each situation flag as a French select: indifferent, yes, no.
+CONDITION_CHOICES = {
+    "has_children": ("Enfants à charge", "Avec enfants à charge", "Sans enfant à charge"),
+    "violence_reported": ("Violences", "Avec violences signalées", "Sans violence signalée"),
+    "shared_home": ("Logement", "Logement encore commun", "Logements séparés"),
+    "not_allocataire": ("Allocataire", "Non allocataire", "Allocataire"),
+}
+
+
+def condition_field(flag: str) -> str:
+    return f"si_{flag}"
+
+
+def conditions_initial(conditions: list[dict[str, bool]]) -> dict[str, str]:
+    """The editor's initial values: one clause in the selects, alternatives in the combined text."""
+    if len(conditions) == 1:
+        return {condition_field(f): "oui" if v else "non" for f, v in conditions[0].items()} | {
+            "conditions": ""
+        }
+    return {"conditions": rules.format_conditions(conditions)}
 
 
 class TemplateStepForm(StyledForm):
     # Blank first choices: an untouched extra form posts nothing, and is skipped.
-    kind = forms.CharField(label="Code", max_length=40)
+    # The type is chosen by its French label; a posted code (older pages, scripts, tests) still works.
+    kind = forms.CharField(label="Type d'étape", max_length=40, widget=forms.Select)
+    new_kind = forms.CharField(
+        label="Code de l'autre étape", max_length=40, required=False,
+        help_text="Seulement pour « Autre étape » : minuscules, chiffres et « _ ».",
+    )  # fmt: skip
     label = forms.CharField(label="Intitulé", max_length=160)
     responsible_role = forms.ChoiceField(label="Rôle responsable", choices=[("", "—"), *STEP_ROLES])
     deadline_value = forms.IntegerField(label="Délai", min_value=0, max_value=400)
@@ -239,7 +270,39 @@ class TemplateStepForm(StyledForm):
     protected_deadline_unit = forms.ChoiceField(
         label="Unité (violences)", choices=[("", "—"), *DeadlineUnit.choices], required=False
     )
-    conditions = forms.CharField(label="Conditions", max_length=200, required=False)
+    conditions = forms.CharField(
+        label="Conditions combinées (avancé)", max_length=200, required=False,
+        help_text="Seulement pour une alternative « ou » ; sinon, utilisez les listes.",
+    )  # fmt: skip
+
+    def __init__(self, *args, custom_kinds: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *StepKind.choices, *(custom_kinds or {}).items()]
+        posted = (self.data.get(self.add_prefix("kind")) or "").strip() if self.is_bound else ""
+        if posted and posted != OTHER_KIND and posted not in dict(choices):
+            choices.append((posted, posted))
+        choices.append((OTHER_KIND, "Autre étape (propre au département)…"))
+        self.fields["kind"].widget.choices = choices
+        for flag, (label, yes, no) in CONDITION_CHOICES.items():
+            self.fields[condition_field(flag)] = forms.ChoiceField(
+                label=label, required=False, choices=[("", "Indifférent"), ("oui", yes), ("non", no)]
+            )
+            self.fields[condition_field(flag)].widget.attrs.setdefault("class", "form-select")
+
+    def condition_fields(self):
+        return [self[condition_field(flag)] for flag in CONDITION_CHOICES]
+
+    def clean_kind(self):
+        value = self.cleaned_data["kind"].strip()
+        if value == OTHER_KIND:
+            value = (self.data.get(self.add_prefix("new_kind")) or "").strip()
+            if not value:
+                raise forms.ValidationError("Indiquez le code de l'autre étape.")
+        if value not in StepKind.values and not _NEW_KIND.match(value):
+            raise forms.ValidationError(
+                "Le code d'une étape s'écrit en minuscules, chiffres et « _ » (ex. aide_relogement)."
+            )
+        return value
 
     def clean_conditions(self):
         return rules.parse_conditions(self.cleaned_data.get("conditions", ""))
@@ -250,6 +313,19 @@ class TemplateStepForm(StyledForm):
             self.add_error(
                 "protected_deadline_unit", "Indiquez le délai protégé et son unité, ou aucun des deux."
             )
+        clause = {
+            flag: data[condition_field(flag)] == "oui"
+            for flag in CONDITION_CHOICES
+            if data.get(condition_field(flag))
+        }
+        if clause:
+            if data.get("conditions"):
+                self.add_error(
+                    "conditions",
+                    "Choisissez les conditions dans les listes ou dans le champ combiné, pas les deux.",
+                )
+            else:
+                data["conditions"] = [clause]
         return data
 
 

@@ -202,6 +202,10 @@ class Person(InHousehold, models.Model):
         address = getattr(self, "address", None)
         if address is None:
             return None
+        if address.is_partial:
+            return DisplayAddress(
+                lines=address.lines(), is_elected=False, label="Adresse partielle (sans rue)", is_partial=True
+            )
         return DisplayAddress(lines=address.lines(), is_elected=False, label="Adresse")
 
 
@@ -210,6 +214,8 @@ class DisplayAddress:
     lines: list[str]
     is_elected: bool
     label: str
+    # A postal code and town without a street line: places the person, but no letter reaches it.
+    is_partial: bool = False
 
     def __str__(self) -> str:
         return ", ".join(self.lines)
@@ -221,7 +227,8 @@ class Address(models.Model):
     POLICY_HOUSEHOLD_PATH = "person__household"
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="address")
-    line = models.CharField("adresse", max_length=200)
+    # Blank for a partial address (postal code and town only, as some declarations give it).
+    line = models.CharField("adresse", max_length=200, blank=True)
     complement = models.CharField("complément", max_length=200, blank=True)
     postal_code = models.CharField("code postal", max_length=5)
     city = models.CharField("commune", max_length=100)
@@ -235,6 +242,11 @@ class Address(models.Model):
 
     def lines(self) -> list[str]:
         return [x for x in (self.line, self.complement, f"{self.postal_code} {self.city}") if x]
+
+    @property
+    def is_partial(self) -> bool:
+        """No street line: the person is placed (postal code, town), but cannot be written to."""
+        return not self.line.strip()
 
     def policy_household(self) -> Household:
         return self.person.household

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,18 @@ class TimelineEntry:
     detail: str = ""
     status: str = ""  # e.g. "sent", "failed", "late"
     extra: dict = field(default_factory=dict)
+    # Where only a day was recorded (a request received on, a payment made on): shown without any
+    # time, and `at` is only where the entry sorts within that day, never displayed.
+    day: date | None = None
+
+
+def on_day(day: date, tz, *, late_in_day: bool = False, **values) -> TimelineEntry:
+    """An entry known by its day only: sorted at the start of that day (or its end, for what
+    closes the day's events, such as a payment), displayed as the day alone."""
+    moment = datetime.combine(day, time.min, tzinfo=tz)
+    if late_in_day:
+        moment += timedelta(days=1, microseconds=-1)
+    return TimelineEntry(at=moment, day=day, **values)
 
 
 SOURCES: dict[str, Callable[..., Iterable[TimelineEntry]]] = {}

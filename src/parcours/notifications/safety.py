@@ -274,9 +274,14 @@ def choose_channel(
             continue
         for contact in safe:
             if kind == "postal":
-                if person.display_address() is not None:
+                display = person.display_address()
+                if display is not None and not display.is_partial:
                     return kind, contact, ""
-                problems.append("Courrier : aucune adresse postale utilisable")
+                problems.append(
+                    "Courrier : adresse partielle (sans rue)"
+                    if display is not None
+                    else "Courrier : aucune adresse postale utilisable"
+                )
             elif usable_value(kind, contact.value):
                 return kind, contact, ""
             else:

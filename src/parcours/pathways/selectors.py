@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from parcours.core import audit, page_memo, policy
 from parcours.core.models import Site, User, UserRole
-from parcours.households.models import Household, Person
+from parcours.households.models import Address, Household, Person
 from parcours.households.timeline import TimelineEntry
 from parcours.pathways.models import (
     ContactAttempt,
@@ -217,12 +217,23 @@ def record_worklist_view(actor, worklist: Worklist, steps) -> None:
     )
 
 
-def due_steps(actor, kind: str, *, due_by: date | None = None) -> QuerySet[PathwayStep]:
+def due_steps(
+    actor, kind: str, *, due_by: date | None = None, postal_code: str = ""
+) -> QuerySet[PathwayStep]:
     """Open steps of a kind, visible to the actor, sorted by deadline (e.g. workshop invitations to send).
 
     `due_by` keeps the steps due on or before that day (department time); None keeps them all.
+    `postal_code` keeps the households with a member living there (a full or partial address: a
+    postal code and town without a street still places a family near a session). A protected
+    address has no ordinary address row, so it never answers this filter.
     """
     qs = steps_visible_to(actor).filter(status=OPEN, kind=kind, pathway__status=Pathway.Status.OPEN)
+    if postal_code:
+        qs = qs.filter(
+            Exists(
+                Address.objects.filter(person__household=OuterRef("household_id"), postal_code=postal_code)
+            )
+        )
     if due_by is not None:
         end = due_by + timedelta(days=1)
         qs = qs.filter(due_at__lt=datetime(end.year, end.month, end.day, tzinfo=actor.department.tzinfo))
@@ -419,6 +430,12 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
     labels = {step.pk: step.label for step in steps}
     for step in steps:
         if step.status == OPEN:
+            continue
+        if step.status == PathwayStep.Status.PAUSED:
+            entries.append(
+                TimelineEntry(step.paused_at, "step", f"Étape en pause : {step.label}",
+                              "Traitement limité (RGPD art. 18)", "paused")
+            )  # fmt: skip
             continue
         if step.status == PathwayStep.Status.WITHDRAWN:
             entries.append(

@@ -6,16 +6,22 @@ Titles name what happened, never the free texts of the report.
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from parcours.core import policy
+from parcours.core.templatetags.french_dates import date as french_date
 from parcours.households import timeline
 from parcours.protection import selectors
 from parcours.protection.models import EmergencyAid, SafetyStep
 
 
-def _at(day, tz) -> datetime:
-    return datetime.combine(day, time(12, 0), tzinfo=tz)
+def _deadline(aid: EmergencyAid) -> str:
+    """What the request's entry says of the payment deadline, by outcome: only an aid still to
+    pay is « à payer »; a refused one has no deadline left."""
+    due = french_date(aid.due_on, "j F Y")
+    if aid.status in EmergencyAid.OPEN_STATUSES:
+        return f"À payer au plus tard le {due}"
+    if aid.status == EmergencyAid.Status.PAID:
+        return f"Délai légal de paiement : le {due}"
+    return ""
 
 
 @timeline.register("protection")
@@ -50,12 +56,16 @@ def protection_on_timeline(actor, household):
             status=referral.status,
             extra={"referral_id": referral.pk, "status_label": referral.get_status_display()},
         )
+    # Only what was recorded: the request's and the payment's days (dates, shown without a time),
+    # the decision's and its correction's instants.
     for aid in selectors.household_aids(actor, household):
-        yield timeline.TimelineEntry(
-            at=_at(aid.received_on, tz),
+        yield timeline.on_day(
+            aid.received_on,
+            tz,
             kind="protection",
             title=f"Aide d'urgence {aid.reference} : demande reçue",
-            detail=f"À payer au plus tard le {aid.due_on:%d/%m/%Y}",
+            detail=_deadline(aid),
+            status=aid.status,
             extra={"aid_id": aid.pk},
         )
         if aid.decided_at:
@@ -65,12 +75,26 @@ def protection_on_timeline(actor, household):
                 else f"Aide d'urgence {aid.reference} : {aid.get_form_display().lower()} accordée"
             )
             yield timeline.TimelineEntry(
-                at=aid.decided_at, kind="protection", title=title, status=aid.status, extra={"aid_id": aid.pk}
+                at=aid.decided_at,
+                kind="protection",
+                title=title,
+                status=aid.status,
+                extra={"aid_id": aid.pk},
+            )
+        if aid.corrected_at:
+            yield timeline.TimelineEntry(
+                at=aid.corrected_at,
+                kind="protection",
+                title=f"Aide d'urgence {aid.reference} : décision corrigée",
+                status=aid.status,
+                extra={"aid_id": aid.pk},
             )
         if aid.paid_on:
             late = aid.paid_on > aid.due_on
-            yield timeline.TimelineEntry(
-                at=_at(aid.paid_on, tz),
+            yield timeline.on_day(
+                aid.paid_on,
+                tz,
+                late_in_day=True,
                 kind="protection",
                 title=f"Aide d'urgence {aid.reference} : payée"
                 + (" après le délai" if late else " dans le délai"),

@@ -218,6 +218,8 @@ class WorkshopForm(StyledModelForm):
         initial=["fr"],
     )
     publish = forms.BooleanField(label="Publier tout de suite sur la page publique", required=False)
+    # Set once the staff member has seen the public-holiday warning and keeps the date.
+    holiday_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     room_url = forms.URLField(
         label="Lien de la salle en ligne",
         required=False,
@@ -327,6 +329,8 @@ class SeriesForm(StyledModelForm):
         initial=["fr"],
     )
     publish = forms.BooleanField(label="Publier les séances tout de suite", required=False)
+    # Set once the staff member has seen the public-holiday warning and keeps the date.
+    holiday_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = WorkshopSeries
@@ -342,6 +346,7 @@ class SeriesForm(StyledModelForm):
 
     def __init__(self, *args, department, **kwargs):
         super().__init__(*args, **kwargs)
+        self.department = department
         self.fields["venue"].queryset = Venue.objects.filter(department=department, is_active=True)
         self.fields["venue"].required = False
 

@@ -30,12 +30,13 @@ from parcours.backoffice.forms_pathways import (
     TemplateMetaForm,
     TemplateStepFormSet,
     WorklistFilterForm,
+    conditions_initial,
 )
 from parcours.core import policy
 from parcours.core.forms import apply_errors
 from parcours.core.models import Site
 from parcours.households import selectors as household_selectors
-from parcours.pathways import imports, rules, selectors, services
+from parcours.pathways import imports, selectors, services
 from parcours.pathways.models import StepKind
 from parcours.pathways.selectors import WORKLIST_TITLES, Worklist
 from parcours.pathways.services import jobs
@@ -398,7 +399,7 @@ def _step_initial(template):
             "deadline_unit": s.deadline_unit,
             "protected_deadline_value": s.protected_deadline_value,
             "protected_deadline_unit": s.protected_deadline_unit,
-            "conditions": rules.format_conditions(s.conditions),
+            **conditions_initial(s.conditions),
             "ORDER": s.position,
         }  # fmt: skip
         for s in template.steps.all()
@@ -446,7 +447,14 @@ def template_detail(request, pk: int):
 
 def _edit_template(request, *, base, save, title: str, back: str):
     meta = TemplateMetaForm(request.POST or None, initial={"name": base.name})
-    formset = TemplateStepFormSet(request.POST or None, initial=_step_initial(base), prefix="etapes")
+    # The base's own step types are offered by their label next to the national ones.
+    custom = {s.kind: s.label for s in base.steps.all() if s.kind not in StepKind.values}
+    formset = TemplateStepFormSet(
+        request.POST or None,
+        initial=_step_initial(base),
+        prefix="etapes",
+        form_kwargs={"custom_kinds": custom},
+    )
     if request.method == "POST" and meta.is_valid() and formset.is_valid():
         try:
             template = save(actor=request.user, name=meta.cleaned_data["name"],

@@ -69,6 +69,19 @@ def workshop_list(request):
     )
 
 
+def _holiday_warning(request, form, title: str, warning, **context):
+    """The form again, with the public-holiday warning and its confirmation (nothing written yet)."""
+    data = form.data.copy()
+    data["holiday_confirmed"] = "on"
+    confirming = form.__class__(data, instance=getattr(form, "instance", None), department=form.department)
+    confirming.is_valid()
+    return render(
+        request,
+        "backoffice/workshops/form.html",
+        {"form": confirming, "title": title, "holiday_warning": warning.message, **context},
+    )
+
+
 def workshop_create(request):
     department = request.user.department
     form = WorkshopForm(request.POST or None, department=department)
@@ -78,6 +91,7 @@ def workshop_create(request):
             workshop = services.create_workshop(
                 actor=request.user,
                 publish=data["publish"],
+                holiday_confirmed=data["holiday_confirmed"],
                 **{
                     f: data[f]
                     for f in (
@@ -94,6 +108,8 @@ def workshop_create(request):
                     )
                 },
             )
+        except services.HolidayToConfirm as warning:
+            return _holiday_warning(request, form, "Nouvelle séance", warning)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -135,6 +151,7 @@ def workshop_edit(request, pk: int):
             services.update_workshop(
                 actor=request.user,
                 workshop=Workshop.objects.get(pk=workshop.pk),
+                holiday_confirmed=data["holiday_confirmed"],
                 **{
                     f: data[f]
                     for f in (
@@ -151,6 +168,8 @@ def workshop_edit(request, pk: int):
                     )
                 },
             )
+        except services.HolidayToConfirm as warning:
+            return _holiday_warning(request, form, "Modifier la séance", warning, workshop=workshop)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -467,6 +486,18 @@ class InvitationStepFilter(forms.Form):
         label="Échéance au plus tard le", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reference = forms.CharField(label="Numéro de dossier", required=False, max_length=20)
+    postal_code = forms.CharField(
+        label="Code postal de la famille",
+        required=False,
+        max_length=5,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}),
+    )
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"].strip()
+        if value and not (len(value) == 5 and value.isdigit()):
+            raise forms.ValidationError("Le code postal compte 5 chiffres.")
+        return value
 
 
 def invitation_list(request):
@@ -481,8 +512,12 @@ def invitation_list(request):
     # Both lists are bounded and filtered in the database: a department has tens of thousands of
     # pathways (one page of 40,000 rows took 191 s).
     filters = InvitationStepFilter(request.GET or None)
-    due_by = filters.cleaned_data.get("due_by") if filters.is_valid() else None
-    steps = pathway_selectors.due_steps(request.user, StepKind.WORKSHOP_INVITATION, due_by=due_by)
+    valid = filters.is_valid()
+    due_by = filters.cleaned_data.get("due_by") if valid else None
+    postal_code = filters.cleaned_data.get("postal_code", "") if valid else ""
+    steps = pathway_selectors.due_steps(
+        request.user, StepKind.WORKSHOP_INVITATION, due_by=due_by, postal_code=postal_code
+    )
     if filters.is_valid() and filters.cleaned_data.get("reference"):
         steps = steps.filter(
             household__file_number__icontains=filters.cleaned_data["reference"].split("-")[-1]
@@ -519,6 +554,8 @@ def series_create(request):
         publish = data.pop("publish")
         try:
             series, workshops = services.create_series(actor=request.user, publish=publish, **data)
+        except services.HolidayToConfirm as warning:
+            return _holiday_warning(request, form, "Nouvelle série de séances", warning)
         except ValidationError as error:
             apply_errors(form, error)
         else:

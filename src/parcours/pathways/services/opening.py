@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from parcours.core import audit, bulk, policy
+from parcours.core.errors import Invalid
 from parcours.core.models import AuditEntry, Department
 from parcours.core.roles import Role
 from parcours.households.models import (
@@ -32,7 +33,7 @@ from parcours.households.models import (
     ProtectedAddress,
     fold,
 )
-from parcours.pathways import hooks, rules
+from parcours.pathways import hooks, imports, rules
 from parcours.pathways.imports import EventInput
 from parcours.pathways.models import ImportJob, Pathway, PathwayStep, SeparationEvent
 from parcours.pathways.selectors import forget_counts
@@ -137,6 +138,10 @@ def record_separations(
     the staff's open steps when they were counted beforehand (`planning.open_steps_in_background`).
     """
     _check_actor(actor, source, events)
+    # RGPD art. 18, at every door (form, file, API): no declaration changes a limited person.
+    limited = imports.limited_lines(events)
+    if limited:
+        raise Invalid(f"{len(limited)} déclaration(s) refusée(s) : {limited[0]}", errors=limited)
     chunk_size = chunk_size or settings.PATHWAYS_IMPORT_CHUNK_SIZE
     if len(events) >= chunk_size:
         _tune_for_a_large_batch()
@@ -616,7 +621,8 @@ class _Opener:
                 if event.phone and new_contact(person_id, event.phone):
                     kind = ContactChannel.Kind.SMS if event.phone_is_mobile else ContactChannel.Kind.PHONE
                     contacts.add(person_id, kind, event.phone)
-            if event.address_line and person_id not in has_address:
+            # A postal code and town without a street line is kept too, as a partial address.
+            if event.postal_code and person_id not in has_address:
                 if person_id in tracked:
                     has_address.add(person_id)
                 addresses.add(person_id, event.address_line, event.postal_code, event.city)

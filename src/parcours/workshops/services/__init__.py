@@ -27,6 +27,7 @@ from parcours.workshops.services.registrations import (  # noqa: F401
 )
 from parcours.workshops.services.survey import send_surveys, submit_survey  # noqa: F401
 from parcours.workshops.services.workshops import (  # noqa: F401
+    HolidayToConfirm,
     cancel_workshop,
     close_workshop,
     configure_webinar_server,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from parcours.core import audit, crypto, policy, schedule
+from parcours.core import audit, calendar, crypto, places, policy, schedule
 from parcours.core.models import User
 from parcours.workshops import messaging
 from parcours.workshops.bbb import BBBError, Client
@@ -154,6 +154,51 @@ def _validate(workshop: Workshop, *, now) -> None:
         raise ValidationError(errors)
 
 
+class HolidayToConfirm(ValidationError):
+    """A session (or some sessions of a series) falls on a public holiday of its department.
+
+    Not a refusal: the staff member confirms (`holiday_confirmed=True`) or picks another day. The
+    calendar is the one deadlines count with (core.calendar: the department's own days, e.g. La
+    Réunion's 20 December).
+    """
+
+    def __init__(self, department, days: list[tuple[date, str]]):
+        self.days = days
+        named = ", ".join(f"le {_french_day(day)} ({name})" for day, name in days)
+        verb = "est un jour férié" if len(days) == 1 else "sont des jours fériés"
+        super().__init__(
+            f"{named[0].upper()}{named[1:]} {verb} {places.in_place(department)} : "
+            "confirmez pour garder cette date, ou choisissez-en une autre."
+        )
+
+
+def _french_day(day: date) -> str:
+    from django.utils import dateformat, translation
+
+    from parcours.core.templatetags.french_dates import ordinal
+
+    with translation.override("fr"):
+        return ordinal(dateformat.format(day, "l j F Y"))
+
+
+def holidays_on(department, days) -> list[tuple[date, str]]:
+    """(day, name) of each of `days` that is a public holiday in the department."""
+    found = []
+    for day in sorted(set(days)):
+        name = calendar.public_holidays(department, day.year).get(day)
+        if name:
+            found.append((day, name))
+    return found
+
+
+def _check_holiday(workshop: Workshop, *, confirmed: bool) -> None:
+    if confirmed or workshop.starts_at is None:
+        return
+    days = holidays_on(workshop.department, [workshop.local_start().date()])
+    if days:
+        raise HolidayToConfirm(workshop.department, days)
+
+
 def settings_languages():
     from parcours.workshops.models import LANGUAGES
 
@@ -162,8 +207,14 @@ def settings_languages():
 
 @transaction.atomic
 def create_workshop(
-    *, actor, publish: bool = False, series: WorkshopSeries | None = None, **values
+    *,
+    actor,
+    publish: bool = False,
+    series: WorkshopSeries | None = None,
+    holiday_confirmed: bool = False,
+    **values,
 ) -> Workshop:
+    """A session; on a public holiday of the department, only once the actor confirmed it."""
     policy.require(actor, "workshops.manage")
     now = timezone.now()
     workshop = Workshop(
@@ -180,6 +231,7 @@ def create_workshop(
         workshop.room_kind = RoomKind.MANUAL
     _validate(workshop, now=now)
     workshop.full_clean(exclude=["department", "series", "venue", "created_by"])
+    _check_holiday(workshop, confirmed=holiday_confirmed)
     if publish:
         workshop.status = Workshop.Status.PUBLISHED
     workshop.save()
@@ -188,8 +240,10 @@ def create_workshop(
 
 
 @transaction.atomic
-def update_workshop(*, actor, workshop: Workshop, **values) -> Workshop:
-    """Edit a session. Moving it (date, time, place, format) notifies the people registered."""
+def update_workshop(*, actor, workshop: Workshop, holiday_confirmed: bool = False, **values) -> Workshop:
+    """Edit a session. Moving it (date, time, place, format) notifies the people registered.
+
+    Moving it to another day that is a public holiday asks for confirmation (`holiday_confirmed`)."""
     policy.require(actor, "workshops.manage", workshop, restricted="reference")
     now = timezone.now()
     workshop = lock_workshop(workshop.pk)
@@ -209,6 +263,9 @@ def update_workshop(*, actor, workshop: Workshop, **values) -> Workshop:
         raise ValidationError({"starts_at": "La séance doit avoir lieu dans le futur."})
     _validate(workshop, now=now)
     workshop.full_clean(exclude=["department", "series", "venue", "created_by"])
+    old_day = timezone.localtime(before["starts_at"], workshop.tzinfo).date() if before["starts_at"] else None
+    if workshop.local_start().date() != old_day:
+        _check_holiday(workshop, confirmed=holiday_confirmed)
     changed = [f for f in WORKSHOP_FIELDS if getattr(workshop, f) != before[f]]
     if not changed:
         return workshop
@@ -357,8 +414,12 @@ MAX_OCCURRENCES = 60
 
 
 @transaction.atomic
-def create_series(*, actor, publish: bool = False, **values) -> tuple[WorkshopSeries, list[Workshop]]:
-    """A recurring series and its sessions (drafts unless `publish`), in the department's local time."""
+def create_series(
+    *, actor, publish: bool = False, holiday_confirmed: bool = False, **values
+) -> tuple[WorkshopSeries, list[Workshop]]:
+    """A recurring series and its sessions (drafts unless `publish`), in the department's local time.
+
+    Dates that are public holidays of the department are named first, for the actor to confirm."""
     policy.require(actor, "workshops.manage")
     fields = {f.name for f in WorkshopSeries._meta.get_fields()}
     series = WorkshopSeries(
@@ -387,6 +448,9 @@ def create_series(*, actor, publish: bool = False, **values) -> tuple[WorkshopSe
         raise ValidationError(
             f"Cette règle produit {len(dates)} séances : {MAX_OCCURRENCES} au plus par série."
         )
+    on_holidays = holidays_on(actor.department, dates)
+    if on_holidays and not holiday_confirmed:
+        raise HolidayToConfirm(actor.department, on_holidays)
     series.save()
     workshops = []
     for day in dates:
@@ -403,6 +467,7 @@ def create_series(*, actor, publish: bool = False, **values) -> tuple[WorkshopSe
                 duration_minutes=series.duration_minutes,
                 capacity=series.capacity,
                 languages=series.languages,
+                holiday_confirmed=True,  # the series' holidays were confirmed above, all at once
             )
         )
     audit.record(actor, "workshops.series.created", series, data={"workshops": len(workshops)})
