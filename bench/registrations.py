@@ -3,18 +3,30 @@
 Serves the app with gunicorn on a fresh database and runs concurrent anonymous clients through
 the real public form (GET the form for its CSRF cookie, POST it, follow to the confirmation):
 
-1. throughput: registrations per second to a large webinar, each with its confirmation message
-   written to the outbox in the same transaction;
-2. overbooking: every client at once on a session of 10 seats, then the count of confirmed seats.
+1. throughput: registrations per second to one large webinar, then spread over several sessions,
+   with the CPU the gunicorn workers spent per registration (robust to a loaded machine);
+2. overbooking: every client at once (2 × --clients) on a session of 10 seats, then the count;
+3. the worker builds and sends the registrations' messages: messages per second;
+4. one client in this process: CPU per registration (GET + POST) against /healthz and a trivial
+   page, queries per POST, time and CPU with the session's row lock held.
 
-Prints JSON. QUALITY.md asks for ≥ 200 registrations/s and 0 overbooking.
+`--baseline <git ref>` measures that commit's code (extracted with `git archive` into a temporary
+folder, served from there) and the working tree's, alternately (A B A B…, `--rounds`), each on a
+fresh database, and prints both (medians of the rounds), every round, and the ratios after/before.
+
+Prints JSON. QUALITY.md asks for ≤ 12 ms of CPU per registration, ≥ 100 registrations/s to one
+session and 0 overbooking.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,12 +35,22 @@ from datetime import timedelta
 from http.client import HTTPConnection
 from pathlib import Path
 
-from run import ROOT, bench_env, fresh_database, log, parcours, setup_django, start_server
+from run import PYTHON, ROOT, bench_env, fresh_database, log, parcours, start_server
 
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def make_sessions(big_capacity: int) -> tuple[str, str]:
+def setup_django(env: dict, src: Path) -> None:
+    """run.setup_django, but for the code under `src` (the working tree's, or the baseline's)."""
+    os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "parcours.settings"
+    sys.path.insert(0, str(src))
+    import django
+
+    django.setup()
+
+
+def make_sessions(big_capacity: int, several: int = 0) -> tuple[str, str, list[str]]:
     from django.utils import timezone
 
     from parcours.core.models import Department, Organisation
@@ -46,7 +68,7 @@ def make_sessions(big_capacity: int) -> tuple[str, str]:
         )  # fmt: skip
         return f"/seances/974/{workshop.pk}/inscription/"
 
-    return session(big_capacity), session(10)
+    return session(big_capacity), session(10), [session(big_capacity) for _ in range(several)]
 
 
 def register(port: int, path: str, email: str) -> tuple[int, float]:
@@ -74,7 +96,22 @@ def register(port: int, path: str, email: str) -> tuple[int, float]:
     return response.status, time.perf_counter() - started
 
 
-def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str) -> dict:
+def server_cpu_ms(server) -> float:
+    """CPU (user + system) the gunicorn workers have used so far, in ms."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for child in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / ticks
+
+
+def run_clients(port: int, path, clients: int, per_client: int, prefix: str, server=None) -> dict:
+    """`path`: one session's form, or a list of them (client i registers to path[i % len])."""
+    paths = path if isinstance(path, list) else [path]
     statuses: list[int] = []
     latencies: list[float] = []
     lock = threading.Lock()
@@ -84,7 +121,9 @@ def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str
         barrier.wait()  # every client starts at the same instant
         for n in range(per_client):
             try:
-                status, seconds = register(port, path, f"{prefix}.{index}.{n}@exemple.fr")
+                status, seconds = register(
+                    port, paths[index % len(paths)], f"{prefix}.{index}.{n}@exemple.fr"
+                )
             except (OSError, AttributeError) as exc:  # AttributeError: no CSRF token in the page
                 status, seconds = repr(exc), 0.0
             with lock:
@@ -92,16 +131,20 @@ def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str
                 latencies.append(seconds)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    cpu_before = server_cpu_ms(server) if server is not None else 0.0
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu = server_cpu_ms(server) - cpu_before if server is not None else None
     accepted = sum(1 for s in statuses if s == 302)
     ordered = sorted(latencies)
     return {
+        "sessions": len(paths),
         "clients": clients,
+        "server_cpu_ms_per_registration": round(cpu / accepted, 2) if cpu is not None and accepted else None,
         "attempts": len(statuses),
         "accepted": accepted,
         "errors": [s for s in statuses if s != 302][:3],
@@ -112,12 +155,9 @@ def run_clients(port: int, path: str, clients: int, per_client: int, prefix: str
 
 
 def in_process(path: str, n: int) -> dict:
-    """One client in this process, no contention: CPU per request, queries per POST, service time.
-
-    The service's wall time is an upper bound of the time the workshop's row lock is held (the lock
-    is taken at its start and released at its commit).
-    """
-    from django.db import connection
+    """One client in this process, no contention: CPU per request, queries per POST, and the time
+    the session's row lock is held (from the locking statement to the commit) — wall and CPU."""
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -134,34 +174,59 @@ def in_process(path: str, n: int) -> dict:
             fn(i)
         return (time.process_time() - started) * 1000 / count
 
+    def form(email: str) -> dict:
+        return {"first_name": "Awa", "contact_kind": "email", "email": email, "phone": "", "party_size": "1",
+                "accessibility_needs": "", "site_web": ""}  # fmt: skip
+
     def registration(i: int) -> None:
         client.get(path)
-        client.post(path, {"first_name": "Awa", "contact_kind": "email", "email": f"cpu.{i}@exemple.fr",
-                           "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": ""})  # fmt: skip
+        client.post(path, form(f"cpu.{i}@exemple.fr"))
 
     healthz = cpu_ms_per(lambda i: client.get("/healthz"), n)
     trivial = cpu_ms_per(lambda i: client.get("/"), n)
     per_registration = cpu_ms_per(registration, n)
+    get_only = cpu_ms_per(lambda i: client.get(path), n)
     with CaptureQueriesContext(connection) as captured:
-        client.post(path, {"first_name": "Awa", "contact_kind": "email", "email": "queries@exemple.fr",
-                           "phone": "", "party_size": "1", "accessibility_needs": "", "site_web": ""})  # fmt: skip
+        client.post(path, form("queries@exemple.fr"))
     workshop = Workshop.objects.get(pk=int(path.rstrip("/").split("/")[-2]))
-    held = []
+
+    marks: dict = {}
+
+    def lock_watch(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        upper = sql.lstrip().upper()
+        # PostgreSQL: SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE took the lock, the row is read next.
+        if "lock" not in marks and (
+            "FOR UPDATE" in upper
+            or (connection.vendor == "sqlite" and upper.startswith('SELECT "WORKSHOPS_WORKSHOP"'))
+        ):
+            marks["lock"] = (time.perf_counter(), time.process_time())
+            transaction.on_commit(
+                lambda: marks.setdefault("commit", (time.perf_counter(), time.process_time()))
+            )
+        return result
+
+    held, held_cpu = [], []
     for i in range(n):
-        started = time.perf_counter()
-        services.register(actor=THE_PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
-                          contact_value=f"lock.{i}@exemple.fr")  # fmt: skip
-        held.append((time.perf_counter() - started) * 1000)
+        marks.clear()
+        with connection.execute_wrapper(lock_watch):
+            services.register(actor=THE_PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
+                              contact_value=f"lock.{i}@exemple.fr")  # fmt: skip
+        held.append((marks["commit"][0] - marks["lock"][0]) * 1000)
+        held_cpu.append((marks["commit"][1] - marks["lock"][1]) * 1000)
     held.sort()
+    held_cpu.sort()
     return {
         "requests_each": n,
         "cpu_ms_per_registration_get_post": round(per_registration, 2),
+        "cpu_ms_per_registration_form_get": round(get_only, 2),
         "cpu_ms_per_healthz": round(healthz, 2),
         "cpu_ms_per_trivial_public_page": round(trivial, 2),
         "ratio_registration_to_trivial_page": round(per_registration / trivial, 1) if trivial else None,
         "queries_per_post": len(captured.captured_queries),
-        "service_ms_p50_lock_upper_bound": round(held[len(held) // 2], 2),
-        "service_ms_p95_lock_upper_bound": round(held[int(0.95 * (len(held) - 1))], 2),
+        "lock_held_ms_p50": round(held[len(held) // 2], 2),
+        "lock_held_ms_p95": round(held[int(0.95 * (len(held) - 1))], 2),
+        "lock_held_cpu_ms_p50": round(held_cpu[len(held_cpu) // 2], 2),
     }
 
 
@@ -183,29 +248,24 @@ def drain(env) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-registrations.sqlite3'}")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--per-client", type=int, default=50, help="registrations per client")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--in-process", type=int, default=200, help="requests of the in-process phase")
-    args = parser.parse_args()
-
+def one_run(args, src: Path) -> dict:
+    """Everything, for the code under `src`, on a fresh database."""
     env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
+    env["PYTHONPATH"] = str(src)
     env["PARCOURS_WORKSHOP_RATE_PER_IP_HOUR"] = "1000000"  # every client comes from 127.0.0.1
     env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"  # sent, then dropped
     fresh_database(args.database_url)
     parcours(env, "migrate", "-v", "0")
-    setup_django(env)
-    big, small = make_sessions(args.clients * args.per_client + 3 * args.in_process + 100)
+    setup_django(env, src)
+    big_capacity = args.clients * args.per_client + 3 * args.in_process + 100
+    big, small, several = make_sessions(big_capacity, args.sessions)
     server, port = start_server(env, args.workers)
     try:
-        log(f"{args.clients} clients × {args.per_client} inscriptions")
-        throughput = run_clients(port, big, args.clients, args.per_client, "debit")
-        log("tous les clients à la fois sur une séance de 10 places")
+        log(f"{args.clients} clients × {args.per_client} inscriptions, une séance")
+        throughput = run_clients(port, big, args.clients, args.per_client, "debit", server)
+        log(f"{args.clients} clients × {args.per_client} inscriptions, {args.sessions} séances")
+        spread = run_clients(port, several, args.clients, args.per_client, "reparti", server)
+        log(f"{args.clients * 2} clients à la fois sur une séance de 10 places")
         rush = run_clients(port, small, args.clients * 2, 1, "ruee")
     finally:
         server.terminate()
@@ -221,16 +281,106 @@ def main() -> None:
     small_workshop = Workshop.objects.get(pk=int(small.rstrip("/").split("/")[-2]))
     confirmed = Registration.objects.filter(workshop=small_workshop, status="confirmed").count()
     waiting = Registration.objects.filter(workshop=small_workshop, status="waiting").count()
-    print(json.dumps({
+    return {
         "database": urllib.parse.urlparse(args.database_url).scheme,
         "gunicorn_workers": args.workers,
-        "throughput": throughput,
+        "throughput_one_session": throughput,
+        "throughput_several_sessions": spread,
         "messages_in_outbox": Message.objects.count(),
         "worker": drained,
         "in_process": single,
         "overbooking": {**rush, "seats": 10, "confirmed": confirmed, "waiting": waiting,
                         "overbooked": max(0, confirmed - 10)},
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }  # fmt: skip
+
+
+# What is compared between the two codes (lower is better for all but the rates).
+COMPARED = {
+    "cpu_ms_per_registration": ("in_process", "cpu_ms_per_registration_get_post"),
+    "cpu_ms_per_form_get": ("in_process", "cpu_ms_per_registration_form_get"),
+    "cpu_ms_per_trivial_page": ("in_process", "cpu_ms_per_trivial_public_page"),
+    "ratio_registration_to_trivial_page": ("in_process", "ratio_registration_to_trivial_page"),
+    "queries_per_post": ("in_process", "queries_per_post"),
+    "lock_held_ms_p50": ("in_process", "lock_held_ms_p50"),
+    "lock_held_cpu_ms_p50": ("in_process", "lock_held_cpu_ms_p50"),
+    "server_cpu_ms_per_registration": ("throughput_one_session", "server_cpu_ms_per_registration"),
+    "registrations_per_s_one_session": ("throughput_one_session", "registrations_per_s"),
+    "registrations_per_s_several_sessions": ("throughput_several_sessions", "registrations_per_s"),
+    "p95_ms_one_session": ("throughput_one_session", "p95_ms"),
+    "worker_messages_per_s": ("worker", "messages_per_s"),
+    "overbooked": ("overbooking", "overbooked"),
+}
+
+
+def summary(runs: list[dict]) -> dict:
+    """The median of each compared figure over the rounds."""
+    out = {}
+    for name, (section, key) in COMPARED.items():
+        values = [r[section][key] for r in runs if r[section].get(key) is not None]
+        out[name] = round(statistics.median(values), 2) if values else None
+    return out
+
+
+def extract(ref: str) -> Path:
+    """The code of `ref` (its src/ folder), outside any worktree: git archive into a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="parcours-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    subprocess.run([PYTHON, "-m", "compileall", "-q", "-j", "0", str(folder / "src")], check=False)
+    return folder / "src"
+
+
+def alternate(args) -> None:
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline],
+                            check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                          check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    variants = {"before": extract(args.baseline), "after": ROOT / "src"}
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    passed = list(sys.argv[1:])
+    i = passed.index("--baseline")
+    del passed[i : i + 2]
+    for round_ in range(args.rounds):
+        for label, src in variants.items():  # A B A B…: both see the same load, in turn
+            log(f"tour {round_ + 1}/{args.rounds} : {label} ({src})")
+            child = subprocess.run(
+                [PYTHON, __file__, *passed, "--src", str(src)], capture_output=True, text=True
+            )
+            if child.returncode != 0:
+                raise SystemExit(f"{label} a échoué :\n{child.stderr[-3000:]}")
+            runs[label].append(json.loads(child.stdout))
+    before, after = summary(runs["before"]), summary(runs["after"])
+    ratios = {
+        name: round(after[name] / before[name], 2) if before[name] and after[name] is not None else None
+        for name in COMPARED
+    }
+    print(json.dumps({
+        "baseline": {"ref": args.baseline, "commit": commit}, "current": {"commit": head, "dirty_tree_included": True},
+        "rounds": args.rounds, "order": "before, after, before, after…",
+        "before": before, "after": after, "ratios_after_over_before": ratios,
+        "runs": runs,
     }, indent=1))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench-registrations.sqlite3'}")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=50, help="registrations per client")
+    parser.add_argument("--sessions", type=int, default=5, help="sessions of the spread throughput phase")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--in-process", type=int, default=200, help="requests of the in-process phase")
+    parser.add_argument("--baseline", help="git ref to measure against the working tree, alternately")
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline: rounds of (before, after)")
+    parser.add_argument("--src", help=argparse.SUPPRESS)  # a child run of --baseline: the code to measure
+    args = parser.parse_args()
+    if args.baseline:
+        alternate(args)
+        return
+    print(json.dumps(one_run(args, Path(args.src) if args.src else ROOT / "src"), indent=1))
 
 
 if __name__ == "__main__":

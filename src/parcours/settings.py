@@ -391,6 +391,16 @@ CACHES = {
         "LOCATION": env_str("PARCOURS_CACHE_LOCATION", "parcours_cache"),
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},  # one entry per agent at work (300 by default: culled)
     },
+    # Rendered HTML of public fragments (portal/fragments.py), keyed by a digest of what they show:
+    # never stale, so each process may keep its own copy (no query to read it back).
+    "fragments": {
+        "BACKEND": env_str(
+            "PARCOURS_FRAGMENT_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"
+        ),
+        "LOCATION": env_str("PARCOURS_FRAGMENT_CACHE_LOCATION", "parcours-fragments"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 # --- notifications: outbox, worker, e-mail / SMS / letter transports ----------------------------
 # The demo writes each e-mail to its own .eml file in var/mailbox/ (unless EMAIL_BACKEND is set).

@@ -41,7 +41,7 @@ def readable(fmt: str, content: bytes) -> str | bytes:
     return content
 
 
-def _records(world, exporter, user):
+def exportable_records(world, exporter, user):
     """Each record of the world the user may export (the exporter's own loader says which)."""
     if not exporter.obj:
         yield None
@@ -70,7 +70,7 @@ def registered_exports(world, principal):
     for exporter in exports.all_exporters():
         if not policy.role_allows(user, exporter.permission):
             continue
-        for obj in _records(world, exporter, user):
+        for obj in exportable_records(world, exporter, user):
             for fmt in exporter.formats:
                 try:
                     rendered = exports.produce(actor=user, identifier=exporter.identifier, fmt=fmt, obj=obj)

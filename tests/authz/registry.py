@@ -58,6 +58,19 @@ def output(func):
     return func
 
 
+def urls_on_records(world, name: str, access):
+    """The URLs of one pattern: on each record variant the world builds, or with its sample arguments."""
+    from django.urls import reverse
+
+    if access.obj:
+        for variant in variants_of(access.obj):
+            kwargs = KINDS[access.obj](world, variant)
+            if kwargs is not None:
+                yield reverse(name, kwargs=kwargs)
+    else:
+        yield reverse(name, kwargs=URL_KWARGS[name](world) if name in URL_KWARGS else {})
+
+
 def load_all() -> None:
     package = importlib.import_module("tests.authz")
     for module in pkgutil.iter_modules(package.__path__):

@@ -33,7 +33,7 @@ from parcours.protection import services
 from parcours.protection.models import Partner, Referral, SafetyStep
 from tests import factories
 from tests.authz.registry import VARIANTS
-from tests.authz.test_protected_address_canary import _force_reauth, _urls
+from tests.authz.test_protected_address_canary import _force_reauth, _urls, still_signed_in
 from tests.authz.world import OTHER, OWN, PRINCIPALS, World
 from tests.notifications.factories import pdf_text
 
@@ -151,6 +151,7 @@ def test_no_page_tells_staff_who_are_not_assigned_that_a_report_exists(principal
                 )
                 transaction.set_rollback(True)
             pages += 1
+            client = still_signed_in(client, report_world, principal)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             if _leaks(body):
                 found.append(f"{method} {url} ({name})")
@@ -255,4 +256,43 @@ def test_what_the_other_parent_receives_never_reveals_the_report(report_world):
                     problems.append(f"{label} : canal de la personne protégée ({value})")
             if "Glycines" in text or "Maison des femmes" in text:
                 problems.append(f"{label} : adresse élue de la personne protégée")
+    assert problems == []
+
+
+# --- the access file (RGPD art. 15) of each parent -------------------------------------------------
+
+
+def _access_file(actor, person) -> str:
+    from parcours.core import exports
+    from tests.authz.outputs_core import readable
+
+    texts = []
+    for fmt in ("json", "pdf"):
+        rendered = exports.produce(actor=actor, identifier="households.subject_access", fmt=fmt, obj=person)
+        content = readable(fmt, rendered.content)
+        texts.append(content if isinstance(content, str) else content.decode("utf-8"))
+    return "\n".join(texts)
+
+
+def test_the_access_file_of_each_parent_keeps_to_that_parent(report_world):
+    """The other parent's file never tells him of the report (nor of his own flagged counter-claim),
+    and neither file carries a token of the other parent: her channels and address, his address."""
+    world = report_world
+    problems = []
+    for variant in VARIANTS:
+        household = world.household(variant)
+        actor = world.other_department_user if variant == "other" else world.assignee
+        mother = household.members.get(role=Person.Role.PARENT, is_declarant=True)
+        father = household.members.get(role=Person.Role.PARENT, is_declarant=False)
+        his, hers = _access_file(actor, father), _access_file(actor, mother)
+        her_tokens = [c.value for c in mother.contacts.all() if c.value] + [mother.address.line]
+        his_tokens = [father.address.line]
+        assert all(t in hers for t in her_tokens) and all(t in his for t in his_tokens)  # control
+        assert "Signalement du" in hers  # control: her own report is hers to read
+        if _leaks(his) or "Signalement du" in his or _tells_the_flag(his):
+            problems.append(f"dossier du père [{variant}] : signalement")
+        if _leaks(hers) or _tells_the_flag(hers):
+            problems.append(f"dossier de la mère [{variant}] : notes ou signalement croisé")
+        problems += [f"dossier du père [{variant}] : {t}" for t in her_tokens if t in his]
+        problems += [f"dossier de la mère [{variant}] : {t}" for t in his_tokens if t in hers]
     assert problems == []

@@ -223,6 +223,8 @@ NO_ACTOR = {
     "pathways.violence_reported": "safety rule (workshops never put both parents together)",
     "workshops.other_parent_sessions": "safety rule: never the other parent's session (public door too)",
     "workshops.sensitive_household_of": "safety rule asked on the public registration form",
+    "workshops.other_parent_registrations": "the same safety rule as a query, nested in the registration's facts",
+    "workshops.contact_variants": "the stored forms of a contact: a pure function, reads nothing",
     # Reference data without personal data.
     "pathways.national_template": "the national template: reference data, read by the import too",
     "pathways.national_versions": "the national template's versions: reference data",

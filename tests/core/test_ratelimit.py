@@ -92,3 +92,14 @@ def test_simultaneous_checks_in_several_connections_are_exact():
         t.join()
     assert sorted(results) == [False] * 7 + [True] * 5
     assert RateCounter.objects.get().count == 12
+
+
+def test_several_limits_are_counted_in_one_statement_and_any_one_over_refuses(db):
+    checks = [("ip", "1.2.3.4", 3, 3600), ("contact", "awa@exemple.fr", 1, 86400)]
+    with CaptureQueriesContext(connection) as captured:
+        assert ratelimit.hit_all(checks, now=NOW) is True
+    assert len(captured.captured_queries) == 1
+    assert RateCounter.objects.count() == 2
+    assert ratelimit.hit_all(checks, now=NOW) is False  # the contact's limit of 1 is passed
+    assert ratelimit.hit_all(checks[:1], now=NOW) is True  # the address alone: 3rd of 3
+    assert sorted(RateCounter.objects.values_list("count", flat=True)) == [2, 3]

@@ -12,3 +12,6 @@ class AccompanimentConfig(AppConfig):
         from parcours.accompaniment import exports, indicators, messages, retention, tasks  # noqa: F401
 
         retention.register()
+        from parcours.accompaniment import subject_access
+
+        subject_access.register()

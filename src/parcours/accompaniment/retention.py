@@ -64,5 +64,6 @@ def register() -> None:
             keeps=keeps,
             erase=erase,
             order=30,
+            open_label="une mesure d'accompagnement protégé en cours",
         )
     )

@@ -118,6 +118,10 @@ class SeparationEventsView(APIView):
             parsed.errors = sorted(
                 [*mistyped, *(e for e in parsed.errors if e.line not in lines)], key=lambda e: e.line
             )
+        # RGPD art. 18: an element naming a limited person is refused « traitement limité » on its line.
+        limited = imports.limited_lines(parsed.rows, unit="élément")
+        if limited:
+            parsed.errors = sorted([*parsed.errors, *limited], key=lambda e: e.line)
         # Another department's declaration: 403; any other fault: 400 (the handler in api/errors.py).
         parsed.raise_for_errors()
         report = record_separations(actor=principal, events=parsed.rows, source=SeparationEvent.Source.API)

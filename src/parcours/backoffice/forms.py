@@ -158,6 +158,32 @@ class LiftRestrictionForm(StyledForm):
     )
 
 
+class LegalHoldForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif",
+        min_length=10,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="10 caractères au moins (procédure en cours, réclamation…). Conservé sur le dossier "
+        "et dans le journal d'accès avec votre nom et l'heure.",
+    )
+
+
+class EraseForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de l'effacement",
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Par exemple : demande d'effacement reçue le … (référence du courrier). Conservé dans "
+        "le journal d'accès avec votre nom et l'heure.",
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme l'effacement : noms, coordonnées, adresses, textes et justificatifs de ce "
+        "dossier seront effacés définitivement.",
+    )
+
+
 class RevealForm(StyledForm):
     reason = forms.CharField(
         label="Motif de la consultation",

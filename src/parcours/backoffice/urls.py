@@ -44,6 +44,7 @@ urlpatterns = [
     path("foyers/<int:pk>/modifier/", households.edit, name="household-edit"),
     path("foyers/<int:pk>/personnes/nouvelle/", households.person_create, name="person-create"),
     path("personnes/<int:pk>/modifier/", households.person_edit, name="person-edit"),
+    path("personnes/<int:pk>/historique/", households.person_history, name="person-history"),
     path("personnes/<int:pk>/adresse/", households.address_edit, name="address-edit"),
     path("personnes/<int:pk>/adresse/proteger/", households.address_protect, name="address-protect"),
     path("personnes/<int:pk>/adresse/consulter/", households.address_reveal, name="address-reveal"),
@@ -59,6 +60,8 @@ urlpatterns = [
     path("dossiers/", households.reference_list, name="household-reference-list"),
     path("dossiers/<int:pk>/", households.reference, name="household-reference"),
     path("dossiers/<int:pk>/affecter/", households.assign, name="household-assign"),
+    path("dossiers/<int:pk>/gel-legal/", households.legal_hold, name="household-legal-hold"),
+    path("dossiers/<int:pk>/effacer/", households.erase, name="household-erase"),
     path(
         "dossiers/<int:pk>/lever-la-restriction/",
         households.lift_restriction,

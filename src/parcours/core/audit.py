@@ -167,7 +167,9 @@ def _append_one(entry: AuditEntry) -> AuditEntry:
     """`_append` for a single entry, in plain SQL: every page that shows a household writes one,
     and the ORM's query building cost more than the two statements themselves."""
     fields = _INSERTED
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint inside the caller's transaction: the entry and the change it records commit or
+    # fail together (a failed INSERT must break the caller's transaction, not be caught and skipped).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         entry.id = _next_id(cursor)
         entry.hash = compute_hash(entry)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)

@@ -5,7 +5,7 @@ policy permission it needs, the kind of record it is about (or none: the actor's
 formats it offers, and one function that produces its content from an `ExportContext`:
 
 - `table(ctx) -> Table` for the tabular formats (CSV, ODS, XLSX): headers and rows;
-- `document(ctx) -> bytes` for a document format (PDF, ODT, DOCX, ICS).
+- `document(ctx) -> bytes` for a document format (PDF, ODT, DOCX, ICS, JSON).
 
 `produce()` is the only door: it applies the policy to the actor and the record, renders the
 format (spreadsheet cells neutralised by the one `neutralise`), and writes the audit entry. The
@@ -33,7 +33,7 @@ from django_tasks import task
 from parcours.core import policy
 
 TABULAR = ("csv", "ods", "xlsx")
-DOCUMENTS = ("pdf", "odt", "docx", "ics")
+DOCUMENTS = ("pdf", "odt", "docx", "ics", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
@@ -42,6 +42,7 @@ CONTENT_TYPES = {
     "odt": "application/vnd.oasis.opendocument.text",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "ics": "text/calendar; charset=utf-8",
+    "json": "application/json; charset=utf-8",
 }
 FORMAT_LABELS = {
     "csv": "CSV",
@@ -51,6 +52,7 @@ FORMAT_LABELS = {
     "odt": "ODT (LibreOffice)",
     "docx": "DOCX (Word)",
     "ics": "Agenda (ICS)",
+    "json": "JSON (lisible par une machine)",
 }
 
 # A spreadsheet reads a cell starting with one of these as a formula (or a DDE call): CSV injection.

@@ -53,6 +53,11 @@ RULES: dict[str, frozenset[str]] = {
     "households.legal_hold": frozenset({LOCAL_PILOT}),
     # RGPD art. 18 limitation of one person's processing: the local pilot, with a reason.
     "households.limit_processing": frozenset({LOCAL_PILOT}),
+    # RGPD art. 17 erasure on request (the nightly anonymisation, now): the local pilot, with a reason.
+    "households.erase": frozenset({LOCAL_PILOT}),
+    # RGPD art. 15 access file of one person (PDF, JSON): the social worker, the one role that reads
+    # every part of it (household, protection, MAP, messages), so it never widens what its producer sees.
+    "households.subject_access": frozenset({SW}),
     # --- audit ---
     "audit.view_department": frozenset({LOCAL_PILOT}),
     "audit.view_denied": frozenset({LOCAL_PILOT}),  # the department's top deniers (core.denials)
@@ -185,6 +190,7 @@ URLS: dict[str, Access] = {
     "backoffice:household-edit": Access("households.edit", obj="household", methods=("GET", "POST")),
     "backoffice:person-create": Access("households.edit", obj="household", methods=("GET", "POST")),
     "backoffice:person-edit": Access("households.edit", obj="person", methods=("GET", "POST")),
+    "backoffice:person-history": Access("households.view", obj="person"),
     "backoffice:contact-create": Access("households.edit", obj="person", methods=("GET", "POST")),
     "backoffice:contact-edit": Access("households.edit", obj="contact", methods=("GET", "POST")),
     "backoffice:consent-create": Access("households.edit", obj="person", methods=("GET", "POST")),
@@ -203,6 +209,12 @@ URLS: dict[str, Access] = {
     ),
     "backoffice:household-lift-restriction": Access(
         "households.lift_restriction", obj="household", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:household-legal-hold": Access(
+        "households.legal_hold", obj="household", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:household-erase": Access(
+        "households.erase", obj="household", restricted="reference", methods=("GET", "POST")
     ),
     "backoffice:household-unassign": Access(
         "households.assign", obj="assignment", restricted="reference", methods=("POST",)

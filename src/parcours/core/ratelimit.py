@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import connection
@@ -51,22 +52,38 @@ def _key(scope: str, identity: str) -> str:
 
 def hit(scope: str, identity: str, *, limit: int, period: int, now: float | None = None) -> bool:
     """Count one attempt; True when it is within `limit` per `period` seconds, False when over."""
-    if limit <= 0:
-        return True
+    return hit_all([(scope, identity, limit, period)], now=now)
+
+
+def hit_all(checks: Sequence[tuple[str, str, int, int]], *, now: float | None = None) -> bool:
+    """Count one attempt against each (scope, identity, limit, period), all in ONE statement (a
+    multi-row upsert); True when every one is within its limit. The scopes must differ."""
     now = time.time() if now is None else now
-    window = int(now // period)
+    rows, limits = [], {}
+    for scope, identity, limit, period in checks:
+        if limit <= 0:
+            continue
+        window = int(now // period)
+        key = _key(scope, identity)
+        if key in limits:
+            raise ValueError(f"Deux limites pour la même clé dans un seul comptage : {scope}")
+        limits[key] = limit
+        rows.append((key, window, int((window + 2) * period)))
+    if not rows:
+        return True
     q = connection.ops.quote_name
     table, key, win, count, expires = (
         q(n) for n in (RateCounter._meta.db_table, "key", "window", "count", "expires_at")
     )
+    values = ", ".join(["(%s, %s, 1, %s)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key}, {win}, {count}, {expires}) VALUES (%s, %s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
-            [_key(scope, identity), window, int((window + 2) * period)],
+            f"INSERT INTO {table} ({key}, {win}, {count}, {expires}) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {key}, {count}",
+            [value for row in rows for value in row],
         )
-        (value,) = cursor.fetchone()
-    return value <= limit
+        counts = dict(cursor.fetchall())
+    return all(counts[k] <= limit for k, limit in limits.items())
 
 
 def purge(now: float | None = None) -> int:

@@ -45,6 +45,9 @@ class Holding:
     erase: Callable[[list[int]], int] | None = None  # household ids -> rows changed
     erase_unlinked: Callable[[datetime, datetime], int] | None = None
     order: int = 100
+    # What keeps a household alive whatever its age (French, « un parcours en cours »): the
+    # refusal of an erasure on request names it. `keeps(now, cutoff=now)` gives those households.
+    open_label: str = ""
 
     @property
     def days(self) -> int:
@@ -58,19 +61,25 @@ class Holding:
         kept = self.keeps(now, self.cutoff(now))
         return tuple(kept) if isinstance(kept, (tuple, list)) else (kept,)
 
-    def keeps_household(self, now: datetime, pk: int) -> bool:
+    def keeps_household(self, now: datetime, pk: int, *, on_request: bool = False) -> bool:
         """Whether this holding keeps this one household: the same querysets narrowed to it (a
-        per-household check must not scan every household's rows, which made the job quadratic)."""
-        for kept in self.kept(now):
+        per-household check must not scan every household's rows, which made the job quadratic).
+
+        `on_request` (an erasure the person asked for, RGPD art. 17): the durations no longer count,
+        only what is still open (a cutoff at `now`: nothing is "recent enough" any more)."""
+        querysets = self.keeps(now, now) if on_request else self.kept(now)
+        for kept in querysets if isinstance(querysets, (tuple, list)) else (querysets,):
             (column,) = kept.query.values_select  # the one column the declaration selects
             if kept.filter(**{column: pk}).exists():
                 return True
         return False
 
-    def kept_among(self, now: datetime, ids: list[int]) -> set[int]:
-        """Those of these household ids this holding keeps: its querysets narrowed to them."""
+    def kept_among(self, now: datetime, ids: list[int], *, on_request: bool = False) -> set[int]:
+        """Those of these household ids this holding keeps: its querysets narrowed to them
+        (`on_request`: what is still open only, as in `keeps_household`)."""
         found: set[int] = set()
-        for kept in self.kept(now):
+        querysets = self.keeps(now, now) if on_request else self.kept(now)
+        for kept in querysets if isinstance(querysets, (tuple, list)) else (querysets,):
             (column,) = kept.query.values_select
             found.update(kept.filter(**{f"{column}__in": ids}).values_list(column, flat=True))
         return found

@@ -58,12 +58,21 @@ def candidates(now: datetime | None = None) -> QuerySet[Household]:
     return qs
 
 
-def _expired_among(now: datetime, ids: list[int]) -> list[int]:
+def still_kept_by(pk: int, now: datetime) -> list[str]:
+    """What keeps this household alive whatever its age (French labels), for an erasure on request."""
+    return [
+        holding.open_label or holding.label
+        for holding in retention.all_holdings()
+        if holding.keeps_household(now, pk, on_request=True)
+    ]
+
+
+def _expired_among(now: datetime, ids: list[int], on_request: bool = False) -> list[int]:
     """Those of `ids` no holding keeps: each holding's querysets narrowed to these ids (an index
     lookup per holding and batch, never an anti-join over every household of the country)."""
     kept: set[int] = set()
     for holding in retention.all_holdings():
-        kept |= holding.kept_among(now, ids)
+        kept |= holding.kept_among(now, ids, on_request=on_request)
     return [pk for pk in ids if pk not in kept]
 
 
@@ -83,7 +92,7 @@ def _batches(batch_size: int):
         last = ids[-1]
 
 
-def anonymise_households(ids: list[int], now: datetime) -> int:
+def anonymise_households(ids: list[int], now: datetime, *, on_request: bool = False) -> int:
     """Anonymise, in one transaction, those of `ids` still candidates under their row locks.
 
     The rows are locked first, then every holding is asked again (a pathway opened meanwhile keeps
@@ -96,7 +105,7 @@ def anonymise_households(ids: list[int], now: datetime) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        expired = _expired_among(now, locked) if locked else []
+        expired = _expired_among(now, locked, on_request) if locked else []
         if not expired:
             return 0
         for holding in retention.all_holdings():
@@ -107,9 +116,12 @@ def anonymise_households(ids: list[int], now: datetime) -> int:
         )
 
 
-def anonymise_household(pk: int, now: datetime) -> bool:
-    """Anonymise one household in its own transaction, if it is still a candidate under the lock."""
-    return anonymise_households([pk], now) == 1
+def anonymise_household(pk: int, now: datetime, *, on_request: bool = False) -> bool:
+    """Anonymise one household in its own transaction, if it is still a candidate under the lock.
+
+    `on_request`: an erasure the person asked for (RGPD art. 17, `services.erase_on_request`): the
+    retention durations do not count, only what is still open (a pathway, a measure, an aid…)."""
+    return anonymise_households([pk], now, on_request=on_request) == 1
 
 
 def run(
@@ -206,5 +218,6 @@ def register() -> None:
             keeps=keeps,
             erase=erase_identity,
             order=1000,  # last: the modules above read the persons before they are blanked
+            open_label="une limitation du traitement (RGPD art. 18) en cours",
         )
     )

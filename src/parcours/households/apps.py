@@ -11,3 +11,7 @@ class HouseholdsConfig(AppConfig):
         from parcours.households import anonymisation, tasks  # noqa: F401
 
         anonymisation.register()
+        # Right of access (RGPD art. 15): the exporter and this module's sections of the file.
+        from parcours.households import subject_access
+
+        subject_access.register()

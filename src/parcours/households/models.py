@@ -179,6 +179,13 @@ class Person(InHousehold, models.Model):
     def audit_ref(self) -> str:
         return f"Personne n° {self.pk} du dossier {self.household.reference}"
 
+    def safe_channels(self) -> list[ContactChannel]:
+        """The phone, SMS and e-mail channels confirmed safe — never the others. No policy here: each
+        door checks its own first (staff: selectors.safe_contacts_for; the partner she was referred to:
+        protection.selectors.inbox_referral_contacts)."""
+        kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
+        return list(self.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
+
     @property
     def is_address_protected(self) -> bool:
         return hasattr(self, "protected_address")

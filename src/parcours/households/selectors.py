@@ -183,8 +183,84 @@ def safe_contacts_for(actor, person) -> list[ContactChannel]:
     if person is None:
         return []
     policy.require(actor, "households.view", person)
-    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
-    return list(person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
+    return person.safe_channels()
+
+
+def erasure_blockers(actor, household: Household) -> list[str]:
+    """What would refuse an erasure on request now (French), for the page that offers it; the
+    service checks again under the lock."""
+    from django.utils import timezone
+
+    from parcours.households import anonymisation
+
+    policy.require(actor, "households.erase", household, restricted="reference")
+    if household.anonymised_at is not None:
+        return ["le dossier est déjà anonymisé"]
+    blockers = ["un gel légal"] if household.legal_hold else []
+    return blockers + anonymisation.still_kept_by(household.pk, timezone.now())
+
+
+# The changes of a person's data the history shows (rectification, RGPD art. 16): from the audit
+# trail, which names the fields changed and never their values — so no value, protected or not,
+# can appear in the history.
+HISTORY_ACTIONS = {
+    "households.person.created": "Fiche créée",
+    "households.person.changed": "Identité modifiée",
+    "households.address.changed": "Adresse modifiée",
+    "households.address.protected": "Adresse protégée (l'adresse élue la remplace)",
+    "households.protected_address.changed": "Adresse protégée : modifiée",
+    "households.contact.created": "Canal de contact ajouté",
+    "households.contact.changed": "Canal de contact modifié",
+    "households.consent.recorded": "Consentement enregistré",
+    "households.person.processing_limited": "Traitement limité (RGPD art. 18)",
+    "households.person.processing_unlimited": "Limitation du traitement levée",
+}
+_HISTORY_MODELS = {"person": Person, "contact": ContactChannel}
+
+
+def person_history(actor, pk: int) -> tuple[Person, list[dict]]:
+    """Who changed what, when, in one person's data (newest first); the consultation is audited."""
+    from parcours.core.models import AuditEntry
+
+    person = person_for(actor, pk, audited=False)
+    audit.record(actor, "households.person.history_viewed", person)
+    ref_suffix = f"de la personne n° {person.pk}"
+    entries = (
+        AuditEntry.objects.filter(scope=f"household:{person.household_id}", action__in=HISTORY_ACTIONS)
+        .filter(
+            Q(object_type="households.person", object_id=str(person.pk))
+            | Q(
+                object_type__in=(
+                    "households.contactchannel",
+                    "households.protectedaddress",
+                    "households.consent",
+                ),
+                object_ref__endswith=ref_suffix,
+            )
+        )
+        .order_by("-id")
+    )
+    rows = []
+    for entry in entries:
+        model = ContactChannel if entry.object_type == "households.contactchannel" else Person
+        fields = [_field_label(model, name) for name in (entry.data or {}).get("fields", [])]
+        rows.append(
+            {
+                "at": entry.created_at,
+                "who": entry.actor_label,
+                "what": HISTORY_ACTIONS[entry.action],
+                "fields": fields,
+                "reason": entry.reason if entry.action.endswith(("limited", "unlimited")) else "",
+            }
+        )
+    return person, rows
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a field renamed since: its code name rather than nothing
+        return name
 
 
 def pending_contact_proposals(actor, household) -> QuerySet:

@@ -137,9 +137,56 @@ def set_legal_hold(*, actor, household: Household, hold: bool, reason: str) -> H
 
 
 @transaction.atomic
+def erase_on_request(*, actor, household: Household, reason: str) -> Household:
+    """Erase a file at the person's request (RGPD art. 17): the same anonymisation as the nightly job,
+    now, whatever the retention durations — refused while something keeps the file alive (an open
+    pathway, a MAP measure, an aid to decide or recover, a legal hold…). The local pilot's act, with
+    the reason recorded in the audit trail (the file itself keeps no name to attach it to)."""
+    from parcours.households import anonymisation
+
+    policy.require(actor, "households.erase", household, restricted="reference")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez l'effacement (10 caractères au moins)."})
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    if locked.anonymised_at is not None:
+        raise ValidationError("Ce dossier est déjà anonymisé.")
+    if locked.legal_hold:
+        raise ValidationError(
+            "Effacement refusé : un gel légal est posé sur ce dossier. Il faut d'abord le lever, "
+            "si la raison qui l'a fait poser a cessé."
+        )
+    now = timezone.now()
+    keepers = anonymisation.still_kept_by(household.pk, now)
+    if keepers:
+        raise ValidationError(
+            "Effacement refusé : le dossier est encore nécessaire (" + " ; ".join(keepers) + "). "
+            "Il pourra être effacé quand ce sera terminé."
+        )
+    # Recorded first, under the reference the requester knows; the entry never holds a name.
+    audit.record(actor, "households.household.erased", household, reason=reason)
+    if not anonymisation.anonymise_household(household.pk, now, on_request=True):
+        raise ValidationError("Effacement refusé : le dossier a changé entre-temps ; réessayez.")
+    household.refresh_from_db()
+    return household
+
+
+# Modules that hold work about a person pause it while her processing is limited (pathways: her
+# steps, deadlines frozen) and resume it when the limitation is lifted: `hook(actor=, person=,
+# limited=, reason=, now=)`, called in the limitation's transaction (registered from `ready()`).
+_LIMITATION_HOOKS: list = []
+
+
+def register_limitation_hook(func):
+    _LIMITATION_HOOKS.append(func)
+    return func
+
+
+@transaction.atomic
 def set_processing_limitation(*, actor, person: Person, limited: bool, reason: str) -> Person:
     """Freeze (or release) the processing of one person (RGPD art. 18): no message leaves for her
-    while it is set. The local pilot's act, with a reason, audited."""
+    while it is set, no declaration changes her, her steps pause. The local pilot's act, with a
+    reason, audited."""
     policy.require(actor, "households.limit_processing", person, restricted="reference")
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -155,6 +202,8 @@ def set_processing_limitation(*, actor, person: Person, limited: bool, reason: s
     person.save(update_fields=["processing_limited", "processing_limited_reason", "processing_limited_at"])
     action = "households.person.processing_limited" if limited else "households.person.processing_unlimited"
     audit.record(actor, action, person, reason=reason)
+    for hook in _LIMITATION_HOOKS:
+        hook(actor=actor, person=person, limited=limited, reason=reason, now=timezone.now())
     return person
 
 

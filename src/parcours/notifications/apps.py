@@ -18,6 +18,9 @@ class NotificationsConfig(AppConfig):
         from parcours.notifications import retention
 
         retention.register()
+        from parcours.notifications import subject_access
+
+        subject_access.register()
 
         # Each app declares its message templates in `<app>/messages.py`.
         autodiscover_modules("messages")

@@ -52,5 +52,6 @@ def register() -> None:
             keeps=keeps,
             erase=erase,
             order=50,
+            open_label="un message encore à envoyer",
         )
     )

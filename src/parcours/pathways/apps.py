@@ -19,6 +19,14 @@ class PathwaysConfig(AppConfig):
         from parcours.pathways import retention
 
         retention.register()
+        from parcours.pathways import subject_access
+
+        subject_access.register()
+        # RGPD art. 18: a limited declarant's steps pause, and resume when it is lifted.
+        from parcours.households.services import register_limitation_hook
+        from parcours.pathways.services.limitation import on_limitation
+
+        register_limitation_hook(on_limitation)
         # Step 1 is done when the outbox has sent the information.
         from parcours.notifications.signals import message_finished
 

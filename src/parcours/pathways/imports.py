@@ -746,3 +746,53 @@ def sample_csv() -> str:
         "04/09/2019;non;non;camille.martin@exemple.fr;06 12 34 56 78;12 rue des Lilas;92000;Nanterre\n"
         + "SEP-2026-000124;92;7654321;2026-03-04;;Payet;Nadia;;;;0;;oui;oui;;0692 12 34 56;;;\n"
     )
+
+
+# --- RGPD art. 18: a declaration never changes a person whose processing is limited ----------------
+
+LIMITED = (
+    "traitement limité (RGPD art. 18) : {who} ne peut pas être modifié(e) tant que la limitation n'est "
+    "pas levée ; retirez cette déclaration et transmettez-la de nouveau après la levée"
+)
+
+
+def limited_lines(events: Iterable[EventInput], *, unit: str = "ligne") -> list[LineError]:
+    """The lines that name a parent on file whose processing is limited, unless already recorded.
+
+    Read in one query (limited persons are few), then one for the lines that match; a declaration
+    already imported changes nothing, so a file imported before the limitation can be sent again.
+    """
+    from parcours.households.models import Person, fold
+    from parcours.pathways.models import SeparationEvent
+
+    events = list(events)
+    departments = {e.department for e in events}
+    limited = set(
+        Person.objects.filter(
+            processing_limited=True, role=Person.Role.PARENT, household__department__code__in=departments
+        ).values_list("household__department__code", "household__file_number", "search_name")
+    )
+    if not limited:
+        return []
+    files = {(code, file_number) for code, file_number, _ in limited}
+    hits = []
+    for event in events:
+        if (event.department, event.file_number) not in files:
+            continue  # a tuple lookup per line: the names are folded only in the files concerned
+        for name, last, first, who in (
+            ("declarant_last_name", event.declarant_last_name, event.declarant_first_name, "le déclarant"),
+            ("other_parent_last_name", event.other_parent_last_name, event.other_parent_first_name,
+             "l'autre parent"),
+        ):  # fmt: skip
+            if last and (event.department, event.file_number, fold(f"{last} {first}")) in limited:
+                hits.append((event, LineError(event.line, name, LIMITED.format(who=who), unit)))
+    recorded = set()
+    for code in {e.department for e, _ in hits}:
+        ids = [e.external_id for e, _ in hits if e.department == code]
+        recorded |= {
+            (code, x)
+            for x in SeparationEvent.objects.filter(department__code=code, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        }
+    return [error for event, error in hits if (event.department, event.external_id) not in recorded]

@@ -391,6 +391,9 @@ class PathwayStep(InHousehold, models.Model):
         OPEN = "open", "À faire"
         CLOSED = "closed", "Terminée"
         WITHDRAWN = "withdrawn", "Retirée"
+        # RGPD art. 18: the declarant's processing is limited; out of the worklists, its deadline
+        # frozen until the limitation is lifted (pathways/services/limitation.py).
+        PAUSED = "paused", "En pause (traitement limité)"
 
     class Outcome(models.TextChoices):
         DONE = "done", "Réalisée"
@@ -443,6 +446,7 @@ class PathwayStep(InHousehold, models.Model):
         db_index=False,
     )
     withdrawn_reason = models.CharField("motif du retrait", max_length=300, blank=True)
+    paused_at = models.DateTimeField("en pause depuis le", null=True, blank=True)
 
     class Meta:
         ordering = ["pathway", "position"]

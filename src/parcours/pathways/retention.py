@@ -58,5 +58,6 @@ def register() -> None:
             keeps=keeps,
             erase=erase,
             order=10,
+            open_label="un parcours séparation en cours",
         )
     )

@@ -431,6 +431,12 @@ def timeline_entries(actor, household: Household) -> list[TimelineEntry]:
     for step in steps:
         if step.status == OPEN:
             continue
+        if step.status == PathwayStep.Status.PAUSED:
+            entries.append(
+                TimelineEntry(step.paused_at, "step", f"Étape en pause : {step.label}",
+                              "Traitement limité (RGPD art. 18)", "paused")
+            )  # fmt: skip
+            continue
         if step.status == PathwayStep.Status.WITHDRAWN:
             entries.append(
                 TimelineEntry(

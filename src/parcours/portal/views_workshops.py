@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from parcours.core import policy
 from parcours.core.forms import apply_errors
+from parcours.portal import fragments
 from parcours.workshops import ics, links, ratelimit, selectors, services
 from parcours.workshops.forms import (
     InvitationAnswerForm,
@@ -77,7 +79,11 @@ def department(request, code: str):
     params = request.POST if request.method == "POST" else request.GET
     format_ = params.get("format", "")
     format_ = format_ if format_ in Format.values else ""
-    workshops = selectors.public_workshops(dep, format=format_)
+    workshops = list(selectors.public_workshops(dep, format=format_))
+    now = timezone.now()
+    for workshop in workshops:  # each row's cached part, and what the clock says of it now
+        workshop.fragment_key = fragments.workshop_key(workshop)
+        workshop.open_now = workshop.registration_open(now)
     context = {"department": dep, "format": format_, "formats": Format.choices, "workshops": workshops}
     postal_code = (request.POST.get("code_postal") or "").strip() if request.method == "POST" else ""
     if postal_code:
@@ -110,22 +116,35 @@ def register(request, code: str, pk: int):
         return render(request, "portal/workshops/detail.html", {"workshop": workshop, "closed": True})
     form = PublicRegistrationForm(request.POST or None, workshop=workshop)
     if request.method == "POST":
-        if not _within_ip_rate(request, "workshop-register"):
+        valid = form.is_valid()
+        data = form.cleaned_data if valid else {}
+        # Every POST counts against the address; a complete one (not a robot's) against its contact
+        # too, in the same statement.
+        checks = [
+            (
+                "workshop-register",
+                ratelimit.client_ip(request),
+                settings.PARCOURS_WORKSHOP_RATE_PER_IP_HOUR,
+                HOUR,
+            )
+        ]
+        if valid and not data.get("site_web"):
+            checks.append(
+                (
+                    "workshop-contact",
+                    data["contact_value"],
+                    settings.PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY,
+                    DAY,
+                )
+            )
+        if not ratelimit.hit_all(checks):
             return _too_many(request)
-        if form.is_valid():
-            data = form.cleaned_data
+        if valid:
             outcome_key = "confirmee" if workshop.seats_left >= data["party_size"] else "liste-attente"
             if data.get("site_web"):
                 # A robot filled in the hidden field: it gets the usual answer and nothing is recorded.
                 logger.info("Inscription refusée (champ piège rempli) pour la séance %s", workshop.pk)
                 return redirect("portal:workshop-registered", code=code, pk=pk, outcome=outcome_key)
-            if not ratelimit.hit(
-                "workshop-contact",
-                data["contact_value"],
-                limit=settings.PARCOURS_WORKSHOP_RATE_PER_CONTACT_DAY,
-                period=DAY,
-            ):
-                return _too_many(request)
             try:
                 outcome = services.register(
                     actor=policy.THE_PUBLIC,
@@ -143,7 +162,16 @@ def register(request, code: str, pk: int):
             else:
                 key = OUTCOME_KEYS.get(outcome.shown_status, "liste-attente")
                 return redirect("portal:workshop-registered", code=code, pk=pk, outcome=key)
-    return render(request, "portal/workshops/register.html", {"workshop": workshop, "form": form})
+    return render(
+        request,
+        "portal/workshops/register.html",
+        {
+            "workshop": workshop,
+            "form": form,
+            "form_key": fragments.form_key(workshop),
+            "summary_key": fragments.workshop_key(workshop),
+        },
+    )
 
 
 def registered(request, code: str, pk: int, outcome: str):

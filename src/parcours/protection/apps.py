@@ -26,3 +26,6 @@ class ProtectionConfig(AppConfig):
         from parcours.protection import retention
 
         retention.register()
+        from parcours.protection import subject_access
+
+        subject_access.register()

@@ -72,6 +72,7 @@ def register() -> None:
             keeps=keeps_protection,
             erase=erase_protection,
             order=20,
+            open_label="une orientation vers un partenaire en cours",
         )
     )
     retention.register(
@@ -85,5 +86,6 @@ def register() -> None:
             keeps=keeps_aid,
             erase=erase_aid,
             order=21,
+            open_label="une aide d'urgence à décider, à payer ou à recouvrer, ou une procédure pénale en cours",
         )
     )

@@ -480,9 +480,6 @@ def inbox_referral_for(actor, pk: int) -> Referral:
 
 def inbox_referral_contacts(actor, referral: Referral) -> list:
     """How the partner may reach the person: her safe channels and safe hours, nothing else."""
-    from parcours.households.models import ContactChannel
-
     if not inbox_referrals(actor).filter(pk=referral.pk).exists():
         raise Http404
-    kinds = (ContactChannel.Kind.PHONE, ContactChannel.Kind.SMS, ContactChannel.Kind.EMAIL)
-    return list(referral.person.contacts.filter(is_safe=True, kind__in=kinds).order_by("kind", "pk"))
+    return referral.person.safe_channels()

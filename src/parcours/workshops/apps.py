@@ -16,3 +16,6 @@ class WorkshopsConfig(AppConfig):
         from parcours.workshops import retention
 
         retention.register()
+        from parcours.workshops import subject_access
+
+        subject_access.register()

@@ -52,5 +52,6 @@ def register() -> None:
             erase=erase,
             erase_unlinked=erase_unlinked,
             order=40,
+            open_label="une inscription à une séance à venir",
         )
     )

@@ -70,7 +70,11 @@ def workshop_for(actor, pk: int, permission: str = "workshops.view") -> Workshop
 
 
 def registrations_visible_to(actor, permission: str = "workshops.register") -> QuerySet[Registration]:
-    """Department scope; a registration from a restricted household is seen by its assigned staff only."""
+    """Department scope; a registration from a restricted household is seen by its assigned staff only.
+
+    A registration held for review may point to a family of another department (a parent of a 974
+    family on a 92 webinar): the session's staff never see it, nor so learn that file and its violence.
+    """
     qs = policy.scope(
         actor,
         Registration.objects.select_related("workshop__department", "workshop__venue", "household"),
@@ -79,7 +83,10 @@ def registrations_visible_to(actor, permission: str = "workshops.register") -> Q
         restricted="reference",
     )
     assigned = HouseholdAssignment.objects.filter(user=actor).values("household_id")
-    return qs.filter(Q(household__isnull=True) | Q(household__restricted=False) | Q(household__in=assigned))
+    own_family = Q(household__department__code=actor.department_code) & (
+        Q(household__restricted=False) | Q(household__in=assigned)
+    )
+    return qs.filter(Q(household__isnull=True) | own_family)
 
 
 def registration_for(actor, pk: int, permission: str = "workshops.register") -> Registration:
@@ -432,6 +439,11 @@ def prefetch_roster(qs):
 # --- never the other parent's session -------------------------------------------------------------
 
 
+def contact_variants(kind: str, value: str) -> list[str]:
+    """The forms a contact may be stored in, in a fixed order."""
+    return sorted(_contact_variants(kind, value))
+
+
 def _contact_variants(kind: str, value: str) -> set[str]:
     """The forms a contact may be stored in: an e-mail in any case, a phone as typed or in E.164."""
     from parcours.core.phones import normalize_french_phone
@@ -494,13 +506,40 @@ def other_parent_sessions(
     or its pathway in progress reports violence. The rule is symmetric: never both parents in one
     session, whichever registered first.
     """
+    qs = other_parent_registrations(
+        workshop_ids,
+        person=person,
+        contact_kind=contact_kind,
+        contact_value=contact_value,
+        search_name=search_name,
+        birth_date=birth_date,
+        exclude_pk=exclude_pk,
+    )
+    return set() if qs is None else set(qs.values_list("workshop_id", flat=True).distinct())
+
+
+def other_parent_registrations(
+    workshop_ids,
+    *,
+    person=None,
+    contact_kind: str = "",
+    contact_value: str = "",
+    search_name: str = "",
+    birth_date=None,
+    exclude_pk: int | None = None,
+    variants: list[str] | None = None,
+) -> QuerySet[Registration] | None:
+    """The active registrations behind `other_parent_sessions` (None: nobody to match), as a query
+    that a caller may also nest, e.g. in `Exists()` to answer within a statement it runs anyway.
+    `variants`: the contact's stored forms when the caller already has them (`contact_variants`)."""
     from parcours.households.models import ContactChannel, Person
 
     workshop_ids = list(workshop_ids)
     match = Q()
     if person is not None:
         match |= Q(pk=person.pk)
-    variants = _contact_variants(contact_kind, contact_value)
+    if variants is None:
+        variants = _contact_variants(contact_kind, contact_value)
     if variants:
         match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
     if search_name and birth_date:
@@ -508,7 +547,7 @@ def other_parent_sessions(
         # only ones that matter here), so that no public registration scans every person.
         match |= Q(search_name=search_name, birth_date=birth_date, household__in=_sensitive_households())
     if not workshop_ids or not match:
-        return set()
+        return None
     mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
     sensitive = _sensitive_households().filter(members__in=mine)
     others = Person.objects.filter(role=Person.Role.PARENT, household__in=sensitive).exclude(pk__in=mine)
@@ -529,7 +568,7 @@ def other_parent_sessions(
     )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return set(qs.values_list("workshop_id", flat=True).distinct())
+    return qs
 
 
 def sensitive_household_of(*, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None):

@@ -63,6 +63,8 @@ def step_state(step, now=None):
         return ("text-bg-danger", "En retard") if step.is_late(now) else ("text-bg-light border", "À faire")
     if step.status == "withdrawn":
         return ("text-bg-secondary", "Retirée")
+    if step.status == "paused":  # RGPD art. 18: the person's processing is limited
+        return ("text-bg-warning", "En pause (traitement limité)")
     # Only a step really done is green: an unreachable family is a warning, not a success.
     return (OUTCOME_BADGES.get(step.outcome, "text-bg-light border"), step.get_outcome_display())
 

@@ -13,8 +13,10 @@ from parcours.backoffice.forms import (
     AssignForm,
     ConsentForm,
     ContactForm,
+    EraseForm,
     HouseholdForm,
     HouseholdSearchForm,
+    LegalHoldForm,
     LiftRestrictionForm,
     PersonForm,
     ProtectAddressForm,
@@ -57,6 +59,8 @@ def detail(request, pk: int):
         "can_edit": policy.can(request.user, "households.edit", household),
         "can_protect": policy.has_perm(request.user, "households.protect_address"),
         "can_reveal": policy.has_perm(request.user, "households.reveal_address"),
+        # RGPD art. 15: the access file of one member (registered exporter households.subject_access)
+        "can_subject_access": policy.can(request.user, "households.subject_access", household),
         "sections": household_sections(request, household),
     }
     return render(request, "backoffice/households/detail.html", context)
@@ -123,6 +127,16 @@ def person_edit(request, pk: int):
         request,
         "backoffice/households/form.html",
         {"form": form, "title": "Modifier une personne", "household": person.household},
+    )
+
+
+def person_history(request, pk: int):
+    """Rectification history (RGPD art. 16): who changed what, when — never a value."""
+    person, rows = selectors.person_history(request.user, pk)
+    return render(
+        request,
+        "backoffice/households/person_history.html",
+        {"person": person, "household": person.household, "rows": rows},
     )
 
 
@@ -309,6 +323,56 @@ def unassign(request, pk: int):
     services.unassign_staff(actor=request.user, assignment=assignment)
     messages.success(request, "Affectation retirée.")
     return redirect("backoffice:household-reference", pk=household_pk)
+
+
+def legal_hold(request, pk: int):
+    """Set or lift the legal hold (the file is kept from the retention job): a reason, audited."""
+    household = selectors.household_reference_for(request.user, pk)
+    form = LegalHoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_legal_hold(
+                actor=request.user,
+                household=household,
+                hold=not household.legal_hold,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Gel légal posé : le dossier ne sera pas anonymisé tant qu'il est gelé."
+                if household.legal_hold
+                else "Gel légal levé : le dossier suit de nouveau les durées de conservation.",
+            )
+            return redirect("backoffice:household-reference", pk=household.pk)
+    return render(request, "backoffice/households/legal_hold.html", {"form": form, "household": household})
+
+
+def erase(request, pk: int):
+    """Erase a file at the person's request (RGPD art. 17): refused, with why, while it is still needed."""
+    household = selectors.household_reference_for(request.user, pk)
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.erase_on_request(
+                actor=request.user, household=household, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Dossier effacé : il ne garde plus que ses données statistiques.")
+            return redirect("backoffice:household-reference", pk=household.pk)
+    return render(
+        request,
+        "backoffice/households/erase.html",
+        {
+            "form": form,
+            "household": household,
+            "keepers": selectors.erasure_blockers(request.user, household),
+        },
+    )
 
 
 def contact_proposal_review(request, pk: int):

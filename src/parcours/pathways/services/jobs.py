@@ -139,6 +139,10 @@ def _import(
         return outcome
     data = None  # the file's bytes are no longer needed: keep the write phase's memory for the rows
     outcome.total, outcome.errors = parsed.total, parsed.errors
+    # RGPD art. 18: a line naming a limited person is reported « traitement limité » on its line.
+    limited = imports.limited_lines(parsed.rows)
+    if limited:
+        outcome.errors = sorted([*outcome.errors, *limited], key=lambda e: e.line)
     if outcome.errors:
         return outcome
     if dry_run:

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from parcours.core import audit, bulk, policy
+from parcours.core.errors import Invalid
 from parcours.core.models import AuditEntry, Department
 from parcours.core.roles import Role
 from parcours.households.models import (
@@ -32,7 +33,7 @@ from parcours.households.models import (
     ProtectedAddress,
     fold,
 )
-from parcours.pathways import hooks, rules
+from parcours.pathways import hooks, imports, rules
 from parcours.pathways.imports import EventInput
 from parcours.pathways.models import ImportJob, Pathway, PathwayStep, SeparationEvent
 from parcours.pathways.selectors import forget_counts
@@ -137,6 +138,10 @@ def record_separations(
     the staff's open steps when they were counted beforehand (`planning.open_steps_in_background`).
     """
     _check_actor(actor, source, events)
+    # RGPD art. 18, at every door (form, file, API): no declaration changes a limited person.
+    limited = imports.limited_lines(events)
+    if limited:
+        raise Invalid(f"{len(limited)} déclaration(s) refusée(s) : {limited[0]}", errors=limited)
     chunk_size = chunk_size or settings.PATHWAYS_IMPORT_CHUNK_SIZE
     if len(events) >= chunk_size:
         _tune_for_a_large_batch()

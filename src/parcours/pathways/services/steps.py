@@ -33,6 +33,11 @@ def _lock(step: PathwayStep) -> PathwayStep:
 
 
 def _require_open(step: PathwayStep) -> None:
+    if step.status == PathwayStep.Status.PAUSED:
+        raise ValidationError(
+            f"L'étape « {step.label} » est en pause : le traitement de la personne est limité "
+            "(RGPD art. 18) jusqu'à ce que la limitation soit levée."
+        )
     if step.status != PathwayStep.Status.OPEN:
         raise ValidationError(
             f"L'étape « {step.label} » n'est plus à faire (elle est {step.get_status_display().lower()})."

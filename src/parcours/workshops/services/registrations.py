@@ -9,12 +9,12 @@ registration is offered a seat at most once (waiting → offered, never back).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Exists, F, Subquery, Value
 from django.utils import timezone
 from django_tasks import task
 
@@ -38,14 +38,17 @@ def lock_workshop(pk: int) -> Workshop:
     return Workshop.objects.select_for_update(of=("self",)).select_related("department", "venue").get(pk=pk)
 
 
+# The caller holds the workshop's row lock and loaded `workshop` under it (`lock_workshop`): nobody
+# else can change `seats_taken` until the commit, so the instance follows the UPDATE without reading
+# the row back. The database's check constraint still bounds the column.
 def _take_seats(workshop: Workshop, count: int) -> None:
     Workshop.objects.filter(pk=workshop.pk).update(seats_taken=F("seats_taken") + count)
-    workshop.refresh_from_db(fields=["seats_taken"])
+    workshop.seats_taken += count
 
 
 def _release_seats(workshop: Workshop, count: int) -> None:
     Workshop.objects.filter(pk=workshop.pk).update(seats_taken=F("seats_taken") - count)
-    workshop.refresh_from_db(fields=["seats_taken"])
+    workshop.seats_taken -= count
 
 
 def _queue(workshop: Workshop):
@@ -132,10 +135,120 @@ def _identity(person, last_name: str, first_name: str, birth_date, now) -> tuple
     return identity_key(last_name[:80], first_name), birth_date
 
 
-def _would_be(workshop: Workshop, party_size: int) -> str:
-    if workshop.seats_left >= party_size and not _queue(workshop).exists():
-        return Status.CONFIRMED
-    return Status.WAITING
+def _would_be(workshop: Workshop, party_size: int, *, queue: bool | None = None) -> str:
+    """Confirmed if the party fits and nobody waits (`queue`: already known to the caller)."""
+    if workshop.seats_left < party_size:
+        return Status.WAITING
+    if queue is None:
+        queue = _queue(workshop).exists()
+    return Status.WAITING if queue else Status.CONFIRMED
+
+
+@dataclass(frozen=True)
+class _Facts:
+    lapsed_offers: bool
+    queue: bool
+    existing_id: int | None
+    other_parent: bool
+
+
+def _facts_query(
+    workshop_pk,
+    *,
+    now,
+    contact_kind: str,
+    contact_value: str,
+    search_name: str,
+    birth_date,
+    variants: list[str],
+):
+    from parcours.workshops.selectors import other_parent_registrations
+
+    mine = Registration.objects.filter(workshop_id=workshop_pk)
+    same_contact = mine.filter(
+        contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
+    ).order_by("created_at", "pk")
+    other = other_parent_registrations(
+        [workshop_pk], contact_kind=contact_kind, contact_value=contact_value, search_name=search_name,
+        birth_date=birth_date, variants=variants,
+    )  # fmt: skip
+    return (
+        Workshop.objects.filter(pk=workshop_pk)
+        .annotate(
+            lapsed=Exists(mine.filter(status=Status.OFFERED, offer_expires_at__lte=now)),
+            queue=Exists(mine.filter(status=Status.WAITING)),
+            existing=Subquery(same_contact.values("pk")[:1]),
+            other_parent=Exists(other) if other is not None else Value(False),
+        )
+        .values_list("lapsed", "queue", "existing", "other_parent")
+    )
+
+
+class _Slot(str):
+    """A parameter of a compiled statement, filled in at each run."""
+
+
+_COMPILED: dict[tuple, tuple[str, list]] = {}
+_SENTINEL_PK = -739_100_317
+_SENTINEL_NOW = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+
+def _compiled_facts(n_variants: int, identity: bool) -> tuple[str, list] | None:
+    """The facts statement compiled once per database and number of contact variants: the ORM
+    took longer to build its nested subqueries than the database to run them. Built from the one
+    query above with marker values, then each marker's positions are recorded (None: a marker was
+    not found, and the caller builds the query each time)."""
+    shape = (connection.vendor, n_variants, identity)
+    if shape not in _COMPILED:
+        markers = {"pk": _SENTINEL_PK, "now": connection.ops.adapt_datetimefield_value(_SENTINEL_NOW),
+                   "kind": "\x00kind", "value": "\x00value"}  # fmt: skip
+        markers.update({f"v{i}": f"\x00variant{i}" for i in range(n_variants)})
+        if identity:
+            markers["name"] = "\x00name"
+            markers["born"] = connection.ops.adapt_datefield_value(_SENTINEL_NOW.date())
+        query = _facts_query(
+            _SENTINEL_PK, now=_SENTINEL_NOW, contact_kind=markers["kind"], contact_value=markers["value"],
+            search_name=markers["name"] if identity else "", birth_date=_SENTINEL_NOW.date() if identity else None,
+            variants=[markers[f"v{i}"] for i in range(n_variants)],
+        )  # fmt: skip
+        sql, params = query.query.sql_with_params()
+        by_value = {value: name for name, value in markers.items()}
+        slots = [_Slot(by_value[p]) if p in by_value else p for p in params]
+        # Every marker must be found (the statement repeats some, e.g. the contact's variants).
+        ok = all(_Slot(name) in slots for name in markers)
+        _COMPILED[shape] = (sql, slots) if ok else None
+    return _COMPILED[shape]
+
+
+def _facts(
+    workshop: Workshop, *, now, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None
+) -> _Facts:
+    """What a public registration must know of the session's registrations, in ONE statement run
+    after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
+    that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
+    offers that lapsed, the waiting list, the same contact already registered, and the other parent
+    of a family with violence on record in the session (the one selector, nested)."""
+    from parcours.workshops.selectors import contact_variants
+
+    variants = contact_variants(contact_kind, contact_value)
+    identity = bool(search_name and birth_date)
+    compiled = _compiled_facts(len(variants), identity)
+    if compiled is None:
+        row = _facts_query(
+            workshop.pk, now=now, contact_kind=contact_kind, contact_value=contact_value,
+            search_name=search_name, birth_date=birth_date, variants=variants,
+        ).get()  # fmt: skip
+    else:
+        sql, slots = compiled
+        values = {"pk": workshop.pk, "now": connection.ops.adapt_datetimefield_value(now),
+                  "kind": contact_kind, "value": contact_value}  # fmt: skip
+        values.update({f"v{i}": v for i, v in enumerate(variants)})
+        if identity:
+            values.update({"name": search_name, "born": connection.ops.adapt_datefield_value(birth_date)})
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [values[p] if isinstance(p, _Slot) else p for p in slots])
+            row = cursor.fetchone()
+    return _Facts(bool(row[0]), bool(row[1]), row[2], bool(row[3]))
 
 
 def _authorize_new(actor, workshop: Workshop, person, invitation) -> bool:
@@ -177,7 +290,20 @@ def register(
     staff = _authorize_new(actor, workshop, person, invitation)
     now = timezone.now()
     workshop = lock_workshop(workshop.pk)
-    expire_offers(workshop=workshop, now=now)
+    if person is not None:
+        expire_offers(workshop=workshop, now=now)
+        facts, search_name, birth_date = None, "", None
+    else:
+        contact_ok = contact_kind in Registration.Channel.values and (contact_value or "").strip()
+        contact_value = _normalise_contact(contact_kind, contact_value) if contact_ok else ""
+        # The name with birth date (optional) recognises the other parent too: the facts need it.
+        search_name, birth_date = _identity(None, last_name, (first_name or "").strip(), birth_date, now)
+        who = {"contact_kind": contact_kind, "contact_value": contact_value, "search_name": search_name,
+               "birth_date": birth_date}  # fmt: skip
+        facts = _facts(workshop, now=now, **who)
+        if facts.lapsed_offers:  # rare: lapse them (their seats go to the waiting list), then look again
+            expire_offers(workshop=workshop, now=now)
+            facts = _facts(workshop, now=now, **who)
     _check_open(workshop, staff=staff, now=now)
     _check_party(workshop, party_size)
     if person is not None:
@@ -187,27 +313,21 @@ def register(
             raise ValidationError("Cette personne est déjà inscrite à cette séance.")
         check_not_with_other_parent(workshop, person)
     else:
-        if contact_kind not in Registration.Channel.values or not (contact_value or "").strip():
+        if not contact_ok:
             raise ValidationError("Indiquez une adresse e-mail ou un numéro de mobile pour la confirmation.")
-        contact_value = _normalise_contact(contact_kind, contact_value)
-        existing = workshop.registrations.filter(
-            contact_kind=contact_kind, contact_value=contact_value, status__in=Registration.ACTIVE
-        ).first()
-        if existing is not None:
+        if facts.existing_id is not None:
+            existing = Registration.objects.get(pk=facts.existing_id)
+            existing.workshop = workshop
             # Never tell the page who is registered: the owner of the contact gets a message instead.
-            shown = _would_be(workshop, party_size)
+            shown = _would_be(workshop, party_size, queue=facts.queue)
             messaging.already_registered(existing, actor=actor)
             audit.record(actor, "workshops.registration.repeated", existing)
             return RegistrationOutcome(existing, created=False, shown_status=shown)
     first_name = (first_name or "").strip()
     if not first_name:
         raise ValidationError({"first_name": "Indiquez votre prénom."})
-    search_name, birth_date = _identity(person, last_name, first_name, birth_date, now)
-    status = _would_be(workshop, party_size)
-    held = person is None and with_other_parent(
-        workshop, contact_kind=contact_kind, contact_value=contact_value, search_name=search_name,
-        birth_date=birth_date,
-    )  # fmt: skip
+    status = _would_be(workshop, party_size, queue=facts.queue if facts is not None else None)
+    held = facts is not None and facts.other_parent
     if held:
         status = Status.PENDING_REVIEW
     source = (
