@@ -30,6 +30,16 @@ def local(code: str, day, hour: int = 18, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=factories.department(code).tzinfo)
 
 
+def working_day(code: str, day):
+    """`day`, or the next day that is not a public holiday of the department: a page test creating a
+    session at "today + N" must not meet the holiday confirmation on the few days a year it would."""
+    from parcours.core import calendar
+
+    while day in calendar.public_holidays(factories.department(code), day.year):
+        day += timedelta(days=1)
+    return day
+
+
 def workshop(
     code: str = "92",
     *,

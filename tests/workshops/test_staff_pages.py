@@ -17,7 +17,7 @@ from tests.workshops import factories as wf
 def test_a_session_created_in_la_reunion_is_stored_at_reunion_time(db, make_user, client_for):
     pilot = make_user("local_pilot", "974")
     venue = wf.venue("974")
-    day = date.today() + timedelta(days=30)
+    day = wf.working_day("974", date.today() + timedelta(days=30))
     response = client_for(pilot).post(
         reverse("backoffice:workshop-create"),
         {
@@ -42,7 +42,7 @@ def test_an_in_person_session_without_a_place_is_refused_in_french(db, make_user
     pilot = make_user("local_pilot", "92")
     response = client_for(pilot).post(
         reverse("backoffice:workshop-create"),
-        {"title": "P", "format": "in_person", "day": (date.today() + timedelta(days=9)).isoformat(), "start": "10:00",
+        {"title": "P", "format": "in_person", "day": wf.working_day("92", date.today() + timedelta(days=9)).isoformat(), "start": "10:00",
          "duration_minutes": 120, "capacity": 10, "languages": ["fr"]},
     )  # fmt: skip
     assert response.status_code == 200
@@ -99,7 +99,7 @@ def test_moving_a_session_bumps_its_sequence_and_is_audited(db, make_user, clien
     pilot = make_user("local_pilot", "92")
     workshop = wf.workshop()
     start = workshop.local_start()
-    new_day = start.date() + timedelta(days=2)
+    new_day = wf.working_day("92", start.date() + timedelta(days=2))
     client_for(pilot).post(
         reverse("backoffice:workshop-edit", kwargs={"pk": workshop.pk}),
         {"title": workshop.title, "format": "in_person", "venue": workshop.venue_id, "day": new_day.isoformat(),
