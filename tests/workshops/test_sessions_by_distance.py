@@ -20,6 +20,14 @@ def test_each_pilot_departments_chief_town_is_located(postal_code, city):
     assert geo.locate(postal_code, city.upper()) == geo.locate(postal_code, city)
 
 
+@pytest.mark.parametrize(
+    "postal_code, commune", [("27130", "Bâlines"), ("86120", "Berrie"), ("47250", "Cocumont"), ("97480", "Saint-Joseph")],
+)  # fmt: skip
+def test_small_rural_communes_are_located_too(postal_code, commune):
+    # The communes' centres cover every commune, not only towns of 1,000 inhabitants or more.
+    assert geo.locate(postal_code, commune) is not None
+
+
 def test_distances_are_great_circle_kilometres():
     nanterre, boulogne = geo.locate("92000"), geo.locate("92100")
     assert 6 < geo.distance_km(nanterre, boulogne) < 8
