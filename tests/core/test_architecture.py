@@ -234,6 +234,7 @@ NO_ACTOR = {
     "workshops.facilitator_candidates": "staff accounts of a department for a form the view checked",
     # The public pages: published sessions only, never who is registered; the actor is the public.
     "workshops.open_workshops": "published sessions open for registration (public and link holders)",
+    "workshops.workshops_by_distance": "orders sessions the public page already chose: reads no record",
     "workshops.public_departments": "public page",
     "workshops.public_department": "public page",
     "workshops.public_workshops": "public page",

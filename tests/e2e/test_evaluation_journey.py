@@ -49,7 +49,8 @@ def test_the_national_pilot_reads_the_bilan_opens_a_definition_and_downloads_the
     page.get_by_role("link", name="Bilan en PDF").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bilan de l'expérimentation (PDF)")
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Préparer").click()
+    # The test settings run tasks inside the request: the click waits for the whole PDF to be built.
+    page.get_by_role("button", name="Préparer").click(timeout=90_000)
     link = page.get_by_role("link", name="Télécharger")
     expect(link).to_be_visible(timeout=90_000)
     with page.expect_download() as download_info:

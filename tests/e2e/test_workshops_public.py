@@ -27,6 +27,15 @@ def neutral_site(page, settings):
     return page
 
 
+def _tab_until(page, selector: str, most: int = 6):
+    """Press Tab (the keyboard only) until the focused element matches `selector`."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} jamais atteint par Tab")
+
+
 def _assert_accessible(page, where: str):
     violations = axe_violations(page)
     assert violations == [], f"{where}: {violations}"
@@ -56,7 +65,10 @@ def test_a_newcomer_registers_to_a_reunion_webinar_with_the_keyboard_and_cancels
     # Keyboard only: focus the first field, then Tab / type / Space / arrows / Enter.
     page.get_by_label("Votre prénom").focus()
     page.keyboard.type("Nadia")
-    page.keyboard.press("Tab")  # the channel radio group (e-mail is checked)
+    page.keyboard.press("Tab")  # last name (optional)
+    page.keyboard.type("Demo")
+    # The optional birth date is left empty: Tab walks its day / month / year parts, then the channels.
+    _tab_until(page, "input[type=radio]:checked")  # the channel radio group (e-mail is checked)
     page.keyboard.press("Tab")  # e-mail field
     page.keyboard.type("nadia.demo@exemple.fr")
     page.keyboard.press("Tab")  # phone
