@@ -171,17 +171,6 @@ def erase_on_request(*, actor, household: Household, reason: str) -> Household:
     return household
 
 
-# Modules that hold work about a person pause it while her processing is limited (pathways: her
-# steps, deadlines frozen) and resume it when the limitation is lifted: `hook(actor=, person=,
-# limited=, reason=, now=)`, called in the limitation's transaction (registered from `ready()`).
-_LIMITATION_HOOKS: list = []
-
-
-def register_limitation_hook(func):
-    _LIMITATION_HOOKS.append(func)
-    return func
-
-
 @transaction.atomic
 def set_processing_limitation(*, actor, person: Person, limited: bool, reason: str) -> Person:
     """Freeze (or release) the processing of one person (RGPD art. 18): no message leaves for her
@@ -202,8 +191,7 @@ def set_processing_limitation(*, actor, person: Person, limited: bool, reason: s
     person.save(update_fields=["processing_limited", "processing_limited_reason", "processing_limited_at"])
     action = "households.person.processing_limited" if limited else "households.person.processing_unlimited"
     audit.record(actor, action, person, reason=reason)
-    for hook in _LIMITATION_HOOKS:
-        hook(actor=actor, person=person, limited=limited, reason=reason, now=timezone.now())
+    hooks.processing_limitation_changed(actor=actor, person=person, limited=limited, reason=reason)
     return person
 
 

@@ -23,7 +23,7 @@ class PathwaysConfig(AppConfig):
 
         subject_access.register()
         # RGPD art. 18: a limited declarant's steps pause, and resume when it is lifted.
-        from parcours.households.services import register_limitation_hook
+        from parcours.households.hooks import register_limitation_hook
         from parcours.pathways.services.limitation import on_limitation
 
         register_limitation_hook(on_limitation)
