@@ -230,21 +230,70 @@ def in_process(path: str, n: int) -> dict:
     }
 
 
+def worker_cpu_s() -> float:
+    """CPU (user + system) of the finished child processes so far: the worker's, measured around it."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def drain(env) -> dict:
-    """The worker builds and sends the registrations' messages: messages per second."""
+    """The worker builds and sends the registrations' messages: messages per second (wall) and per
+    CPU second of the worker process (robust to a loaded machine)."""
     from parcours.notifications.models import Message
 
     before = Message.objects.filter(status="sent").count()
     queued = Message.objects.count()
+    cpu_before = worker_cpu_s()
     started = time.perf_counter()
     parcours(env, "worker", "--until-empty", "--no-periodic", "-v", "0")
     seconds = time.perf_counter() - started
+    cpu = worker_cpu_s() - cpu_before
     sent = Message.objects.filter(status="sent").count() - before
+    written = Message.objects.count() - queued
     return {
-        "messages_written": Message.objects.count() - queued,
+        "messages_written": written,
         "messages_sent": sent,
+        "messages_not_sent": Message.objects.exclude(status__in=["sent", "pending"]).count(),
         "seconds": round(seconds, 1),
+        "worker_cpu_s": round(cpu, 1),
         "messages_per_s": round(sent / seconds, 1),
+        "messages_per_worker_cpu_s": round(sent / cpu, 1) if cpu else None,
+        "written_and_sent_per_s": round((written + sent) / seconds, 1),
+    }
+
+
+def drain_only(args, src: Path) -> dict:
+    """Only the worker's drain, on `--drain-only` N public registrations made in this process by the
+    real service (each leaves the task that writes its messages), on a fresh database."""
+    env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
+    env["PYTHONPATH"] = str(src)
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"  # sent, then dropped
+    fresh_database(args.database_url)
+    parcours(env, "migrate", "-v", "0")
+    setup_django(env, src)
+    from django.db import transaction
+
+    from parcours.core.policy import THE_PUBLIC
+    from parcours.workshops import services
+    from parcours.workshops.models import Workshop
+
+    n = args.drain_only
+    big, _small, _several = make_sessions(n + 10)
+    workshop = Workshop.objects.get(pk=int(big.rstrip("/").split("/")[-2]))
+    log(f"{n} inscriptions publiques (service réel)")
+    for start in range(0, n, 500):
+        with transaction.atomic():  # one commit per 500: the setup is not what is measured
+            for i in range(start, min(n, start + 500)):
+                services.register(actor=THE_PUBLIC, workshop=workshop, first_name="Awa", contact_kind="email",
+                                  contact_value=f"drain.{i}@exemple.fr")  # fmt: skip
+    log("le worker écrit et envoie les messages des inscriptions")
+    return {
+        "database": urllib.parse.urlparse(args.database_url).scheme,
+        "registrations": n,
+        "worker": drain(env),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
 
 
@@ -313,10 +362,21 @@ COMPARED = {
 }
 
 
-def summary(runs: list[dict]) -> dict:
+# With --drain-only: the worker's figures alone.
+COMPARED_DRAIN = {
+    "worker_messages_per_s": ("worker", "messages_per_s"),
+    "worker_messages_per_cpu_s": ("worker", "messages_per_worker_cpu_s"),
+    "worker_cpu_s": ("worker", "worker_cpu_s"),
+    "worker_seconds": ("worker", "seconds"),
+    "messages_written": ("worker", "messages_written"),
+    "messages_sent": ("worker", "messages_sent"),
+}
+
+
+def summary(runs: list[dict], compared: dict) -> dict:
     """The median of each compared figure over the rounds."""
     out = {}
-    for name, (section, key) in COMPARED.items():
+    for name, (section, key) in compared.items():
         values = [r[section][key] for r in runs if r[section].get(key) is not None]
         out[name] = round(statistics.median(values), 2) if values else None
     return out
@@ -350,10 +410,11 @@ def alternate(args) -> None:
             if child.returncode != 0:
                 raise SystemExit(f"{label} a échoué :\n{child.stderr[-3000:]}")
             runs[label].append(json.loads(child.stdout))
-    before, after = summary(runs["before"]), summary(runs["after"])
+    compared = COMPARED_DRAIN if args.drain_only else COMPARED
+    before, after = summary(runs["before"], compared), summary(runs["after"], compared)
     ratios = {
         name: round(after[name] / before[name], 2) if before[name] and after[name] is not None else None
-        for name in COMPARED
+        for name in compared
     }
     print(json.dumps({
         "baseline": {"ref": args.baseline, "commit": commit}, "current": {"commit": head, "dirty_tree_included": True},
@@ -373,6 +434,10 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=5, help="sessions of the spread throughput phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--in-process", type=int, default=200, help="requests of the in-process phase")
+    parser.add_argument(
+        "--drain-only", type=int, default=0, metavar="N",
+        help="only the worker's drain, on N public registrations (e.g. 10000)",
+    )  # fmt: skip
     parser.add_argument("--baseline", help="git ref to measure against the working tree, alternately")
     parser.add_argument("--rounds", type=int, default=2, help="with --baseline: rounds of (before, after)")
     parser.add_argument("--src", help=argparse.SUPPRESS)  # a child run of --baseline: the code to measure
@@ -380,7 +445,8 @@ def main() -> None:
     if args.baseline:
         alternate(args)
         return
-    print(json.dumps(one_run(args, Path(args.src) if args.src else ROOT / "src"), indent=1))
+    src = Path(args.src) if args.src else ROOT / "src"
+    print(json.dumps(drain_only(args, src) if args.drain_only else one_run(args, src), indent=1))
 
 
 if __name__ == "__main__":

@@ -430,6 +430,8 @@ PARCOURS_LETTERS_DIR = Path(env_str("PARCOURS_LETTERS_DIR", str(PRIVATE_MEDIA_RO
 PARCOURS_OUTBOX_MAX_ATTEMPTS = env_int("PARCOURS_OUTBOX_MAX_ATTEMPTS", 6)
 PARCOURS_OUTBOX_BACKOFF_SECONDS = env_int("PARCOURS_OUTBOX_BACKOFF_SECONDS", 60)
 PARCOURS_OUTBOX_LEASE_SECONDS = env_int("PARCOURS_OUTBOX_LEASE_SECONDS", 120)
+# Messages the worker claims, decides and records together (delivery.py).
+PARCOURS_OUTBOX_BATCH_SIZE = env_int("PARCOURS_OUTBOX_BATCH_SIZE", 100)
 # Neutral wording on the protected track, and the Caf's phone number given in neutral messages.
 PARCOURS_NEUTRAL_SUBJECT = env_str("PARCOURS_NEUTRAL_SUBJECT", "Message de votre Caf")
 PARCOURS_CAF_PHONE = env_str("PARCOURS_CAF_PHONE", "3230")

@@ -4,17 +4,25 @@
 have been withdrawn, a household restricted, a registration cancelled since the message was
 queued) and answers send, hold (until a safe hour), drop (no longer relevant) or refuse (unsafe),
 with the reason. `safety.py` holds the rules themselves.
+
+`decide_batch(messages)` gives exactly the decisions `decide` would give one by one: it only reads
+in a few queries, for the whole batch, what the same rules read (contacts, household members,
+attachments, the templates' relevance data), and remembers for the batch what does not depend on
+the message (a department's Caf name, a person's protected track). No rule is skipped or rewritten.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from parcours.notifications import safety, templates
 from parcours.notifications.backends import sms as sms_backends
+from parcours.notifications.memo import batch
 from parcours.notifications.models import Message
 
 SEND, HOLD, DROP, REFUSE = "send", "hold", "drop", "refuse"
@@ -29,6 +37,33 @@ class Decision:
     rendered: templates.Rendered | None = None
     hold_until: datetime | None = None
     stored_text: str = ""  # the text kept in the database: the rendered one with its secrets masked
+
+
+def preload(messages: list[Message]) -> None:
+    """Read, in a few queries for the whole batch, what the rules will read for each message."""
+    from parcours.households.models import Person
+
+    members = Prefetch("members", queryset=Person.objects.select_related("address", "protected_address"))
+    prefetch_related_objects(messages, "attachments")
+    with_person = [m for m in messages if m.person_id]
+    prefetch_related_objects(with_person, "person__contacts")
+    households = [m.household for m in messages if m.household_id]
+    prefetch_related_objects(households, members)
+    by_template = defaultdict(list)
+    for message in messages:
+        by_template[message.template].append(message)
+    for key, group in by_template.items():
+        template = templates.get(key)
+        if template is not None and template.preload is not None:
+            template.preload(group)
+
+
+def decide_batch(messages: list[Message], *, now: datetime | None = None) -> list[Decision]:
+    """`decide` for each message, with the batch's data read once (same rules, same results)."""
+    now = now or timezone.now()
+    with batch():
+        preload(messages)
+        return [decide(message, now=now) for message in messages]
 
 
 def _refuse(reason: str) -> Decision:

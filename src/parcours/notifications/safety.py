@@ -32,6 +32,7 @@ from django.core.validators import validate_email
 from parcours.core.phones import normalize_french_phone
 from parcours.households.models import ContactChannel, Household, Person, fold
 from parcours.notifications.context import walk
+from parcours.notifications.memo import remembered
 
 # --- extension points -------------------------------------------------------------------------
 
@@ -106,12 +107,18 @@ def _addresses(person: Person) -> list[str]:
 
 def on_protected_track(person: Person | None, household: Household | None = None) -> bool:
     if person is not None:
-        return any(rule(person) for rule in PROTECTED_TRACK_RULES)
+        return remembered(
+            ("protected_track", person.pk), lambda: any(rule(person) for rule in PROTECTED_TRACK_RULES)
+        )
     return household is not None and household_is_sensitive(household)
 
 
 def household_is_sensitive(household: Household | None) -> bool:
-    return household is not None and any(rule(household) for rule in SENSITIVE_HOUSEHOLD_RULES)
+    if household is None:
+        return False
+    return remembered(
+        ("sensitive", household.pk), lambda: any(rule(household) for rule in SENSITIVE_HOUSEHOLD_RULES)
+    )
 
 
 # --- vocabulary ---------------------------------------------------------------------------------
@@ -160,7 +167,8 @@ def check_context(context: dict, *, person: Person | None, household: Household 
     if person is not None:
         allowed.add(person.pk)
     if household is not None:
-        allowed.update(household.members.filter(role=Person.Role.CHILD).values_list("pk", flat=True))
+        # `.all()`, filtered here: a batch of the worker has read the members once (chokepoint.preload).
+        allowed.update(m.pk for m in household.members.all() if m.role == Person.Role.CHILD)
     for path, key, value in walk(context):
         if value is None or not _PERSON_KEY.search(str(key)):
             continue
@@ -182,7 +190,8 @@ def check_context(context: dict, *, person: Person | None, household: Household 
 def other_parents(person: Person | None, household: Household | None, direct_value: str = "") -> list[Person]:
     if household is None:
         return []
-    parents = household.members.filter(role=Person.Role.PARENT).select_related("address", "protected_address")
+    # `.all()`, filtered here: a batch of the worker has read the members once (chokepoint.preload).
+    parents = [m for m in household.members.all() if m.role == Person.Role.PARENT]
     others = [p for p in parents if person is None or p.pk != person.pk]
     if person is None and direct_value:
         # A member of the public writing with her own channel: she is not "the other parent" of herself.
@@ -196,6 +205,10 @@ def other_parents(person: Person | None, household: Household | None, direct_val
 
 
 def private_fragments(person: Person) -> set[str]:
+    return set(remembered(("fragments", person.pk), lambda: frozenset(_private_fragments(person))))
+
+
+def _private_fragments(person: Person) -> set[str]:
     fragments = set()
     for source in PRIVATE_FRAGMENT_SOURCES:
         for text in source(person) or ():

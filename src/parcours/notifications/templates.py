@@ -39,6 +39,7 @@ from django.utils.html import strip_tags
 from django.utils.text import normalize_newlines
 
 from parcours.core.models import Department
+from parcours.notifications.memo import remembered
 
 CHANNELS = ("email", "sms", "postal")
 
@@ -73,6 +74,10 @@ class MessageTemplate:
     secrets: optional `(message) -> dict | "reason"`, called just before sending: values (a one-time
         link) added to the context for this hand-over only. They are never stored: the recorded body
         shows « [masqué] » in their place. A reason (str) drops the message.
+    preload: optional `(messages) -> None`, called once per batch of the worker with the batch's
+        messages of this template, just before their decisions: reads in one query what
+        `is_relevant` / `secrets` will look at, and leaves it on the messages (they must still
+        read it themselves when it is absent: a message decided alone).
     """
 
     key: str
@@ -88,6 +93,7 @@ class MessageTemplate:
     example_context: dict = field(default_factory=dict)
     is_relevant: Callable | None = None
     secrets: Callable | None = None
+    preload: Callable | None = None
 
     def __post_init__(self):
         if "." not in self.key:
@@ -169,8 +175,11 @@ def caf_name(department: Department | None) -> str:
         return "Caf"
     from parcours.core.models import Organisation
 
-    org = Organisation.objects.filter(kind=Organisation.Kind.CAF, department=department).first()
-    return org.name if org else "Caf"
+    def read() -> str:
+        org = Organisation.objects.filter(kind=Organisation.Kind.CAF, department=department).first()
+        return org.name if org else "Caf"
+
+    return remembered(("caf_name", department.pk), read)
 
 
 def render(

@@ -42,6 +42,7 @@ EXAMPLE = {
 
 
 NOT_ABOUT_ONE = object()
+PRELOADED = "_workshops_registration"  # set on a message by `_preload_registrations` (worker's batch)
 
 
 def _registration(message):
@@ -50,7 +51,25 @@ def _registration(message):
     context = message.decoded_context
     if "registration_id" not in context:
         return NOT_ABOUT_ONE
+    if PRELOADED in message.__dict__:
+        return message.__dict__[PRELOADED]
     return Registration.objects.select_related("workshop").filter(pk=context["registration_id"]).first()
+
+
+def _preload_registrations(messages) -> None:
+    """The registrations a batch of messages is about, in one query (the same rows `_registration`
+    would read one by one)."""
+    from parcours.workshops.models import Registration
+
+    wanted = {}
+    for message in messages:
+        registration_id = message.decoded_context.get("registration_id")
+        if registration_id is not None:
+            wanted[message.pk] = registration_id
+    found = Registration.objects.select_related("workshop").in_bulk(set(wanted.values()))
+    for message in messages:
+        if message.pk in wanted:
+            message.__dict__[PRELOADED] = found.get(wanted[message.pk])
 
 
 def _still_confirmed(message):
@@ -146,6 +165,7 @@ CONFIRMATION = register(
         channels=("email", "sms"),
         example_context=EXAMPLE,
         is_relevant=_still_confirmed,
+        preload=_preload_registrations,
     )
 )
 WAITLISTED = register(
@@ -217,6 +237,7 @@ OFFER = register(
         channels=("email", "sms"),
         example_context=EXAMPLE,
         is_relevant=_offer_relevant,
+        preload=_preload_registrations,
     )
 )
 CANCELLED = register(
@@ -265,6 +286,7 @@ CHANGED = register(
         channels=("email", "sms"),
         example_context=EXAMPLE,
         is_relevant=_still_confirmed,
+        preload=_preload_registrations,
     )
 )
 MOVED = register(
@@ -346,6 +368,7 @@ REMINDER = register(
         channels=("email", "sms"),
         example_context=EXAMPLE,
         is_relevant=_reminder_relevant,
+        preload=_preload_registrations,
     )
 )
 SURVEY = register(

@@ -41,8 +41,16 @@ def _domain() -> str:
     return address.rpartition("@")[2] or "parcours.local"
 
 
-def send(*, to: str, sender_name: str, subject: str, body: str, reference: str, attachments=()) -> str:
-    """Hand one e-mail to the configured backend; returns its Message-ID."""
+def connection():
+    """One connection of the configured backend, for the e-mails of a batch (closed by the caller)."""
+    return mail.get_connection(fail_silently=False)
+
+
+def send(
+    *, to: str, sender_name: str, subject: str, body: str, reference: str, attachments=(), connection=None
+) -> str:
+    """Hand one e-mail to the configured backend (through `connection`, one per batch of the worker,
+    when given); returns its Message-ID."""
     from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     message_id = f"<{reference}@{_domain()}>"
     email = mail.EmailMessage(
@@ -51,6 +59,7 @@ def send(*, to: str, sender_name: str, subject: str, body: str, reference: str, 
         from_email=formataddr((sender_name, from_address)),
         to=[to],
         headers={"Message-ID": message_id, REFERENCE_HEADER: reference, "Auto-Submitted": "auto-generated"},
+        connection=connection,
     )
     for attachment in attachments:
         email.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
@@ -65,12 +74,21 @@ def send(*, to: str, sender_name: str, subject: str, body: str, reference: str, 
     return message_id
 
 
+MAILBOX = f"{MailboxBackend.__module__}.{MailboxBackend.__qualname__}"
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def can_tell() -> bool:
+    """Whether `delivered` can answer for the configured backend (the demo mailbox, locmem)."""
+    return settings.EMAIL_BACKEND in (MAILBOX, LOCMEM)
+
+
 def delivered(reference: str) -> bool | None:
     """Whether an e-mail with this reference was already handed over; None when the backend cannot tell
     (SMTP: the worker then sends again, with the same Message-ID so that mail clients merge them)."""
     backend = settings.EMAIL_BACKEND
-    if backend == f"{MailboxBackend.__module__}.{MailboxBackend.__qualname__}":
+    if backend == MAILBOX:
         return any(Path(settings.EMAIL_FILE_PATH).glob(f"*-{reference}-*.eml"))
-    if backend == "django.core.mail.backends.locmem.EmailBackend":
+    if backend == LOCMEM:
         return any(m.extra_headers.get(REFERENCE_HEADER) == reference for m in getattr(mail, "outbox", []))
     return None

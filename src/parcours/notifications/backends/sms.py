@@ -38,6 +38,8 @@ class BaseSmsBackend:
         """Hand the SMS over; return the provider's id. Raise PermanentError, or anything for a retry."""
         raise NotImplementedError
 
+    can_tell = False  # whether `delivered` answers True/False (the worker then records by batches)
+
     def delivered(self, reference: str) -> bool | None:
         """Whether this reference was already handed over; None when the backend cannot tell."""
         return None
@@ -61,6 +63,8 @@ class FileBackend(BaseSmsBackend):
         }
         atomic_write(self.path / name, json.dumps(record, ensure_ascii=False, indent=1).encode())
         return name
+
+    can_tell = True
 
     def delivered(self, reference):
         return any(self.path.glob(f"*-{reference}-*.json"))

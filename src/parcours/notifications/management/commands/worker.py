@@ -14,6 +14,7 @@ import os
 import signal
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
@@ -33,7 +34,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=1.0, help="pause quand rien n'est dû (secondes)"
         )
-        parser.add_argument("--batch-size", type=int, default=50, help="messages traités entre deux tours")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=0,
+            help="messages (et tâches) traités par lot entre deux tours (défaut : PARCOURS_OUTBOX_BATCH_SIZE)",
+        )
         parser.add_argument(
             "--until-empty", action="store_true", help="s'arrêter quand plus rien n'est dû (tests, cron)"
         )
@@ -52,6 +58,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, batch_size, until_empty, no_tasks, worker_id, parent_pid, **options):
         self.running = True
+        batch_size = batch_size or settings.PARCOURS_OUTBOX_BATCH_SIZE
         worker_id = worker_id or f"worker-{get_random_string(12)}"
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
@@ -72,7 +79,10 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:
                 close_old_connections()  # a restarted database is reconnected to, as requests do
             report = delivery.run_once(
-                worker_id=worker_id, limit=batch_size, should_stop=lambda: not self.running
+                worker_id=worker_id,
+                limit=batch_size,
+                batch_size=batch_size,
+                should_stop=lambda: not self.running,
             )
             for name in ("sent", "failed", "refused", "dropped", "held", "retried", "recovered"):
                 setattr(totals, name, getattr(totals, name) + getattr(report, name))
