@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from parcours.core import bulk
 from parcours.notifications import chokepoint
 from parcours.notifications.backends import PermanentError
 from parcours.notifications.backends import email as email_transport
@@ -367,7 +368,7 @@ def _record_outcomes(outcomes: list[tuple[Message, str, str, dict]], worker_id: 
             rows.append(message)
             events.append(MessageEvent(message_id=message.pk, at=now, status=status, detail=detail[:500]))
             _count(report, status, fields)
-        Message.objects.bulk_update(rows, OUTCOME_FIELDS)
+        bulk.update_rows(Message, rows, OUTCOME_FIELDS)
         MessageEvent.objects.bulk_create(events)
         for message in finished:
             message_finished.send(sender=Message, message=message, status=message.status)
@@ -402,7 +403,7 @@ def _prepare(items: list[tuple[Message, chokepoint.Decision]], worker_id: str) -
         message.attempts += 1
         message.lease_until, message.updated_at = now + lease(), now
         kept.append((message, decision))
-    Message.objects.bulk_update([m for m, _ in kept], PREPARED_FIELDS)
+    bulk.update_rows(Message, [m for m, _ in kept], PREPARED_FIELDS)
     return kept
 
 

@@ -37,17 +37,19 @@ tests, `outbox.deliver_due()` runs the worker once, synchronously.
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from parcours.core import bulk
 from parcours.core.models import Department
 from parcours.households.models import Household, Person
 from parcours.notifications import context as context_codec
 from parcours.notifications import delivery, safety, templates
-from parcours.notifications.models import Message, MessageAttachment, MessageEvent
+from parcours.notifications.models import Message, MessageAttachment, MessageEvent, reference_for
 from parcours.notifications.signals import message_finished
 
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
@@ -148,6 +150,16 @@ def enqueue(
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
     )
+    detail = "Mis en file d'attente"
+    if not_before and not_before > now:
+        tz = department.tzinfo if department is not None else timezone.get_default_timezone()
+        detail += f", pas avant le {timezone.localtime(not_before, tz):%d/%m/%Y à %H:%M}"
+    pending = _DEFERRED.get()
+    if pending is not None:
+        # The structural rule, now as below; the rows are written with the batch's (`deferred`).
+        problem = safety.check_context(context_codec.decode(encoded), person=person, household=household)
+        pending.add(message, files, detail, problem)
+        return message
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -161,10 +173,6 @@ def enqueue(
             MessageAttachment.objects.create(
                 message=message, filename=filename, content=content, mimetype=mimetype
             )
-        detail = "Mis en file d'attente"
-        if not_before and not_before > now:
-            tz = department.tzinfo if department is not None else timezone.get_default_timezone()
-            detail += f", pas avant le {timezone.localtime(not_before, tz):%d/%m/%Y à %H:%M}"
         MessageEvent.objects.create(message=message, at=now, status=Message.Status.PENDING, detail=detail)
         # The structural rule does not depend on time: a context about the other parent is refused now.
         problem = safety.check_context(context_codec.decode(encoded), person=person, household=household)
@@ -172,6 +180,94 @@ def enqueue(
             delivery.finish(message, Message.Status.REFUSED, problem, claimed=False)
             message.refresh_from_db()
     return message
+
+
+_DEFERRED: contextvars.ContextVar[Deferred | None] = contextvars.ContextVar("outbox_deferred", default=None)
+
+
+class Deferred:
+    """`with outbox.deferred():` — the messages enqueued inside are written together when it ends, in
+    a few statements for all of them (the worker's batches of tasks: `core.task_batches`), in the
+    caller's transaction, with exactly the rows `enqueue` writes one by one: the message, its
+    attachments, its "queued" event, and a refusal at once when the context names another person.
+
+    A key already in the table, or enqueued twice, gives one message (the first), as `enqueue` does;
+    a key written meanwhile by another transaction makes the write fail (IntegrityError) and the
+    caller starts again without deferring. `checkpoint()` / `rollback(mark)` forget what a failed
+    part of the batch enqueued (its savepoint was rolled back). `enqueue` returns the message not yet
+    written (no primary key until the end).
+    """
+
+    def __init__(self):
+        self.items: list[tuple[Message, list, str, str | None]] = []
+
+    def add(self, message, files, detail, problem) -> None:
+        self.items.append((message, files, detail, problem))
+
+    def checkpoint(self) -> int:
+        return len(self.items)
+
+    def rollback(self, mark: int) -> None:
+        del self.items[mark:]
+
+    def __enter__(self):
+        self._token = _DEFERRED.set(self)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        _DEFERRED.reset(self._token)
+        if exc_type is None:
+            self.flush()
+        return False
+
+    def flush(self) -> None:
+        items, self.items = self.items, []
+        if not items:
+            return
+        existing = set(
+            Message.objects.filter(key__in={m.key for m, *_ in items}).values_list("key", flat=True)
+        )
+        new = []
+        for item in items:
+            if item[0].key not in existing:
+                existing.add(item[0].key)
+                new.append(item)
+        if not new:
+            return
+        with transaction.atomic():
+            ids = bulk.reserve_ids(Message, len(new))
+            for pk, (message, _files, _detail, problem) in zip(ids, new, strict=True):
+                message.pk = pk
+                message.reference = reference_for(message.key)
+                if problem:
+                    message.status, message.reason = Message.Status.REFUSED, problem[:500]
+                    message.lease_until, message.updated_at = None, message.created_at
+            Message.objects.bulk_create([m for m, *_ in new])
+            MessageAttachment.objects.bulk_create(
+                MessageAttachment(message=m, filename=f, content=c, mimetype=t)
+                for m, files, *_ in new
+                for f, c, t in files
+            )
+            events = []
+            for message, _files, detail, problem in new:
+                at = message.created_at
+                events.append(
+                    MessageEvent(message=message, at=at, status=Message.Status.PENDING, detail=detail)
+                )
+                if problem:
+                    events.append(
+                        MessageEvent(
+                            message=message, at=at, status=Message.Status.REFUSED, detail=problem[:500]
+                        )
+                    )
+            MessageEvent.objects.bulk_create(events)
+            for message, *_, problem in new:
+                if problem:
+                    message_finished.send(sender=Message, message=message, status=Message.Status.REFUSED)
+
+
+def deferred() -> Deferred:
+    return Deferred()
 
 
 def _attachment(item) -> tuple[str, bytes, str]:

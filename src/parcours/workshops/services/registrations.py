@@ -18,7 +18,8 @@ from django.db.models import Exists, F, Subquery, Value
 from django.utils import timezone
 from django_tasks import task
 
-from parcours.core import audit, policy, schedule
+from parcours.core import audit, policy, schedule, task_batches
+from parcours.notifications import outbox
 from parcours.workshops import messaging
 from parcours.workshops.models import Registration, Workshop
 
@@ -669,6 +670,10 @@ def registration_messages_task(registration_id: int, status: str, actor_id: int 
     else:
         messaging.registration_waitlisted(registration, actor=actor)
     return status
+
+
+# Its only effect is outbox rows with idempotency keys: the worker may run many in one transaction.
+task_batches.batchable(registration_messages_task, around=outbox.deferred)
 
 
 @task()

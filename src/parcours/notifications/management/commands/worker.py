@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 
-from parcours.core import schedule
+from parcours.core import schedule, task_batches
 from parcours.notifications import delivery
 
 PERIODIC_CHECK_SECONDS = 5
@@ -125,6 +125,12 @@ class Command(BaseCommand):
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if not isinstance(backend, DatabaseBackend):
             return 0
+        # Tasks declared batchable (outbox writes only) run many to a transaction; the others one by one.
+        ran = task_batches.run_batch(
+            backend_alias=backend.alias, worker_id=get_random_string(32), limit=limit
+        )
+        if ran:
+            return ran
         if not DBTaskResult.objects.ready().filter(backend_name=backend.alias).exists():
             return 0
         worker = Worker(

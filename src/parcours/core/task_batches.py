@@ -1,0 +1,113 @@
+"""Background tasks the worker may run by batches: many tasks in one transaction.
+
+    from parcours.core import task_batches
+
+    @task()
+    def registration_messages_task(registration_id, status, actor_id): ...
+    task_batches.batchable(registration_messages_task, around=outbox.deferred)
+
+Only a task whose whole effect is database writes that are safe to repeat (outbox rows with their
+idempotency keys) may be declared batchable. The worker (`parcours worker`) then takes up to N of
+them ready in the database queue and runs them, each in a savepoint, inside one transaction that
+also records their results: killed mid-batch, the transaction is rolled back and the tasks are still
+ready (nothing lost, nothing done twice); a task that fails rolls back its own savepoint only and is
+recorded failed with its traceback, as django-tasks-db's worker does. On PostgreSQL the rows are
+taken `FOR UPDATE SKIP LOCKED` (several workers share the queue); on SQLite the transaction is
+exclusive. Every other task runs one by one through django-tasks-db's worker.
+
+`around` (optional): a context manager factory entered once around the whole batch (the outbox's
+`deferred`: the batch's messages written in a few statements when it ends). Its object offers
+`checkpoint()` and `rollback(mark)`, called around each task so that a failed task leaves nothing
+in it. If the batch's own writes fail (a key written meanwhile by another worker), the batch is run
+again without `around`, each task writing its rows itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from traceback import format_exception
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from parcours.core import bulk
+
+logger = logging.getLogger("parcours.tasks")
+
+BATCHABLE: dict[str, object] = {}  # task path → `around` factory (or None)
+
+
+def batchable(task, *, around=None):
+    """Declare a task batchable (see the module's docstring for what that requires)."""
+    BATCHABLE[task.module_path] = around
+    return task
+
+
+def run_batch(*, backend_alias: str, worker_id: str, limit: int) -> int:
+    """Run up to `limit` ready batchable tasks in one transaction; returns how many ran."""
+    if not BATCHABLE or limit <= 0:
+        return 0
+    try:
+        return _run_batch(backend_alias, worker_id, limit, wrap=True)
+    except Exception:
+        logger.exception("Lot de tâches : repris sans écriture groupée")
+        return _run_batch(backend_alias, worker_id, limit, wrap=False)
+
+
+def _run_batch(backend_alias: str, worker_id: str, limit: int, *, wrap: bool) -> int:
+    from django_tasks_db.compat import task_finished
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    with exclusive_transaction(DBTaskResult.objects.db):
+        qs = DBTaskResult.objects.ready().filter(backend_name=backend_alias, task_path__in=BATCHABLE)
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        results = list(qs[:limit])
+        if not results:
+            return 0
+        now = timezone.now()
+        with ExitStack() as stack:
+            arounds = []
+            if wrap:
+                for factory in {BATCHABLE.get(row.task_path) for row in results} - {None}:
+                    arounds.append(stack.enter_context(factory()))
+            for row in results:
+                _run_one(row, worker_id, now, arounds)
+        bulk.update_rows(
+            DBTaskResult,
+            results,
+            ["status", "started_at", "finished_at", "worker_ids", "return_value", "exception_class_path",
+             "traceback"],
+        )  # fmt: skip
+        for row in results:
+            task_finished.send(sender=type(row.task.get_backend()), task_result=row.task_result)
+    return len(results)
+
+
+def _run_one(row, worker_id: str, now, arounds: list) -> None:
+    """One task of the batch in its savepoint; its outcome is left on the row."""
+    from django_tasks.base import TaskResultStatus as Status
+    from django_tasks_db.compat import task_started
+
+    task = row.task
+    task_result = row.task_result
+    marks = [around.checkpoint() for around in arounds]
+    row.status, row.started_at = Status.RUNNING, now
+    row.worker_ids = [*row.worker_ids, worker_id]
+    task_started.send(sender=type(task.get_backend()), task_result=task_result)
+    try:
+        with transaction.atomic():
+            value = task.call(*task_result.args, **task_result.kwargs)
+    except Exception as exc:
+        logger.exception("Tâche %s (lot) : échec", row.pk)
+        for around, mark in zip(arounds, marks, strict=True):
+            around.rollback(mark)
+        row.status, row.return_value = Status.FAILED, None
+        row.exception_class_path = f"{type(exc).__module__}.{type(exc).__qualname__}"
+        row.traceback = "".join(format_exception(exc))
+    else:
+        row.status, row.return_value = Status.SUCCESSFUL, value
+        row.exception_class_path, row.traceback = "", ""
+    row.finished_at = timezone.now()

@@ -1,0 +1,71 @@
+"""The worker writes the messages of many registrations by batches: one transaction, a fixed number of
+queries per batch, and a task that fails leaves nothing of its own while the others are written."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from parcours.core import task_batches
+from parcours.notifications.models import Message, MessageAttachment, MessageEvent
+from tests.notifications.test_delivery import database_task_backend  # noqa: F401  (fixture)
+from tests.workshops import factories as wf
+
+
+def run_tasks(limit=100) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        ran = task_batches.run_batch(backend_alias="default", worker_id="test", limit=limit)
+    return ran, len(captured.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_messages_of_n_registrations_cost_the_same_queries_for_5_or_25(database_task_backend):  # noqa: F811
+    workshop = wf.workshop(capacity=100)
+    for _ in range(5):
+        wf.public_registration(workshop)
+    five, five_queries = run_tasks()
+    for _ in range(25):
+        wf.public_registration(workshop)
+    twenty_five, twenty_five_queries = run_tasks()
+    assert (five, twenty_five) == (5, 25)
+    # Per registration: its row (1) and the task's savepoint (2); the messages, attachments, events and
+    # the task results are written together for the batch.
+    assert twenty_five_queries - five_queries <= 3 * 20
+    confirmations = Message.objects.filter(template="workshops.confirmation")
+    assert confirmations.count() == 30
+    assert MessageAttachment.objects.filter(message__in=confirmations).count() == 30
+    assert MessageEvent.objects.filter(message__template="workshops.confirmation").count() == 30
+    assert run_tasks() == (0, run_tasks()[1])  # nothing left, nothing written twice
+    assert Message.objects.filter(template="workshops.confirmation").count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_task_leaves_nothing_while_the_others_of_its_batch_are_written(
+    database_task_backend,  # noqa: F811
+    monkeypatch,
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from parcours.workshops import messaging
+
+    workshop = wf.workshop(capacity=10)
+    registrations = [wf.public_registration(workshop) for _ in range(3)]
+    real = messaging.schedule_reminders
+
+    def broken(registration, *, actor):
+        if registration.pk == registrations[1].pk:
+            raise RuntimeError("panne")
+        return real(registration, actor=actor)
+
+    monkeypatch.setattr(messaging, "schedule_reminders", broken)
+    assert run_tasks()[0] == 3
+    written = {
+        r.pk: Message.objects.filter(key__startswith=f"workshops.registration.{r.pk}.").count()
+        for r in registrations
+    }
+    assert written[registrations[1].pk] == 0  # not even its confirmation, enqueued before the failure
+    assert written[registrations[0].pk] > 0 and written[registrations[2].pk] > 0
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == [
+        "FAILED",
+        "SUCCESSFUL",
+        "SUCCESSFUL",
+    ]
