@@ -309,7 +309,9 @@ def _seed_handovers_and_registrations(world: World) -> None:
         map_services.answer_referral(actor=coordinator, measure=measure, accept=True)
         places = {
             who: map_services.add_place(
-                actor=coordinator, measure=measure, label=f"{HANDOVER_TOKENS[who]} lieu",
+                actor=coordinator,
+                measure=measure,
+                label=f"{HANDOVER_TOKENS[who]} lieu",
                 address=f"{HANDOVER_TOKENS[who]} adresse",
             )  # fmt: skip
             for who in ("mother", "father")

@@ -219,7 +219,11 @@ def test_a_public_registration_made_with_her_own_channel_is_in_her_file_and_not_
     from parcours.workshops import services as workshop_services
 
     workshop_services.register(
-        actor=THE_PUBLIC, workshop=phoned, first_name="Nadia", contact_kind="sms", contact_value="06 11 22 33 44"
+        actor=THE_PUBLIC,
+        workshop=phoned,
+        first_name="Nadia",
+        contact_kind="sms",
+        contact_value="06 11 22 33 44",
     )
     stranger = wf.workshop("92", days=18, title="Séance d'une inconnue")
     wf.public_registration(stranger, email="une.inconnue@exemple.fr")
