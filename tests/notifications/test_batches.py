@@ -44,7 +44,7 @@ def mixed_batch() -> list[int]:
     limited.save()
     _, victim, other_parent, _ = family(restricted=True)  # protected household
     _, opted_out, _, _ = family(channels=("email", "sms"), safe=False)  # no channel confirmed safe
-    _, sheltered, _, _ = family(channels=("postal",))
+    _, sheltered, sheltered_ex, _ = family(channels=("postal",))
     ProtectedAddress.objects.create(
         person=sheltered, ciphertext=b"x", elected_kind="association", elected_name="Maison des femmes",
         elected_line="2 rue Juliette Dodu", elected_postal_code="97400", elected_city="Saint-Denis",
@@ -62,6 +62,7 @@ def mixed_batch() -> list[int]:
         queue("m-other-parent-violence", "Votre plainte pour violences.", person=other_parent),
         queue("m-opted-out", person=opted_out),
         queue("m-sheltered", person=sheltered),
+        queue("m-sheltered-ex", person=sheltered_ex),  # same household, ordinary wording
         queue("m-night", person=night),
         queue("m-sms-forced", person=mother, channel="sms"),
         queue("m-public", address=outbox.DirectAddress("email", "awa@exemple.fr", "Awa"), department="92"),
@@ -101,6 +102,7 @@ def test_a_batch_is_decided_exactly_as_each_message_alone(note):
     assert by_key["m-victim-topic"][0] == chokepoint.REFUSE
     assert by_key["m-other-parent-violence"][0] == chokepoint.REFUSE
     assert by_key["m-victim"][6][2] is True  # neutral wording
+    assert by_key["m-sheltered"][6][2] is True and by_key["m-sheltered-ex"][6][2] is False
     assert by_key["m-night"][0] == chokepoint.HOLD
 
 
