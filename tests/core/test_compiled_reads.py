@@ -73,3 +73,17 @@ def test_a_marker_the_orm_does_not_pass_as_a_parameter_falls_back_to_the_queryse
     read = CompiledRead(lambda pk: Workshop.objects.filter(pk=int(pk) if pk != "\x00pk" else 0), pk="\x00pk")
     assert read.plan() is None
     assert read.first(pk=str(workshop.pk)).pk == workshop.pk
+
+
+def test_a_registration_changes_the_seats_without_building_an_orm_update():
+    from django.db.models.sql.compiler import SQLUpdateCompiler
+
+    workshop = wf.workshop(capacity=5)
+    wf.public_registration(workshop)
+    with mock.patch.object(
+        SQLUpdateCompiler, "as_sql", autospec=True, side_effect=SQLUpdateCompiler.as_sql
+    ) as built:
+        wf.public_registration(workshop)
+    assert built.call_count == 0
+    workshop.refresh_from_db()
+    assert workshop.seats_taken == 2  # and the seats were counted
