@@ -87,3 +87,52 @@ def test_a_registration_changes_the_seats_without_building_an_orm_update():
     assert built.call_count == 0
     workshop.refresh_from_db()
     assert workshop.seats_taken == 2  # and the seats were counted
+
+
+def test_a_public_registration_is_inserted_without_building_an_orm_insert():
+    from django.db.models.sql.compiler import SQLInsertCompiler
+
+    from parcours.workshops.models import Registration
+
+    workshop = wf.workshop(capacity=5)
+    wf.public_registration(workshop)
+    with mock.patch.object(
+        SQLInsertCompiler, "as_sql", autospec=True, side_effect=SQLInsertCompiler.as_sql
+    ) as built:
+        registration = wf.public_registration(workshop)
+    assert Registration not in {call.args[0].query.model for call in built.call_args_list}
+    fresh = Registration.objects.get(pk=registration.pk)
+    assert _columns(fresh) == _columns(registration)  # what the ORM reads back is what was written
+
+
+def test_the_plain_insert_writes_what_save_writes_and_leaves_listened_models_to_save():
+    from django.db.models.signals import post_save
+
+    from parcours.core import compiled
+    from parcours.workshops.models import Registration
+
+    workshop = wf.workshop(capacity=5)
+
+    def new(email):
+        return Registration(workshop=workshop, status="waiting", source="public", first_name="Awa",
+                            contact_kind="email", contact_value=email)  # fmt: skip
+
+    plain, saved = compiled.insert(new("a@exemple.fr")), new("b@exemple.fr")
+    saved.save(force_insert=True)
+    skip = {"id", "public_id", "contact_value", "created_at"}
+    names = [f.attname for f in Registration._meta.concrete_fields if f.attname not in skip]
+    fresh = Registration.objects.in_bulk([plain.pk, saved.pk])
+    assert [getattr(fresh[plain.pk], n) for n in names] == [getattr(fresh[saved.pk], n) for n in names]
+    assert not plain._state.adding and plain.public_id == fresh[plain.pk].public_id
+
+    heard = []
+
+    def listener(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    post_save.connect(listener, sender=Registration)
+    try:
+        listened = compiled.insert(new("c@exemple.fr"))
+    finally:
+        post_save.disconnect(listener, sender=Registration)
+    assert heard == [(listened.pk, True)]

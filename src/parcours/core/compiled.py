@@ -80,3 +80,55 @@ class CompiledRead:
         for populator in plan.populators:
             populator.populate(row, obj)
         return obj
+
+
+_INSERTS: dict[tuple, tuple[str, list] | None] = {}
+
+
+def _insert_plan(model, connection) -> tuple[str, list] | None:
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.pk]
+    if (
+        meta.parents
+        or not connection.features.can_return_columns_from_insert
+        or not meta.pk.db_returning
+        or any(f.generated or f.has_db_default() for f in fields)
+    ):
+        return None  # what the ORM does differently there is not repeated here
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert(obj, db: str = "default"):
+    """`obj.save(force_insert=True)` for a new instance with an automatic primary key, as one plain
+    `INSERT … RETURNING` built once per model and database: the same values (each field's
+    `pre_save` then `get_db_prep_save`, as the ORM does), without building the statement again.
+    A model with `pre_save`/`post_save` receivers, a parent model, database defaults or generated
+    columns go through `save()`: nothing that listens or differs is ever skipped."""
+    from django.db.models import signals
+
+    model = type(obj)
+    connection = connections[db]
+    shape = (db, connection.vendor, model)
+    if shape not in _INSERTS:
+        _INSERTS[shape] = _insert_plan(model, connection)
+    plan = _INSERTS[shape]
+    if (
+        plan is None
+        or obj.pk is not None
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        obj.save(force_insert=True, using=db)
+        return obj
+    sql, fields = plan
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        (pk,) = cursor.fetchone()
+    obj.pk = model._meta.pk.to_python(pk)
+    obj._state.adding, obj._state.db = False, db
+    return obj

@@ -18,7 +18,7 @@ from django.db.models import Exists, Subquery, Value
 from django.utils import timezone
 from django_tasks import task
 
-from parcours.core import audit, policy, schedule
+from parcours.core import audit, compiled, policy, schedule
 from parcours.core.compiled import CompiledRead
 from parcours.workshops import messaging
 from parcours.workshops.models import Registration, Workshop
@@ -368,23 +368,26 @@ def register(
         if invitation is not None
         else (Registration.Source.STAFF if staff else Registration.Source.PUBLIC)
     )
-    registration = Registration.objects.create(
-        workshop=workshop,
-        status=status,
-        source=source,
-        first_name=first_name[:80],
-        contact_kind=contact_kind,
-        contact_value=contact_value,
-        search_name=search_name,
-        birth_date=birth_date,
-        person=person,
-        household=person.household if person is not None else None,
-        party_size=party_size,
-        accessibility_needs=(accessibility_needs or "").strip()[:500],
-        created_by=actor if staff else None,
-        created_at=now,
-        confirmed_at=now if status == Status.CONFIRMED else None,
-        waitlisted_at=now if status == Status.WAITING else None,
+    # The INSERT built once (core.compiled.insert): it runs inside the session's lock.
+    registration = compiled.insert(
+        Registration(
+            workshop=workshop,
+            status=status,
+            source=source,
+            first_name=first_name[:80],
+            contact_kind=contact_kind,
+            contact_value=contact_value,
+            search_name=search_name,
+            birth_date=birth_date,
+            person=person,
+            household=person.household if person is not None else None,
+            party_size=party_size,
+            accessibility_needs=(accessibility_needs or "").strip()[:500],
+            created_by=actor if staff else None,
+            created_at=now,
+            confirmed_at=now if status == Status.CONFIRMED else None,
+            waitlisted_at=now if status == Status.WAITING else None,
+        )
     )
     if status == Status.CONFIRMED:
         _take_seats(workshop, party_size)
