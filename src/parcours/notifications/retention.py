@@ -20,7 +20,7 @@ def keeps(now, cutoff):
 
 def erase(household_ids: list[int]) -> int:
     """Recipient, content and letters erased; template, channel, status and dates (counts) kept."""
-    messages = Message.objects.filter(household_id__in=household_ids)
+    messages = Message.objects.filter(household_id__any_of=household_ids)
     paths = [
         letters.root() / p for p in messages.exclude(letter_path="").values_list("letter_path", flat=True)
     ]
