@@ -7,6 +7,7 @@ decrypts it, with a reason, after a recent re-authentication, and audits it.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from parcours.core import crypto
 from parcours.core.models import Department
 from parcours.core.phones import normalize_french_phone
 
@@ -372,11 +374,16 @@ class ContactChannel(models.Model):
 
 
 class ContactProposal(InHousehold, models.Model):
-    """A phone or e-mail that came with a declaration (form, file, API) for a family with violence on
-    record. It never attaches itself to anyone of the family — it may be the other parent's, or typed
-    by him: the assigned social worker confirms it (it then goes through `services.add_contact` and
-    its checks) or rejects it, with a reason. Until then it is no channel: no message ever uses it,
-    and only the family's assigned staff see it, on the household page."""
+    """A phone, an e-mail or a postal address that came with a declaration (form, file, API) for a
+    family with violence on record. It never attaches itself to anyone of the family — it may be the
+    other parent's, or typed by him: the assigned social worker confirms it (it then goes through
+    `services.add_contact` or `services.set_address` and their checks) or rejects it, with a reason.
+    Until then it is no channel and no address: no message ever uses it, and only the family's
+    assigned social worker sees it, on the household page.
+
+    A postal address (kind `address`) is encrypted like the protected address (`address_ciphertext`,
+    re-encrypted by `parcours rotate-keys`); its `value` is then only a keyed fingerprint of the
+    address, so that the same address is not proposed twice — never the address itself."""
 
     POLICY_HOUSEHOLD_PATH = "household"
 
@@ -389,8 +396,13 @@ class ContactProposal(InHousehold, models.Model):
     person = models.ForeignKey(
         Person, verbose_name="personne nommée par la déclaration", on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField("canal", max_length=10, choices=ContactChannel.Kind.choices)
+    ADDRESS = "address"
+    KIND_CHOICES = [*ContactChannel.Kind.choices, (ADDRESS, "Adresse postale")]
+
+    kind = models.CharField("canal", max_length=10, choices=KIND_CHOICES)
     value = models.CharField("coordonnée", max_length=200)
+    address_ciphertext = models.BinaryField(null=True, blank=True)
+    ENCRYPTED_FIELDS = ("address_ciphertext",)  # re-encrypted by `parcours rotate-keys`
     source = models.CharField("origine", max_length=12, blank=True)  # form, file, api (pathways sources)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -418,6 +430,41 @@ class ContactProposal(InHousehold, models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def is_address(self) -> bool:
+        return self.kind == self.ADDRESS
+
+    @staticmethod
+    def address_fingerprint(line: str, postal_code: str, city: str) -> str:
+        """A keyed digest of the address (folded): the same address is recognised without being stored
+        in clear, and the digest tells nothing without the server's secret."""
+        from django.utils.crypto import salted_hmac
+
+        text = "|".join(fold(v or "") for v in (line, postal_code, city))
+        return "empreinte:" + salted_hmac("parcours.households.address-proposal", text).hexdigest()[:40]
+
+    @staticmethod
+    def encrypt_address(line: str, postal_code: str, city: str) -> bytes:
+        values = {"line": line or "", "postal_code": postal_code or "", "city": city or ""}
+        return crypto.encrypt(json.dumps(values, ensure_ascii=False))
+
+    def address_values(self) -> dict[str, str]:
+        """The proposed address, decrypted (for the assigned social worker's decision only)."""
+        if not self.address_ciphertext:
+            return {}
+        return json.loads(crypto.decrypt(bytes(self.address_ciphertext)))
+
+    def address_lines(self) -> list[str]:
+        values = self.address_values()
+        return [
+            x
+            for x in (
+                values.get("line", ""),
+                f"{values.get('postal_code', '')} {values.get('city', '')}".strip(),
+            )
+            if x
+        ]
 
 
 class Consent(models.Model):

@@ -340,8 +340,11 @@ def review_contact_proposal(
 ) -> ContactProposal:
     """The assigned social worker decides on a contact that came with a declaration for a family with
     violence on record, with a reason (audited). Confirmed: it is added to the person she names (by
-    default the one the declaration named) through `add_contact`, with its checks; a value it refuses
-    leaves the proposal pending, with the French error. Rejected: it is never used."""
+    default the one the declaration named) through `add_contact` — or, a postal address, through
+    `set_address` — with its checks; a value they refuse leaves the proposal pending, with the French
+    error. Rejected: it is never used. A proposed address never becomes a protected address (it would
+    replace the real one a person at risk gave): refused for a person whose address is protected.
+    Once decided, the proposed address is erased from the proposal (it is on the record, or refused)."""
     policy.require(actor, "households.review_contact_proposal", proposal)
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -357,10 +360,27 @@ def review_contact_proposal(
         person = person or proposal.person
         if person.household_id != proposal.household_id:
             raise ValidationError({"person": "Choisissez une personne de ce foyer."})
-        proposal.contact = add_contact(actor=actor, person=person, kind=proposal.kind, value=proposal.value)
+        if proposal.is_address:
+            if ProtectedAddress.objects.filter(person=person).exists():
+                raise ValidationError(
+                    {
+                        "person": "L'adresse de cette personne est protégée : une adresse reçue avec une "
+                        "déclaration ne la remplace jamais. Écartez la proposition ; si la personne a "
+                        "déménagé, modifiez son adresse protégée avec elle."
+                    }
+                )
+            values = proposal.address_values()
+            set_address(actor=actor, person=person, complement="", **values)
+        else:
+            proposal.contact = add_contact(
+                actor=actor, person=person, kind=proposal.kind, value=proposal.value
+            )
     proposal.status = ContactProposal.Status.CONFIRMED if confirm else ContactProposal.Status.REJECTED
     proposal.decided_at, proposal.decided_by, proposal.reason = timezone.now(), actor, reason[:300]
-    proposal.save(update_fields=["status", "decided_at", "decided_by", "reason", "contact"])
+    proposal.address_ciphertext = None
+    proposal.save(
+        update_fields=["status", "decided_at", "decided_by", "reason", "contact", "address_ciphertext"]
+    )
     audit.record(
         actor,
         f"households.contact_proposal.{'confirmed' if confirm else 'rejected'}",

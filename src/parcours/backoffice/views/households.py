@@ -395,7 +395,7 @@ def contact_proposal_review(request, pk: int):
     else:
         messages.success(
             request,
-            "Coordonnée ajoutée à la fiche."
+            ("Adresse enregistrée sur la fiche." if proposal.is_address else "Coordonnée ajoutée à la fiche.")
             if confirm
             else "Coordonnée écartée : elle ne sera pas utilisée.",
         )
