@@ -274,10 +274,76 @@ def _access_file(actor, person) -> str:
     return "\n".join(texts)
 
 
+# Tokens of each parent's MAP handovers and public registrations (linked to no household), and the
+# narratives of incidents, which neither file may carry.
+HANDOVER_TOKENS = {"mother": "JETON-REMISE-MERE-31c4", "father": "JETON-REMISE-PERE-8d0e"}
+REGISTRATION_TOKENS = {"mother": "JETON-INSCRIPTION-MERE-a61f", "father": "JETON-INSCRIPTION-PERE-2b97"}
+NARRATIVE_TOKEN = "JETON-RECIT-INCIDENT-40ab"
+
+
+def _seed_handovers_and_registrations(world: World) -> None:
+    """For each family: a MAP measure whose handovers start at a place named for each parent, with an
+    incident about each parent (narratives marked); a public registration made with each parent's own
+    e-mail (needs marked) — the father's e-mail is his, recorded on his person."""
+    from parcours.accompaniment import services as map_services
+    from parcours.accompaniment.models import Handover
+    from parcours.core.policy import THE_PUBLIC
+    from parcours.workshops import services as workshop_services
+    from tests.accompaniment import factories as af
+    from tests.workshops import factories as wf
+
+    for variant in VARIANTS:
+        household = world.household(variant)
+        code = OTHER if variant == "other" else OWN
+        actor = world.other_department_user if variant == "other" else world.assignee
+        mother = household.members.get(role=Person.Role.PARENT, is_declarant=True)
+        father = household.members.get(role=Person.Role.PARENT, is_declarant=False)
+        child = household.members.get(role=Person.Role.CHILD)
+        org = world.memo(("access-map-org", code), lambda code=code: af.map_organisation(code))
+        measure = map_services.record_order(
+            actor=actor, household=household, residential_parent=mother, visiting_parent=father,
+            children=[child], values=dict(af.TERMS),
+        )  # fmt: skip
+        map_services.refer(actor=actor, measure=measure, map_organisation=org)
+        coordinator = af.coordinator_of(org)
+        map_services.answer_referral(actor=coordinator, measure=measure, accept=True)
+        places = {
+            who: map_services.add_place(
+                actor=coordinator,
+                measure=measure,
+                label=f"{HANDOVER_TOKENS[who]} lieu",
+                address=f"{HANDOVER_TOKENS[who]} adresse",
+            )  # fmt: skip
+            for who in ("mother", "father")
+        }
+        map_services.generate_calendar(
+            actor=coordinator, measure=measure, residential_place=places["mother"],
+            visiting_place=places["father"], from_day=measure.starts_on,
+        )  # fmt: skip
+        map_services.record_outcome(
+            actor=coordinator, handover=measure.handovers.order_by("from_at", "pk").first(),
+            outcome=Handover.Outcome.DONE,
+            incidents=[map_services.IncidentInput("threat", f"{NARRATIVE_TOKEN} sur le père", father),
+                       map_services.IncidentInput("lateness", f"{NARRATIVE_TOKEN} sur la mère", mother)],
+        )  # fmt: skip
+        ContactChannel.objects.get_or_create(
+            person=father, kind="email", defaults={"value": f"pere.{father.pk}@exemple.fr"}
+        )
+        for who, person, days in (("mother", mother, 12), ("father", father, 14)):
+            email = person.contacts.filter(kind="email").first().value
+            workshop_services.register(
+                actor=THE_PUBLIC, workshop=wf.workshop(code, days=days), first_name=person.first_name,
+                contact_kind="email", contact_value=email.upper(),
+                accessibility_needs=f"{REGISTRATION_TOKENS[who]} {person.pk}",
+            )  # fmt: skip
+
+
 def test_the_access_file_of_each_parent_keeps_to_that_parent(report_world):
     """The other parent's file never tells him of the report (nor of his own flagged counter-claim),
-    and neither file carries a token of the other parent: her channels and address, his address."""
+    and neither file carries a token of the other parent: her channels and address, his address, the
+    place of each one's handovers, each one's public registrations; nor an incident's narrative."""
     world = report_world
+    _seed_handovers_and_registrations(world)
     problems = []
     for variant in VARIANTS:
         household = world.household(variant)
@@ -286,7 +352,11 @@ def test_the_access_file_of_each_parent_keeps_to_that_parent(report_world):
         father = household.members.get(role=Person.Role.PARENT, is_declarant=False)
         his, hers = _access_file(actor, father), _access_file(actor, mother)
         her_tokens = [c.value for c in mother.contacts.all() if c.value] + [mother.address.line]
-        his_tokens = [father.address.line]
+        her_tokens += [HANDOVER_TOKENS["mother"], f"{REGISTRATION_TOKENS['mother']} {mother.pk}"]
+        his_tokens = [father.address.line, f"pere.{father.pk}@exemple.fr"]
+        his_tokens += [HANDOVER_TOKENS["father"], f"{REGISTRATION_TOKENS['father']} {father.pk}"]
+        if NARRATIVE_TOKEN in his + hers:
+            problems.append(f"dossiers [{variant}] : récit d'un incident")
         assert all(t in hers for t in her_tokens) and all(t in his for t in his_tokens)  # control
         assert "Signalement du" in hers  # control: her own report is hers to read
         if _leaks(his) or "Signalement du" in his or _tells_the_flag(his):

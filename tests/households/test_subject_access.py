@@ -148,3 +148,102 @@ def test_the_protected_address_is_never_decrypted_into_the_file(family):
     text = json.dumps(_json(social_worker, mother), ensure_ascii=False)
     assert f"{MOTHER_TOKEN} rue" not in text  # her real address, now encrypted
     assert "1 place de la Mairie" in text and "non reproduite" in text
+
+
+# --- MAP handovers (accompaniment) and public registrations linked to no household ----------------
+
+
+def test_each_parents_file_tells_her_own_handovers_and_nothing_of_the_other_parents_side(db):
+    from parcours.accompaniment import services as map_services
+    from parcours.accompaniment.models import Handover
+    from tests.accompaniment import factories as af
+
+    org = af.map_organisation("92")
+    m = af.measure("92", map_org=org)
+    coordinator = af.coordinator_of(org)
+    mother, father = m.residential_parent, m.visiting_parent
+    hers = map_services.add_place(
+        actor=coordinator, measure=m, label=f"Lieu {MOTHER_TOKEN}", address=f"{MOTHER_TOKEN} adresse du lieu"
+    )
+    his = map_services.add_place(
+        actor=coordinator, measure=m, label=f"Lieu {FATHER_TOKEN}", address=f"{FATHER_TOKEN} adresse du lieu"
+    )
+    map_services.generate_calendar(
+        actor=coordinator, measure=m, residential_place=hers, visiting_place=his, from_day=m.starts_on
+    )
+    first, second = m.handovers.order_by("from_at", "pk")[:2]
+    map_services.record_outcome(
+        actor=coordinator, handover=first, outcome=Handover.Outcome.DONE,
+        incidents=[
+            map_services.IncidentInput("threat", f"RECIT-SUR-LE-PERE {FATHER_TOKEN}", father),
+            map_services.IncidentInput("lateness", "RECIT-SUR-LA-MERE en retard", mother),
+        ],
+        child_words="PAROLE-ENFANT-71",
+    )  # fmt: skip
+    map_services.record_outcome(
+        actor=coordinator, handover=second, outcome=Handover.Outcome.NOT_PRESENTED, absent_parent=father
+    )
+    actor = m.referent
+    files = {}
+    for person in (mother, father):
+        files[person.pk] = json.dumps(_json(actor, person), ensure_ascii=False) + _pdf_text(actor, person)
+    mother_file, father_file = files[mother.pk], files[father.pk]
+    # Each has her own appointments: her place's name, never the other's, never a place's address.
+    assert f"Lieu {MOTHER_TOKEN}" in mother_file and f"Lieu {FATHER_TOKEN}" in father_file
+    assert FATHER_TOKEN not in mother_file and MOTHER_TOKEN not in father_file
+    assert "adresse du lieu" not in mother_file + father_file
+    # The incidents about her, by category; never a narrative, never the child's words.
+    assert "Retard" in mother_file and "Menace" not in mother_file
+    assert "Menace" in father_file and "Retard" not in father_file
+    assert "RECIT-SUR" not in mother_file + father_file and "PAROLE-ENFANT" not in mother_file + father_file
+    # The father's absence is his: her file tells the outcome, not who failed to come.
+    assert "vous ne vous êtes pas présenté" in father_file
+    assert "vous ne vous êtes pas présenté" not in mother_file
+    assert "Remises accompagnées" in mother_file and "vous accueillez l'enfant" in mother_file
+
+
+def test_a_public_registration_made_with_her_own_channel_is_in_her_file_and_not_in_the_others(family):
+    from parcours.households.models import ContactChannel
+    from tests.workshops import factories as wf
+
+    social_worker, _, mother, father = family
+    session = wf.workshop("92", days=12, title=f"Séance {MOTHER_TOKEN}")
+    # Typed in capitals on the public page: the match is on the normalised e-mail.
+    wf.public_registration(session, email=f"{MOTHER_TOKEN.lower()}@EXEMPLE.fr")
+    other = wf.workshop("92", days=14, title=f"Séance {FATHER_TOKEN}")
+    wf.public_registration(other, email=f"{FATHER_TOKEN.lower()}@exemple.fr")
+    # A number typed in any form matches her mobile; a stranger's does not.
+    ContactChannel.objects.create(person=mother, kind="sms", value="+33611223344", is_safe=True)
+    phoned = wf.workshop("92", days=16, title="Séance par SMS")
+    from parcours.core.policy import THE_PUBLIC
+    from parcours.workshops import services as workshop_services
+
+    workshop_services.register(
+        actor=THE_PUBLIC,
+        workshop=phoned,
+        first_name="Nadia",
+        contact_kind="sms",
+        contact_value="06 11 22 33 44",
+    )
+    stranger = wf.workshop("92", days=18, title="Séance d'une inconnue")
+    wf.public_registration(stranger, email="une.inconnue@exemple.fr")
+    hers = json.dumps(_json(social_worker, mother), ensure_ascii=False) + _pdf_text(social_worker, mother)
+    his = json.dumps(_json(social_worker, father), ensure_ascii=False) + _pdf_text(social_worker, father)
+    assert f"Séance {MOTHER_TOKEN}" in hers and "Séance par SMS" in hers and "page publique" in hers
+    assert f"Séance {FATHER_TOKEN}" in his
+    assert FATHER_TOKEN not in hers and MOTHER_TOKEN not in his
+    assert "inconnue" not in hers + his
+
+
+def test_a_channel_both_parents_hold_finds_no_public_registration(family):
+    """A shared e-mail may be the other parent's: his registration must not enter her file."""
+    from parcours.households.models import ContactChannel
+    from tests.workshops import factories as wf
+
+    social_worker, _, mother, father = family
+    for person in (mother, father):
+        ContactChannel.objects.create(person=person, kind="email", value="famille@exemple.fr")
+    session = wf.workshop("92", days=12, title="Séance de la boîte commune")
+    wf.public_registration(session, email="famille@exemple.fr")
+    for person in (mother, father):
+        assert "boîte commune" not in json.dumps(_json(social_worker, person), ensure_ascii=False)
