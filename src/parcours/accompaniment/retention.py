@@ -39,7 +39,7 @@ def erase_person(person_ids: list[int]) -> int:
 def erase(household_ids: list[int]) -> int:
     """The order's file deleted, its references and every narrative blanked; the calendar of
     handovers and their outcomes (the indicators) kept."""
-    measures = Measure.objects.filter(household_id__in=household_ids)
+    measures = Measure.objects.filter(household_id__any_of=household_ids)
     retention.delete_files_on_commit(
         list(measures.values_list("order_file", flat=True)),
         storage=Measure._meta.get_field("order_file").storage,

@@ -27,7 +27,7 @@ def keeps_person(now):
 
 def erase(household_ids: list[int]) -> int:
     """Recipient, content and letters erased; template, channel, status and dates (counts) kept."""
-    return _erase_messages(Message.objects.filter(household_id__in=household_ids))
+    return _erase_messages(Message.objects.filter(household_id__any_of=household_ids))
 
 
 def erase_person(person_ids: list[int]) -> int:

@@ -25,21 +25,25 @@ def erase(household_ids: list[int]) -> int:
     # Only the rows holding text are rewritten: a step's row sits in every worklist index, and
     # most steps have no note (an UPDATE of a blank row would still write a new row version).
     changed = (
-        PathwayStep.objects.filter(household_id__in=household_ids)
+        PathwayStep.objects.filter(household_id__any_of=household_ids)
         .exclude(note="", withdrawn_reason="")
         .update(note="", withdrawn_reason="")
     )
-    changed += ContactAttempt.objects.filter(household_id__in=household_ids).exclude(note="").update(note="")
     changed += (
-        SituationChange.objects.filter(household_id__in=household_ids).exclude(reason="").update(reason="")
+        ContactAttempt.objects.filter(household_id__any_of=household_ids).exclude(note="").update(note="")
     )
     changed += (
-        Pathway.objects.filter(household_id__in=household_ids)
+        SituationChange.objects.filter(household_id__any_of=household_ids)
+        .exclude(reason="")
+        .update(reason="")
+    )
+    changed += (
+        Pathway.objects.filter(household_id__any_of=household_ids)
         .exclude(closed_reason="")
         .update(closed_reason="")
     )
     # One UPDATE for the batch: the youngest child's birth date keeps its year (1 January).
-    changed += SeparationEvent.objects.filter(household_id__in=household_ids).update(
+    changed += SeparationEvent.objects.filter(household_id__any_of=household_ids).update(
         source_label="",
         youngest_child_birth_date=TruncYear("youngest_child_birth_date", output_field=DateField()),
     )

@@ -28,12 +28,14 @@ def keeps_protection(now, cutoff):
 
 
 def erase_protection(household_ids: list[int]) -> int:
-    changed = ViolenceReport.objects.filter(household_id__in=household_ids).exclude(note="").update(note="")
-    changed += (
-        SafetyStep.objects.filter(person__household_id__in=household_ids).exclude(note="").update(note="")
+    changed = (
+        ViolenceReport.objects.filter(household_id__any_of=household_ids).exclude(note="").update(note="")
     )
     changed += (
-        Referral.objects.filter(person__household_id__in=household_ids)
+        SafetyStep.objects.filter(person__household_id__any_of=household_ids).exclude(note="").update(note="")
+    )
+    changed += (
+        Referral.objects.filter(person__household_id__any_of=household_ids)
         .exclude(need="", status_note="")
         .update(need="", status_note="")
     )
@@ -100,12 +102,12 @@ def erase_person_aid(person_ids: list[int]) -> int:
 
 def erase_aid(household_ids: list[int]) -> int:
     """Proof files deleted from disk (on commit), free text blanked; amounts, dates, forms kept."""
-    proofs = ProofDocument.objects.filter(aid__household_id__in=household_ids)
+    proofs = ProofDocument.objects.filter(aid__household_id__any_of=household_ids)
     retention.delete_files_on_commit(
         list(proofs.values_list("file", flat=True)), storage=ProofDocument._meta.get_field("file").storage
     )
     changed = proofs.delete()[0]
-    changed += EmergencyAid.objects.filter(household_id__in=household_ids).update(
+    changed += EmergencyAid.objects.filter(household_id__any_of=household_ids).update(
         refusal_reason="", payment_reference="", intake_warnings=[]
     )
     return changed

@@ -23,7 +23,7 @@ def keeps(now, cutoff):
 
 def erase(household_ids: list[int]) -> int:
     """Name, channel and needs blanked; status, attendance, party size (the indicators) kept."""
-    return Registration.objects.filter(household_id__in=household_ids).update(**ERASED)
+    return Registration.objects.filter(household_id__any_of=household_ids).update(**ERASED)
 
 
 def keeps_person(now):
