@@ -6,8 +6,8 @@ then the retention job (`households.anonymisation.run`) two years and two months
 dry-run, then the run itself, then a second run (nothing left to do). Prints JSON: households and
 rows erased per second, the dry-run's time, peak memory.
 
-`--reuse --database-url postgres://… [--compare-src /old/src]`: on the dataset `bench/run.py` built
-and kept (e.g. 200,000 households), every date moved 3 years back, then the real command
+`--reuse --database-url postgres://… [--dry-run] [--compare-src /old/src]`: on the dataset `bench/run.py` built
+and kept (e.g. 200,000 households), every date moved 3 years back, then (`--dry-run`) the dry run, then the real command
 `parcours anonymise` in its own process (GNU time: peak RSS), alternating with another source
 tree's on slices (`--limit`, `--other-limit`), then the whole rest, then a second run (nothing left).
 """
@@ -134,6 +134,17 @@ def reuse(args) -> None:
     from django.db import connections
 
     connections.close_all()
+    if args.dry_run:
+        from run import timed_command
+
+        seconds, peak_kb, output = timed_command(env, "anonymise", "--dry-run")
+        first = output.splitlines()[0] if output else ""
+        result["dry_run"] = {
+            "seconds": round(seconds, 1),
+            "peak_rss_mb": round(peak_kb / 1024),
+            "output": first,
+        }
+        log(f"essai à blanc : {first} en {seconds:.0f} s")
     if args.compare_src:
         other = {**env, "PYTHONPATH": args.compare_src}
         pairs = []
@@ -163,6 +174,9 @@ def main() -> None:
         "--compare-src", default="", help="another tree's src/: its command alternates with this one"
     )
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--dry-run", action="store_true", help="--reuse: time `parcours anonymise --dry-run` first"
+    )
     parser.add_argument("--already-expired", action="store_true", help="--reuse: dates already moved back")
     parser.add_argument("--whole-limit", type=int, default=None, help="--reuse: cap the last run (time)")
     parser.add_argument("--limit", type=int, default=5000, help="--reuse: households per run of this tree")

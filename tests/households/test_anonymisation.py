@@ -15,7 +15,14 @@ from django.utils import timezone
 from parcours.core import retention
 from parcours.core.models import AuditEntry
 from parcours.households import anonymisation, services
-from parcours.households.models import Address, ContactChannel, Household, Person, ProtectedAddress
+from parcours.households.models import (
+    Address,
+    ContactChannel,
+    ContactProposal,
+    Household,
+    Person,
+    ProtectedAddress,
+)
 from parcours.notifications.models import Message
 from parcours.pathways.models import Pathway, PathwayStep
 from parcours.protection.models import ProofDocument
@@ -203,6 +210,24 @@ def test_a_protected_address_is_deleted(db):
     )
     run()
     assert not ProtectedAddress.objects.filter(person=person).exists()
+
+
+def test_a_channel_a_proposal_points_at_is_deleted_and_the_proposal_unlinked(db):
+    # The channels are deleted in one statement (no Django collector): what the foreign key's
+    # SET_NULL did must still be done, or the database refuses the commit.
+    expired = expired_family(1)
+    alive = expired_family(2)
+    Pathway.objects.filter(pk=alive.pk).update(status=Pathway.Status.OPEN)
+    channel = ContactChannel.objects.filter(person__household=expired.household).first()
+    other = Person.objects.filter(household=alive.household).first()
+    proposal = ContactProposal.objects.create(
+        household=alive.household, person=other, kind=channel.kind, value="x", contact=channel
+    )
+    assert run().households == 1
+    assert not ContactChannel.objects.filter(pk=channel.pk).exists()
+    proposal.refresh_from_db()
+    assert proposal.contact_id is None
+    connection.check_constraints()  # no row points at a deleted one
 
 
 def test_a_second_run_is_idempotent(db):

@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self) -> None:
-        from parcours.core import journal, signals, tasks  # noqa: F401  (signals, periodic jobs)
+        from parcours.core import journal, lookups, signals, tasks  # noqa: F401  (signals, periodic jobs, __any_of)
 
         journal.register()
         from parcours.core import policy

@@ -21,6 +21,13 @@ its `AppConfig.ready()`:
   so that the evaluation's indicators are unchanged. Files on disk are deleted on commit.
 - `erase_unlinked(now, cutoff)` (optional) does the same for expired rows tied to no household
   (a public workshop registration), returning how many it erased.
+- One member's erasure on request (RGPD art. 17, `households.services.erase_person_on_request`: a
+  child come of age, a parent who left): `keeps_person(now)` answers, as a queryset (or a tuple) of
+  person ids (one column), the persons something still open needs (an open pathway she declared, a
+  measure where she is a parent or a child, an aid to decide or recover…), named by
+  `person_open_label`; `erase_person(person_ids)` blanks what the module holds about those persons
+  alone, with the same skeleton kept as `erase`. Both optional: a module that holds nothing about
+  one person declares neither.
 
 The job itself lives in `households/anonymisation.py` (core knows no household).
 """
@@ -48,6 +55,10 @@ class Holding:
     # What keeps a household alive whatever its age (French, « un parcours en cours »): the
     # refusal of an erasure on request names it. `keeps(now, cutoff=now)` gives those households.
     open_label: str = ""
+    # One member's erasure on request (see the module's docstring).
+    keeps_person: Callable[[datetime], object] | None = None  # now -> queryset(s) of person ids
+    person_open_label: str = ""
+    erase_person: Callable[[list[int]], int] | None = None  # person ids -> rows changed
 
     @property
     def days(self) -> int:
@@ -78,11 +89,32 @@ class Holding:
         """Those of these household ids this holding keeps: its querysets narrowed to them
         (`on_request`: what is still open only, as in `keeps_household`)."""
         found: set[int] = set()
+        for kept in self.kept_querysets_among(now, ids, on_request=on_request):
+            found.update(kept)
+        return found
+
+    def kept_querysets_among(self, now: datetime, ids: list[int], *, on_request: bool = False) -> list:
+        """Its querysets narrowed to these household ids, as flat lists of household ids, unordered
+        (a model's default ordering would add a sort, and for some a join, to an existence check)."""
         querysets = self.keeps(now, now) if on_request else self.kept(now)
+        narrowed = []
         for kept in querysets if isinstance(querysets, (tuple, list)) else (querysets,):
             (column,) = kept.query.values_select
-            found.update(kept.filter(**{f"{column}__in": ids}).values_list(column, flat=True))
-        return found
+            narrowed.append(
+                kept.filter(**{f"{column}__any_of": ids}).order_by().values_list(column, flat=True)
+            )
+        return narrowed
+
+    def keeps_this_person(self, now: datetime, pk: int) -> bool:
+        """Whether something open in this module still needs this one person (narrowed to her)."""
+        if self.keeps_person is None:
+            return False
+        querysets = self.keeps_person(now)
+        for kept in querysets if isinstance(querysets, (tuple, list)) else (querysets,):
+            (column,) = kept.query.values_select
+            if kept.filter(**{column: pk}).exists():
+                return True
+        return False
 
 
 _REGISTRY: dict[str, Holding] = {}
@@ -99,6 +131,19 @@ def all_holdings() -> list[Holding]:
 
 def get(key: str) -> Holding:
     return _REGISTRY[key]
+
+
+def kept_among(now: datetime, ids: list[int], *, on_request: bool = False) -> set[int]:
+    """Those of these household ids any holding keeps: every holding's querysets narrowed to them,
+    in one UNION ALL query (one round trip per batch rather than one per declaration)."""
+    if not ids:
+        return set()
+    querysets = [
+        kept
+        for holding in all_holdings()
+        for kept in holding.kept_querysets_among(now, ids, on_request=on_request)
+    ]
+    return set(querysets[0].union(*querysets[1:], all=True))
 
 
 ANONYMISED = "Anonymisé"

@@ -67,12 +67,37 @@ def still_kept_by(pk: int, now: datetime) -> list[str]:
     ]
 
 
-def _expired_among(now: datetime, ids: list[int], on_request: bool = False) -> list[int]:
-    """Those of `ids` no holding keeps: each holding's querysets narrowed to these ids (an index
-    lookup per holding and batch, never an anti-join over every household of the country)."""
-    kept: set[int] = set()
+def person_blockers(person: Person, now: datetime) -> list[str]:
+    """What refuses the erasure of this one member now (French labels, empty when she may be erased):
+    her file's legal hold, and what each module still needs her for (`Holding.keeps_person`)."""
+    if person.erased_at is not None:
+        return ["les données de cette personne sont déjà effacées"]
+    if person.household.anonymised_at is not None:
+        return ["le dossier est déjà anonymisé"]
+    blockers = ["un gel légal posé sur le dossier"] if person.household.legal_hold else []
+    return blockers + [
+        holding.person_open_label or holding.open_label or holding.label
+        for holding in retention.all_holdings()
+        if holding.keeps_this_person(now, person.pk)
+    ]
+
+
+def erase_person(pk: int, now: datetime) -> dict[str, int]:
+    """Erase one member in the caller's transaction: each module blanks what it holds about her
+    (households last: the others read her birth date first), then she is marked erased. Returns the
+    rows changed per holding (for the audit entry: counts, never a name)."""
+    counts = {}
     for holding in retention.all_holdings():
-        kept |= holding.kept_among(now, ids, on_request=on_request)
+        if holding.erase_person is not None:
+            counts[holding.key] = holding.erase_person([pk])
+    Person.objects.filter(pk=pk).update(erased_at=now)
+    return counts
+
+
+def _expired_among(now: datetime, ids: list[int], on_request: bool = False) -> list[int]:
+    """Those of `ids` no holding keeps: every holding's querysets narrowed to these ids, in one
+    query (index lookups per batch, never an anti-join over every household of the country)."""
+    kept = retention.kept_among(now, ids, on_request=on_request)
     return [pk for pk in ids if pk not in kept]
 
 
@@ -101,7 +126,7 @@ def anonymise_households(ids: list[int], now: datetime, *, on_request: bool = Fa
     with transaction.atomic():
         locked = list(
             Household.objects.select_for_update()
-            .filter(pk__in=ids, anonymised_at__isnull=True, legal_hold=False)
+            .filter(pk__any_of=ids, anonymised_at__isnull=True, legal_hold=False)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -111,7 +136,7 @@ def anonymise_households(ids: list[int], now: datetime, *, on_request: bool = Fa
         for holding in retention.all_holdings():
             if holding.erase is not None:
                 holding.erase(expired)
-        return Household.objects.filter(pk__in=expired).update(
+        return Household.objects.filter(pk__any_of=expired).update(
             anonymised_at=now, file_number=Concat(Value("anon-"), F("id"))
         )
 
@@ -181,7 +206,7 @@ def run(
 
 
 def erase_identity(household_ids: list[int]) -> int:
-    persons = Person.objects.filter(household_id__in=household_ids)
+    persons = Person.objects.filter(household_id__any_of=household_ids)
     # One UPDATE for the batch; the birth date keeps its year only (1 January), NULL stays NULL.
     changed = persons.update(
         first_name="",
@@ -190,6 +215,28 @@ def erase_identity(household_ids: list[int]) -> int:
         birth_date=TruncYear("birth_date", output_field=DateField()),
     )
     person_ids = persons.values("pk")
+    channels = ContactChannel.objects.filter(person_id__in=person_ids)
+    # The proposals' SET_NULL done in one UPDATE, then one DELETE: `QuerySet.delete()` would load
+    # every channel to do it row by row (the foreign key, checked by the database, stays).
+    ContactProposal.objects.filter(contact__in=channels).update(contact=None)
+    changed += channels._raw_delete(channels.db)
+    changed += ContactProposal.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += Address.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += ProtectedAddress.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += Consent.objects.filter(person_id__in=person_ids).exclude(note="").update(note="")
+    return changed
+
+
+def erase_person_identity(person_ids: list[int]) -> int:
+    """The same as `erase_identity`, for these persons alone (the rest of the household untouched)."""
+    persons = Person.objects.filter(pk__in=person_ids)
+    changed = persons.update(
+        first_name="",
+        last_name=retention.ANONYMISED,
+        search_name=retention.ANONYMISED.lower(),
+        birth_date=TruncYear("birth_date", output_field=DateField()),
+        processing_limited_reason="",
+    )
     changed += ContactChannel.objects.filter(person_id__in=person_ids).delete()[0]
     changed += ContactProposal.objects.filter(person_id__in=person_ids).delete()[0]
     changed += Address.objects.filter(person_id__in=person_ids).delete()[0]
@@ -219,5 +266,9 @@ def register() -> None:
             erase=erase_identity,
             order=1000,  # last: the modules above read the persons before they are blanked
             open_label="une limitation du traitement (RGPD art. 18) en cours",
+            # A limited person is frozen: lift the limitation first (its reason has ceased).
+            keeps_person=lambda now: Person.objects.filter(processing_limited=True).values("pk"),
+            person_open_label="une limitation du traitement (RGPD art. 18) en cours : levez-la d'abord",
+            erase_person=erase_person_identity,
         )
     )

@@ -23,7 +23,16 @@ def keeps(now, cutoff):
 
 def erase(household_ids: list[int]) -> int:
     """Name, channel and needs blanked; status, attendance, party size (the indicators) kept."""
-    return Registration.objects.filter(household_id__in=household_ids).update(**ERASED)
+    return Registration.objects.filter(household_id__any_of=household_ids).update(**ERASED)
+
+
+def keeps_person(now):
+    # A session still to come where she is registered: the reminders and the attendance list need her.
+    return Registration.objects.filter(workshop__starts_at__gte=now, person__isnull=False).values("person_id")
+
+
+def erase_person(person_ids: list[int]) -> int:
+    return Registration.objects.filter(person_id__in=person_ids).update(**ERASED)
 
 
 def erase_unlinked(now, cutoff, batch_size: int = 1000) -> int:
@@ -53,5 +62,8 @@ def register() -> None:
             erase_unlinked=erase_unlinked,
             order=40,
             open_label="une inscription à une séance à venir",
+            keeps_person=keeps_person,
+            person_open_label="une inscription à une séance à venir",
+            erase_person=erase_person,
         )
     )

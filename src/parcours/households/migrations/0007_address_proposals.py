@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("households", "0005_address_partial"),
+        ("households", "0006_person_limited_by_erased"),
     ]
 
     operations = [
