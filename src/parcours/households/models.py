@@ -155,6 +155,15 @@ class Person(InHousehold, models.Model):
     processing_limited = models.BooleanField("traitement limité", default=False)
     processing_limited_reason = models.CharField("motif de la limitation", max_length=300, blank=True)
     processing_limited_at = models.DateTimeField("limité le", null=True, blank=True)
+    # Who set it: shown on the household page beside the date (the audit trail is purged after
+    # 12 months, a limitation can last longer).
+    processing_limited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="limité par",
+    )  # fmt: skip
+    # RGPD art. 17 for this member alone (services.erase_person_on_request): her identity, contacts,
+    # addresses and the free text about her erased, the statistical skeleton kept.
+    erased_at = models.DateTimeField("effacée le", null=True, blank=True)
     # Searched with `contains` (households.selectors), which no B-tree index serves: none is kept.
     search_name = models.CharField(max_length=170, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
