@@ -24,6 +24,9 @@ def keeps_protection(now, cutoff):
             | Q(referred_at__gte=cutoff)
             | Q(status_changed_at__gte=cutoff)
         ).values("person__household_id"),
+        # A « signalement croisé » still to decide holds a request (and its encrypted address)
+        # someone must answer: the household waits for the decision.
+        CrossClaim.objects.filter(decision=CrossClaim.Decision.PENDING).values("household_id"),
     )
 
 
@@ -38,6 +41,11 @@ def erase_protection(household_ids: list[int]) -> int:
         Referral.objects.filter(person__household_id__any_of=household_ids)
         .exclude(need="", status_note="")
         .update(need="", status_note="")
+    )
+    changed += (
+        CrossClaim.objects.filter(household_id__any_of=household_ids)
+        .exclude(reason="", request_ciphertext=None)
+        .update(reason="", request_ciphertext=None)
     )
     return changed
 
