@@ -11,6 +11,7 @@ from django.core.cache.utils import make_template_fragment_key
 from django.test import Client
 from django.urls import reverse
 
+from parcours.portal import fragments
 from parcours.workshops.models import Workshop
 from tests.workshops import factories as wf
 
@@ -20,8 +21,10 @@ SENTINEL = "FRAGMENT-SERVI-DEPUIS-LE-CACHE"
 @pytest.fixture(autouse=True)
 def _empty_fragments():
     caches["fragments"].clear()
+    fragments.forget_pages()
     yield
     caches["fragments"].clear()
+    fragments.forget_pages()
 
 
 def _department_url(code="974"):
@@ -37,6 +40,9 @@ def _plant(name: str, *vary_on) -> None:
     key = make_template_fragment_key(name, vary_on)
     assert caches["fragments"].get(key) is not None  # the first rendering was kept
     caches["fragments"].set(key, SENTINEL)
+    # The whole form page is kept too (test_public_page_holes.py): forget it, so that the next page
+    # is assembled from the fragments again, as in a process that has not rendered it yet.
+    fragments.forget_pages()
 
 
 def _row_key(response, workshop) -> str:

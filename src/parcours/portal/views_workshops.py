@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -114,6 +117,8 @@ def register(request, code: str, pk: int):
     workshop = selectors.public_workshop(code, pk)
     if not workshop.registration_open():
         return render(request, "portal/workshops/detail.html", {"workshop": workshop, "closed": True})
+    if request.method != "POST" and not len(messages.get_messages(request)):
+        return HttpResponse(_empty_form_page(request, workshop))
     form = PublicRegistrationForm(request.POST or None, workshop=workshop)
     if request.method == "POST":
         valid = form.is_valid()
@@ -162,16 +167,31 @@ def register(request, code: str, pk: int):
             else:
                 key = OUTCOME_KEYS.get(outcome.shown_status, "liste-attente")
                 return redirect("portal:workshop-registered", code=code, pk=pk, outcome=key)
-    return render(
-        request,
-        "portal/workshops/register.html",
-        {
-            "workshop": workshop,
-            "form": form,
-            "form_key": fragments.form_key(workshop),
-            "summary_key": fragments.workshop_key(workshop),
-        },
-    )
+    return render(request, "portal/workshops/register.html", _register_context(workshop, form))
+
+
+def _register_context(workshop, form) -> dict:
+    return {
+        "workshop": workshop,
+        "form": form,
+        "form_key": fragments.form_key(workshop),
+        "summary_key": fragments.workshop_key(workshop),
+    }
+
+
+def _empty_form_page(request, workshop) -> str:
+    """The form's page as every visitor of the session sees it, rendered once per process and
+    session version (portal.fragments.page); this visitor's CSRF token and the seats left now
+    are filled into its holes. A visitor with a message waiting gets the page rendered for her."""
+
+    def render_once() -> str:
+        context = _register_context(workshop, PublicRegistrationForm(workshop=workshop))
+        context.update(csrf_token=fragments.CSRF_HOLE, seats_hole=fragments.SEATS_HOLE, messages=())
+        return render_to_string("portal/workshops/register.html", context, request)
+
+    html = fragments.page(fragments.page_key("register", workshop), render_once)
+    seats = fragments.seats_text(workshop)
+    return html.replace(fragments.CSRF_HOLE, get_token(request)).replace(fragments.SEATS_HOLE, seats)
 
 
 def registered(request, code: str, pk: int, outcome: str):
