@@ -42,13 +42,15 @@ REPORT_CANARY = "CANARY-signalement-4b1d"
 CROSS_CLAIM_CANARY = "CANARY-croise-77e0"
 # A contact that came with a declaration for the family, held for its social worker (issue 15).
 PROPOSAL_CANARY = "canary-proposition-5c2a"
+# …and a postal address that came the same way (issue 22): encrypted, held for the social worker.
+ADDRESS_PROPOSAL_CANARY = "CANARY-rue-proposee-91f3"
 
 
 def _leaks(content) -> bool:
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
     return any(
         marker in text or marker.encode().hex() in text
-        for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY, PROPOSAL_CANARY)
+        for marker in (REPORT_CANARY, CROSS_CLAIM_CANARY, PROPOSAL_CANARY, ADDRESS_PROPOSAL_CANARY)
     )
 
 
@@ -119,15 +121,26 @@ def seed_reports(world: World) -> None:
         from tests.pathways.factories import event_input
 
         ensure_national_template()
+        # …and a postal address, which would attach to him had he none on file (his address is put
+        # back after: the other tests read it).
+        from parcours.households.models import Address
+
+        his_address = Address.objects.get(person=father)
+        his_address.delete()
         record_separations(
             actor=None, source=SeparationEvent.Source.FILE,
             events=[event_input(
                 department=code, file_number=household.file_number, declarant_last_name=father.last_name,
                 declarant_first_name=father.first_name, email=f"{PROPOSAL_CANARY}.{household.pk}@exemple.fr",
+                address_line=f"4 {ADDRESS_PROPOSAL_CANARY}", postal_code=his_address.postal_code,
+                city=his_address.city,
             )],
         )  # fmt: skip
+        assert not Address.objects.filter(person=father).exists()
+        his_address.save()
         assert household.contact_proposals.filter(value__startswith=PROPOSAL_CANARY).exists()
         assert not ContactChannel.objects.filter(value__startswith=PROPOSAL_CANARY).exists()
+        assert household.contact_proposals.filter(kind="address").exists()
 
 
 @pytest.fixture
@@ -171,6 +184,7 @@ def test_the_assigned_social_worker_does_see_the_report_so_the_marker_can_be_see
     # …and the contact held for her on the household page.
     page = client.get(reverse("backoffice:household-detail", kwargs={"pk": report_world.household("own").pk}))
     assert PROPOSAL_CANARY in page.content.decode()
+    assert ADDRESS_PROPOSAL_CANARY in page.content.decode()  # the address held for her, in clear for her
 
 
 # --- what the other parent receives ---------------------------------------------------------------

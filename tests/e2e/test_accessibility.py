@@ -65,12 +65,17 @@ def test_a_social_workers_pages_have_no_axe_violation(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_local_pilots_and_an_admins_pages_have_no_axe_violation(page):
-    open_pathway(department="92")
+    pathway = open_pathway(department="92")
+    declarant = pathway.household.members.get(is_declarant=True)
     sign_in(page, factories.make_user("local_pilot", "92"))
     urls = [
         reverse("backoffice:pilot-dashboard"),
         reverse("backoffice:audit-department"),
         reverse("backoffice:household-reference-list"),
+        # a member's rights from the reference page (RGPD art. 18 and 17)
+        reverse("backoffice:household-reference", kwargs={"pk": pathway.household_id}),
+        reverse("backoffice:person-limitation", kwargs={"pk": declarant.pk}),
+        reverse("backoffice:person-erase", kwargs={"pk": declarant.pk}),
         reverse("backoffice:template-list"),
         reverse("backoffice:aid-ceilings"),
     ]

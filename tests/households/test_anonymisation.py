@@ -25,7 +25,7 @@ from parcours.households.models import (
 )
 from parcours.notifications.models import Message
 from parcours.pathways.models import Pathway, PathwayStep
-from parcours.protection.models import ProofDocument
+from parcours.protection.models import CrossClaim, ProofDocument
 from tests import factories
 from tests.pathways.factories import open_pathway
 from tests.protection import factories as protection
@@ -340,5 +340,37 @@ def test_a_limited_processing_keeps_the_household_and_needs_the_pilot(db):
     assert run().households == 0
     services.set_processing_limitation(
         actor=pilot, person=person, limited=False, reason="Contestation tranchée"
+    )
+    assert run().households == 1
+
+
+def _cross_claim(pathway: Pathway, **values) -> CrossClaim:
+    person = Person.objects.filter(household=pathway.household).first()
+    return CrossClaim.objects.create(
+        household=pathway.household,
+        person=person,
+        kind=CrossClaim.Kind.ADDRESS_PROTECTION,
+        reason="Motif canari de la décision",
+        request_ciphertext=b"demande chiffree canari",
+        **values,
+    )
+
+
+def test_a_decided_cross_claim_loses_its_reason_and_its_encrypted_request(db):
+    pathway = expired_family()
+    claim = _cross_claim(pathway, decision=CrossClaim.Decision.DISMISSED, decided_at=timezone.now())
+    assert run().households == 1
+    claim.refresh_from_db()
+    assert claim.reason == "" and claim.request_ciphertext is None
+    assert claim.decision == CrossClaim.Decision.DISMISSED  # the skeleton stays
+
+
+def test_a_cross_claim_still_to_decide_keeps_the_household(db):
+    pathway = expired_family()
+    claim = _cross_claim(pathway)
+    assert run().households == 0
+    assert not anonymised(pathway.household)
+    CrossClaim.objects.filter(pk=claim.pk).update(
+        decision=CrossClaim.Decision.CONFIRMED, decided_at=timezone.now()
     )
     assert run().households == 1

@@ -260,3 +260,229 @@ def test_the_contact_service_checks_still_apply_and_only_a_social_worker_decides
     proposal.refresh_from_db()
     assert proposal.is_pending and not mother.contacts.filter(value="pas-une-adresse").exists()
     assert Household.objects.get(pk=household.pk).restricted
+
+
+# --- the postal address of a declaration (issue 22, second round) --------------------------------
+
+STREET = "12 rue des Proposées"
+ADDRESS = {"address_line": STREET, "postal_code": "92000", "city": "Nanterre"}
+
+
+def _homeless(person):
+    """The bug's case: the person named has no address yet, so the declaration's would attach."""
+    from parcours.households.models import Address
+
+    Address.objects.filter(person=person).delete()
+    return person
+
+
+def _by_service(source):
+    def door(staff, household, person, client_for, tmp_path):
+        actor = staff["worker"] if source == Source.FORM else None
+        event = event_input(file_number=household.file_number, declarant_last_name=person.last_name,
+                            declarant_first_name=person.first_name, address_line=STREET, postal_code="92000",
+                            city="Nanterre")  # fmt: skip
+        record_separations(actor=actor, events=[event], source=source)
+
+    return door
+
+
+def _line(household, person) -> dict:
+    return row(file_number=household.file_number, declarant_last_name=person.last_name,
+               declarant_first_name=person.first_name, **ADDRESS)  # fmt: skip
+
+
+def _by_import_page(staff, household, person, client_for, tmp_path):
+    # The import page queues this very job (pathways.services.jobs), run by the worker.
+    import_data(actor=staff["advisor"], data=csv_bytes([_line(household, person)]), filename="d.csv")
+
+
+def _by_command(staff, household, person, client_for, tmp_path):
+    path = tmp_path / "declarations.csv"
+    path.write_bytes(csv_bytes([_line(household, person)]))
+    call_command("import-events", str(path), verbosity=0)
+
+
+def _by_api(staff, household, person, client_for, tmp_path):
+    cache.clear()
+    _, token = ApiToken.issue(organisation=factories.caf("92"), name="SI prestations")
+    from django.test import Client
+
+    response = Client().post(
+        "/api/v1/separation-events", data=json.dumps({**_line(household, person), "children_count": 1}),
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}",
+    )  # fmt: skip
+    assert response.status_code in (200, 201), response.content
+    assert STREET not in response.content.decode()
+
+
+def _by_staff_form(staff, household, person, client_for, tmp_path):
+    advisor = staff["advisor"]
+    response = client_for(advisor).post(
+        reverse("backoffice:pathway-record"),
+        {
+            "form_token": "a1b2c3d5", "file_number": household.file_number, "is_allocataire": "on",
+            "declared_on": advisor.department.local_today().isoformat(), "declarant_last_name": person.last_name,
+            "declarant_first_name": person.first_name, "children_count": "2", "address_line": STREET,
+            "postal_code": "92000", "city": "Nanterre",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+
+
+DOORS = {
+    "fichier": _by_service(Source.FILE),
+    "formulaire (service)": _by_service(Source.FORM),
+    "page d'import": _by_import_page,
+    "import-events": _by_command,
+    "api": _by_api,
+    "formulaire": _by_staff_form,
+}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_declarations_address_for_a_protected_family_goes_on_no_record_and_is_held_encrypted(
+    staff, protected, door, client_for, tmp_path
+):
+    from parcours.households.models import Address
+
+    household, mother, father = protected
+    _homeless(father)
+    DOORS[door](staff, household, father, client_for, tmp_path)
+    assert not Address.objects.filter(person=father).exists()
+    assert not Address.objects.filter(person__household=household, line=STREET).exists()
+    proposal = ContactProposal.objects.get(household=household, kind="address")
+    assert (proposal.person, proposal.status) == (father, "pending")
+    assert proposal.address_values() == {"line": STREET, "postal_code": "92000", "city": "Nanterre"}
+    assert STREET.encode() not in bytes(proposal.address_ciphertext)  # encrypted at rest
+    assert STREET not in proposal.value and proposal.value.startswith("empreinte:")
+    assert AuditEntry.objects.filter(
+        action="households.contact_proposal.held", scope=f"household:{household.pk}"
+    ).exists()
+
+
+def test_an_ordinary_family_still_gets_the_address_at_once(staff):
+    household, mother, _, _ = family("92")
+    _homeless(mother)
+    DOORS["fichier"](staff, household, mother, None, None)
+    assert mother.__class__.objects.get(pk=mother.pk).address.line == STREET
+    assert not ContactProposal.objects.exists()
+
+
+def test_the_same_address_is_not_proposed_twice(staff, protected):
+    household, mother, _ = protected
+    _homeless(mother)
+    for _ in range(2):
+        DOORS["fichier"](staff, household, mother, None, None)
+    assert ContactProposal.objects.filter(kind="address").count() == 1
+
+
+def test_the_bulk_import_holds_the_addresses_in_a_fixed_number_of_queries(staff):
+    """40 protected families with an address cost the queries of 4."""
+    worker = staff["worker"]
+
+    def queries(count):
+        lines = []
+        for _ in range(count):
+            household, mother, _, _ = family("92", restricted=True, assignee=worker)
+            _homeless(mother)
+            lines.append({**_line(household, mother), "email": f"m{household.pk}@exemple.fr"})
+        with CaptureQueriesContext(connection) as captured:
+            assert import_data(actor=None, data=csv_bytes(lines), filename="d.csv").created == count
+        return len(captured)
+
+    queries(2)
+    assert queries(4) <= queries(40) <= queries(4) + 2
+    assert ContactProposal.objects.filter(kind="address").count() == 2 + 4 + 40 + 4
+
+
+def _held_address(staff, protected, who="mother"):
+    household, mother, father = protected
+    person = {"mother": mother, "father": father}[who]
+    _homeless(person)
+    DOORS["fichier"](staff, household, person, None, None)
+    return ContactProposal.objects.get(kind="address")
+
+
+def test_only_the_assigned_social_worker_sees_the_proposed_address(staff, protected, client_for):
+    from parcours.households.models import HouseholdAssignment
+
+    proposal = _held_address(staff, protected)
+    url = reverse("backoffice:household-detail", args=[proposal.household_id])
+    assert STREET in client_for(staff["worker"]).get(url).content.decode()
+    HouseholdAssignment.objects.create(household=proposal.household, user=staff["advisor"])
+    assert STREET not in client_for(staff["advisor"]).get(url).content.decode()
+
+
+def test_confirming_an_address_sets_it_through_the_address_service_and_forgets_it(
+    staff, protected, client_for
+):
+    proposal = _held_address(staff, protected)
+    household, mother, _ = protected
+    url = reverse("backoffice:contact-proposal-review", args=[proposal.pk])
+    client_for(staff["worker"]).post(
+        url, {"decision": "confirmer", "person": mother.pk, "reason": "Confirmée par Mme au téléphone"}
+    )
+    proposal.refresh_from_db()
+    assert proposal.status == "confirmed" and proposal.address_ciphertext is None
+    mother.refresh_from_db()
+    assert (mother.address.line, mother.address.postal_code) == (STREET, "92000")
+    assert AuditEntry.objects.filter(action="households.address.changed").exists()
+    entry = AuditEntry.objects.get(action="households.contact_proposal.confirmed")
+    assert STREET not in json.dumps(entry.data) + entry.reason
+
+
+def test_rejecting_an_address_keeps_it_off_every_record_and_forgets_it(staff, protected):
+    from parcours.households.models import Address
+
+    proposal = _held_address(staff, protected, "father")
+    services.review_contact_proposal(
+        actor=staff["worker"], proposal=proposal, confirm=False, reason="Adresse de la mère, tapée par lui"
+    )
+    proposal.refresh_from_db()
+    assert proposal.status == "rejected" and proposal.address_ciphertext is None
+    assert not Address.objects.filter(line=STREET).exists()
+
+
+def test_a_proposed_address_never_becomes_a_protected_address(staff, protected):
+    from parcours.households.models import ProtectedAddress
+
+    proposal = _held_address(staff, protected)
+    household, mother, _ = protected
+    worker = staff["worker"]
+    factories.AddressFactory(person=mother, line="8 allée des Tilleuls")
+    services.protect_address(
+        actor=worker, person=mother, reason="Mise à l'abri", elected_kind="association", elected_name="CIDFF",
+        elected_line="1 place de la Mairie", elected_postal_code="92000", elected_city="Nanterre",
+    )  # fmt: skip
+    before = bytes(ProtectedAddress.objects.get(person=mother).ciphertext)
+    with pytest.raises(ValidationError, match="adresse de cette personne est protégée"):
+        services.review_contact_proposal(
+            actor=worker, proposal=proposal, confirm=True, reason="Confirmée par Mme au téléphone"
+        )
+    proposal.refresh_from_db()
+    assert proposal.is_pending
+    assert bytes(ProtectedAddress.objects.get(person=mother).ciphertext) == before
+
+
+def test_anonymisation_erases_the_proposed_address(staff, protected):
+    from parcours.households import anonymisation
+
+    proposal = _held_address(staff, protected)
+    anonymisation.erase_identity([proposal.household_id])
+    assert not ContactProposal.objects.filter(pk=proposal.pk).exists()
+
+
+def test_rotating_the_keys_re_encrypts_the_proposed_address(staff, protected, settings):
+    from cryptography.fernet import Fernet
+
+    from parcours.core import crypto
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENCRYPTION_KEYS = [old]
+    proposal = _held_address(staff, protected)
+    settings.ENCRYPTION_KEYS = [new, old]
+    assert crypto.rotate_all()["households.ContactProposal.address_ciphertext"]["rotated"] == 1
+    settings.ENCRYPTION_KEYS = [new]  # the old key removed: still readable
+    proposal.refresh_from_db()
+    assert proposal.address_values()["line"] == STREET

@@ -130,3 +130,99 @@ def test_the_declarants_steps_pause_while_limited_and_resume_with_the_time_they_
     )
     assert ("pathways.pathway.paused", "Demande de limitation reçue") in actions
     assert ("pathways.pathway.resumed", "Contestation tranchée par le DPD") in actions
+
+
+# --- the switch to the protected track while the declarant is limited ------------------------------
+
+
+def _switch_while_limited(children_count: int):
+    """Declared on 2 March 2026, limited on the 3rd, violence reported on the 5th (still limited)."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from parcours.protection import services as protection_services
+
+    t0 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    pilot = factories.make_user("local_pilot", "92")
+    social_worker = factories.make_user("social_worker", "92")
+    with time_machine.travel(t0, tick=False):
+        pathway = open_pathway(children_count=children_count)
+        household_services.set_processing_limitation(
+            actor=pilot, person=pathway.declarant, limited=True, reason="Demande de limitation reçue"
+        )
+    switch = t0 + timedelta(days=2)
+    with time_machine.travel(switch, tick=False):
+        protection_services.record_violence_report(
+            actor=social_worker, household=pathway.household, person=pathway.declarant, source="police"
+        )
+    return pathway, pilot, social_worker, t0, switch
+
+
+def _lift(pilot, person, at):
+    import time_machine
+
+    with time_machine.travel(at, tick=False):
+        household_services.set_processing_limitation(
+            actor=pilot, person=person, limited=False, reason="Limitation levée par le DPD"
+        )
+
+
+def test_a_step_the_protected_track_adds_is_paused_while_limited_and_resumes_with_its_time_left(db):
+    from datetime import timedelta
+
+    from parcours.pathways import rules
+    from parcours.pathways.models import PathwayStep, StepKind
+    from parcours.pathways.services.planning import protected_due
+
+    pathway, pilot, _, t0, switch = _switch_while_limited(0)  # no child: the contact comes with the report
+    steps = PathwayStep.objects.filter(pathway=pathway)
+    contact = steps.get(kind=StepKind.SOCIAL_WORKER_CONTACT)
+    assert contact.status == PathwayStep.Status.PAUSED and contact.paused_at == switch
+    assert not steps.filter(status=PathwayStep.Status.OPEN).exists()
+    # Its 72 hours run from the report, frozen from that moment on.
+    expected = protected_due(rules.DeadlineCalculator(), pathway.department, contact.template_step, switch)
+    assert contact.protected_deadline and contact.due_at - contact.paused_at == expected - switch
+    # A step paused before the report gets the protected deadline too, counted from the report: the
+    # appointment of rights (5 working days from the 5th) instead of what the normal one had left.
+    rights = steps.get(kind=StepKind.RIGHTS_APPOINTMENT)
+    assert rights.status == PathwayStep.Status.PAUSED and rights.paused_at == t0 and rights.protected_deadline
+    rights_expected = protected_due(
+        rules.DeadlineCalculator(), pathway.department, rights.template_step, switch
+    )
+    left = {s.pk: s.due_at - s.paused_at for s in steps.filter(status=PathwayStep.Status.PAUSED)}
+    assert left[rights.pk] == rights_expected - switch
+    lift = t0 + timedelta(days=9)
+    _lift(pilot, pathway.declarant, lift)
+    for step in steps.filter(pk__in=left):
+        assert step.status == PathwayStep.Status.OPEN and step.paused_at is None
+        assert step.due_at == lift + left[step.pk], step.label
+
+
+def test_a_paused_mediation_is_withdrawn_by_the_report_and_never_resumes(db):
+    from datetime import timedelta
+
+    from parcours.pathways.models import PathwayStep, StepKind
+    from parcours.pathways.services import update_situation
+
+    pathway, pilot, social_worker, t0, switch = _switch_while_limited(1)
+    mediation = PathwayStep.objects.get(pathway=pathway, kind=StepKind.MEDIATION_OFFER)
+    assert mediation.status == PathwayStep.Status.WITHDRAWN and mediation.paused_at is None
+    # The report withdrawn while still limited: the mediation comes back, paused.
+    import time_machine
+
+    with time_machine.travel(switch + timedelta(days=1), tick=False):
+        update_situation(
+            actor=social_worker, household=pathway.household, reason="Signalement infirmé",
+            violence_reported=False,
+        )  # fmt: skip
+    mediation.refresh_from_db()
+    assert mediation.status == PathwayStep.Status.PAUSED
+    with time_machine.travel(switch + timedelta(days=2), tick=False):
+        update_situation(
+            actor=social_worker, household=pathway.household, reason="Signalement confirmé",
+            violence_reported=True,
+        )  # fmt: skip
+    _lift(pilot, pathway.declarant, t0 + timedelta(days=9))
+    mediation.refresh_from_db()
+    assert mediation.status == PathwayStep.Status.WITHDRAWN

@@ -19,6 +19,23 @@ def keeps(now, cutoff):
     ).values("household_id")
 
 
+def keeps_person(now):
+    # A measure in progress or not ended yet, where she is one of the parents or one of the children.
+    open_measures = Measure.objects.filter(Q(status__in=Measure.OPEN_STATUSES) | Q(ends_on__gte=now.date()))
+    return (
+        open_measures.values("residential_parent_id"),
+        open_measures.values("visiting_parent_id"),
+        open_measures.values("children"),
+    )
+
+
+def erase_person(person_ids: list[int]) -> int:
+    """What the ended measures say of her alone: the narratives of the incidents she caused. The
+    order, the places and the report concern both parents and the children: they follow the file."""
+    empty = crypto.encrypt("")
+    return Incident.objects.filter(by_parent_id__in=person_ids).update(narrative_ciphertext=empty)
+
+
 def erase(household_ids: list[int]) -> int:
     """The order's file deleted, its references and every narrative blanked; the calendar of
     handovers and their outcomes (the indicators) kept."""
@@ -65,5 +82,8 @@ def register() -> None:
             erase=erase,
             order=30,
             open_label="une mesure d'accompagnement protégé en cours",
+            keeps_person=keeps_person,
+            person_open_label="une mesure d'accompagnement protégé en cours qui la concerne",
+            erase_person=erase_person,
         )
     )

@@ -169,6 +169,43 @@ class LegalHoldForm(StyledForm):
     )
 
 
+class LimitationForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif",
+        min_length=10,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="10 caractères au moins (par exemple : demande reçue le …, exactitude des données "
+        "contestée). Conservé sur la fiche et dans le journal d'accès avec votre nom et l'heure.",
+    )
+    confirm = forms.BooleanField(label="Je confirme.")
+
+    def __init__(self, *args, limited: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = (
+            "Je confirme la levée : les messages, les déclarations et les étapes de cette personne "
+            "reprennent."
+            if limited
+            else "Je confirme la limitation : aucun message ne partira pour cette personne, aucune "
+            "déclaration ne la modifiera et ses étapes seront en pause."
+        )
+
+
+class PersonEraseForm(StyledForm):
+    reason = forms.CharField(
+        label="Motif de l'effacement",
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Par exemple : demande d'effacement reçue le … (référence du courrier). Conservé dans "
+        "le journal d'accès avec votre nom et l'heure.",
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme l'effacement : le nom, la date de naissance (l'année reste), les coordonnées, "
+        "les adresses et les textes qui concernent cette personne seront effacés définitivement.",
+    )
+
+
 class EraseForm(StyledForm):
     reason = forms.CharField(
         label="Motif de l'effacement",

@@ -62,6 +62,9 @@ urlpatterns = [
     path("dossiers/<int:pk>/affecter/", households.assign, name="household-assign"),
     path("dossiers/<int:pk>/gel-legal/", households.legal_hold, name="household-legal-hold"),
     path("dossiers/<int:pk>/effacer/", households.erase, name="household-erase"),
+    # one member's rights (RGPD art. 18 and 17), from the reference page: no content shown
+    path("dossiers/personnes/<int:pk>/limitation/", households.person_limitation, name="person-limitation"),
+    path("dossiers/personnes/<int:pk>/effacer/", households.person_erase, name="person-erase"),
     path(
         "dossiers/<int:pk>/lever-la-restriction/",
         households.lift_restriction,

@@ -186,6 +186,7 @@ ACTIONS = {
     "households.subject_access.exported": "Export du droit d'accès d'une personne (RGPD art. 15)",
     "households.person.processing_limited": "Limitation du traitement (RGPD art. 18)",
     "households.person.processing_unlimited": "Levée de la limitation du traitement",
+    "households.person.erased": "Effacement d'une personne à sa demande (RGPD art. 17)",
     "core.access.denied": "Accès refusé",
 }
 

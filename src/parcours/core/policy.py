@@ -216,6 +216,13 @@ URLS: dict[str, Access] = {
     "backoffice:household-erase": Access(
         "households.erase", obj="household", restricted="reference", methods=("GET", "POST")
     ),
+    # One member's limitation (art. 18) and erasure (art. 17): the reference view, no content.
+    "backoffice:person-limitation": Access(
+        "households.limit_processing", obj="person", restricted="reference", methods=("GET", "POST")
+    ),
+    "backoffice:person-erase": Access(
+        "households.erase", obj="person", restricted="reference", methods=("GET", "POST")
+    ),
     "backoffice:household-unassign": Access(
         "households.assign", obj="assignment", restricted="reference", methods=("POST",)
     ),

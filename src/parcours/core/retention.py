@@ -21,6 +21,13 @@ its `AppConfig.ready()`:
   so that the evaluation's indicators are unchanged. Files on disk are deleted on commit.
 - `erase_unlinked(now, cutoff)` (optional) does the same for expired rows tied to no household
   (a public workshop registration), returning how many it erased.
+- One member's erasure on request (RGPD art. 17, `households.services.erase_person_on_request`: a
+  child come of age, a parent who left): `keeps_person(now)` answers, as a queryset (or a tuple) of
+  person ids (one column), the persons something still open needs (an open pathway she declared, a
+  measure where she is a parent or a child, an aid to decide or recover…), named by
+  `person_open_label`; `erase_person(person_ids)` blanks what the module holds about those persons
+  alone, with the same skeleton kept as `erase`. Both optional: a module that holds nothing about
+  one person declares neither.
 
 The job itself lives in `households/anonymisation.py` (core knows no household).
 """
@@ -48,6 +55,10 @@ class Holding:
     # What keeps a household alive whatever its age (French, « un parcours en cours »): the
     # refusal of an erasure on request names it. `keeps(now, cutoff=now)` gives those households.
     open_label: str = ""
+    # One member's erasure on request (see the module's docstring).
+    keeps_person: Callable[[datetime], object] | None = None  # now -> queryset(s) of person ids
+    person_open_label: str = ""
+    erase_person: Callable[[list[int]], int] | None = None  # person ids -> rows changed
 
     @property
     def days(self) -> int:
@@ -93,6 +104,17 @@ class Holding:
                 kept.filter(**{f"{column}__any_of": ids}).order_by().values_list(column, flat=True)
             )
         return narrowed
+
+    def keeps_this_person(self, now: datetime, pk: int) -> bool:
+        """Whether something open in this module still needs this one person (narrowed to her)."""
+        if self.keeps_person is None:
+            return False
+        querysets = self.keeps_person(now)
+        for kept in querysets if isinstance(querysets, (tuple, list)) else (querysets,):
+            (column,) = kept.query.values_select
+            if kept.filter(**{column: pk}).exists():
+                return True
+        return False
 
 
 _REGISTRY: dict[str, Holding] = {}

@@ -67,6 +67,33 @@ def still_kept_by(pk: int, now: datetime) -> list[str]:
     ]
 
 
+def person_blockers(person: Person, now: datetime) -> list[str]:
+    """What refuses the erasure of this one member now (French labels, empty when she may be erased):
+    her file's legal hold, and what each module still needs her for (`Holding.keeps_person`)."""
+    if person.erased_at is not None:
+        return ["les données de cette personne sont déjà effacées"]
+    if person.household.anonymised_at is not None:
+        return ["le dossier est déjà anonymisé"]
+    blockers = ["un gel légal posé sur le dossier"] if person.household.legal_hold else []
+    return blockers + [
+        holding.person_open_label or holding.open_label or holding.label
+        for holding in retention.all_holdings()
+        if holding.keeps_this_person(now, person.pk)
+    ]
+
+
+def erase_person(pk: int, now: datetime) -> dict[str, int]:
+    """Erase one member in the caller's transaction: each module blanks what it holds about her
+    (households last: the others read her birth date first), then she is marked erased. Returns the
+    rows changed per holding (for the audit entry: counts, never a name)."""
+    counts = {}
+    for holding in retention.all_holdings():
+        if holding.erase_person is not None:
+            counts[holding.key] = holding.erase_person([pk])
+    Person.objects.filter(pk=pk).update(erased_at=now)
+    return counts
+
+
 def _expired_among(now: datetime, ids: list[int], on_request: bool = False) -> list[int]:
     """Those of `ids` no holding keeps: every holding's querysets narrowed to these ids, in one
     query (index lookups per batch, never an anti-join over every household of the country)."""
@@ -200,6 +227,24 @@ def erase_identity(household_ids: list[int]) -> int:
     return changed
 
 
+def erase_person_identity(person_ids: list[int]) -> int:
+    """The same as `erase_identity`, for these persons alone (the rest of the household untouched)."""
+    persons = Person.objects.filter(pk__in=person_ids)
+    changed = persons.update(
+        first_name="",
+        last_name=retention.ANONYMISED,
+        search_name=retention.ANONYMISED.lower(),
+        birth_date=TruncYear("birth_date", output_field=DateField()),
+        processing_limited_reason="",
+    )
+    changed += ContactChannel.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += ContactProposal.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += Address.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += ProtectedAddress.objects.filter(person_id__in=person_ids).delete()[0]
+    changed += Consent.objects.filter(person_id__in=person_ids).exclude(note="").update(note="")
+    return changed
+
+
 def register() -> None:
     def keeps(now, cutoff):
         # A file with nothing else in it (no pathway yet) is kept as long as a pathway would be; a
@@ -221,5 +266,9 @@ def register() -> None:
             erase=erase_identity,
             order=1000,  # last: the modules above read the persons before they are blanked
             open_label="une limitation du traitement (RGPD art. 18) en cours",
+            # A limited person is frozen: lift the limitation first (its reason has ceased).
+            keeps_person=lambda now: Person.objects.filter(processing_limited=True).values("pk"),
+            person_open_label="une limitation du traitement (RGPD art. 18) en cours : levez-la d'abord",
+            erase_person=erase_person_identity,
         )
     )

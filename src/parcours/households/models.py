@@ -7,6 +7,7 @@ decrypts it, with a reason, after a recent re-authentication, and audits it.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from parcours.core import crypto
 from parcours.core.models import Department
 from parcours.core.phones import normalize_french_phone
 
@@ -155,6 +157,15 @@ class Person(InHousehold, models.Model):
     processing_limited = models.BooleanField("traitement limité", default=False)
     processing_limited_reason = models.CharField("motif de la limitation", max_length=300, blank=True)
     processing_limited_at = models.DateTimeField("limité le", null=True, blank=True)
+    # Who set it: shown on the household page beside the date (the audit trail is purged after
+    # 12 months, a limitation can last longer).
+    processing_limited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="limité par",
+    )  # fmt: skip
+    # RGPD art. 17 for this member alone (services.erase_person_on_request): her identity, contacts,
+    # addresses and the free text about her erased, the statistical skeleton kept.
+    erased_at = models.DateTimeField("effacée le", null=True, blank=True)
     # Searched with `contains` (households.selectors), which no B-tree index serves: none is kept.
     search_name = models.CharField(max_length=170, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -372,11 +383,16 @@ class ContactChannel(models.Model):
 
 
 class ContactProposal(InHousehold, models.Model):
-    """A phone or e-mail that came with a declaration (form, file, API) for a family with violence on
-    record. It never attaches itself to anyone of the family — it may be the other parent's, or typed
-    by him: the assigned social worker confirms it (it then goes through `services.add_contact` and
-    its checks) or rejects it, with a reason. Until then it is no channel: no message ever uses it,
-    and only the family's assigned staff see it, on the household page."""
+    """A phone, an e-mail or a postal address that came with a declaration (form, file, API) for a
+    family with violence on record. It never attaches itself to anyone of the family — it may be the
+    other parent's, or typed by him: the assigned social worker confirms it (it then goes through
+    `services.add_contact` or `services.set_address` and their checks) or rejects it, with a reason.
+    Until then it is no channel and no address: no message ever uses it, and only the family's
+    assigned social worker sees it, on the household page.
+
+    A postal address (kind `address`) is encrypted like the protected address (`address_ciphertext`,
+    re-encrypted by `parcours rotate-keys`); its `value` is then only a keyed fingerprint of the
+    address, so that the same address is not proposed twice — never the address itself."""
 
     POLICY_HOUSEHOLD_PATH = "household"
 
@@ -389,8 +405,13 @@ class ContactProposal(InHousehold, models.Model):
     person = models.ForeignKey(
         Person, verbose_name="personne nommée par la déclaration", on_delete=models.CASCADE, related_name="+"
     )
-    kind = models.CharField("canal", max_length=10, choices=ContactChannel.Kind.choices)
+    ADDRESS = "address"
+    KIND_CHOICES = [*ContactChannel.Kind.choices, (ADDRESS, "Adresse postale")]
+
+    kind = models.CharField("canal", max_length=10, choices=KIND_CHOICES)
     value = models.CharField("coordonnée", max_length=200)
+    address_ciphertext = models.BinaryField(null=True, blank=True)
+    ENCRYPTED_FIELDS = ("address_ciphertext",)  # re-encrypted by `parcours rotate-keys`
     source = models.CharField("origine", max_length=12, blank=True)  # form, file, api (pathways sources)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -418,6 +439,41 @@ class ContactProposal(InHousehold, models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def is_address(self) -> bool:
+        return self.kind == self.ADDRESS
+
+    @staticmethod
+    def address_fingerprint(line: str, postal_code: str, city: str) -> str:
+        """A keyed digest of the address (folded): the same address is recognised without being stored
+        in clear, and the digest tells nothing without the server's secret."""
+        from django.utils.crypto import salted_hmac
+
+        text = "|".join(fold(v or "") for v in (line, postal_code, city))
+        return "empreinte:" + salted_hmac("parcours.households.address-proposal", text).hexdigest()[:40]
+
+    @staticmethod
+    def encrypt_address(line: str, postal_code: str, city: str) -> bytes:
+        values = {"line": line or "", "postal_code": postal_code or "", "city": city or ""}
+        return crypto.encrypt(json.dumps(values, ensure_ascii=False))
+
+    def address_values(self) -> dict[str, str]:
+        """The proposed address, decrypted (for the assigned social worker's decision only)."""
+        if not self.address_ciphertext:
+            return {}
+        return json.loads(crypto.decrypt(bytes(self.address_ciphertext)))
+
+    def address_lines(self) -> list[str]:
+        values = self.address_values()
+        return [
+            x
+            for x in (
+                values.get("line", ""),
+                f"{values.get('postal_code', '')} {values.get('city', '')}".strip(),
+            )
+            if x
+        ]
 
 
 class Consent(models.Model):

@@ -23,9 +23,9 @@ def households_visible_to(actor, permission: str = "households.view") -> QuerySe
 def household_for(actor, pk: int, *, permission: str = "households.view", audited: bool = True) -> Household:
     """One household, or 404 when it lies outside the actor's scope; opening it is audited."""
     policy.require(actor, permission)
-    members = Person.objects.select_related("address", "protected_address").prefetch_related(
-        "contacts", "consents"
-    )
+    members = Person.objects.select_related(
+        "address", "protected_address", "processing_limited_by"
+    ).prefetch_related("contacts", "consents")
     household = get_object_or_404(
         households_visible_to(actor, permission).prefetch_related(
             Prefetch("members", queryset=members), "assignments__user"
@@ -62,6 +62,21 @@ def household_reference_for(actor, pk: int) -> Household:
             actor,
             Household.objects.select_related("department").prefetch_related("assignments__user"),
             "households.view_reference",
+            restricted="reference",
+        ),
+        pk=pk,
+    )
+
+
+def person_reference_for(actor, pk: int, permission: str) -> Person:
+    """One member as the local pilot's reference view knows her (her household's department,
+    restricted included): the page shows her number, role and flags, never her name or contacts.
+    No audit entry of its own: the write it leads to records one."""
+    return get_object_or_404(
+        policy.scope(
+            actor,
+            Person.objects.select_related("household__department", "processing_limited_by"),
+            permission,
             restricted="reference",
         ),
         pk=pk,
@@ -200,6 +215,17 @@ def erasure_blockers(actor, household: Household) -> list[str]:
     return blockers + anonymisation.still_kept_by(household.pk, timezone.now())
 
 
+def person_erasure_blockers(actor, person: Person) -> list[str]:
+    """What would refuse the erasure of this one member now (French), for the page that offers it;
+    the service checks again under the lock."""
+    from django.utils import timezone
+
+    from parcours.households import anonymisation
+
+    policy.require(actor, "households.erase", person, restricted="reference")
+    return anonymisation.person_blockers(person, timezone.now())
+
+
 # The changes of a person's data the history shows (rectification, RGPD art. 16): from the audit
 # trail, which names the fields changed and never their values — so no value, protected or not,
 # can appear in the history.
@@ -214,6 +240,7 @@ HISTORY_ACTIONS = {
     "households.consent.recorded": "Consentement enregistré",
     "households.person.processing_limited": "Traitement limité (RGPD art. 18)",
     "households.person.processing_unlimited": "Limitation du traitement levée",
+    "households.person.erased": "Données effacées à sa demande (RGPD art. 17)",
 }
 _HISTORY_MODELS = {"person": Person, "contact": ContactChannel}
 

@@ -172,6 +172,36 @@ def erase_on_request(*, actor, household: Household, reason: str) -> Household:
 
 
 @transaction.atomic
+def erase_person_on_request(*, actor, person: Person, reason: str) -> Person:
+    """Erase one member at her request (RGPD art. 17): a child come of age, a parent who left the file.
+    The household's anonymisation restricted to her (each module's `Holding.erase_person`), now —
+    refused, with why, while something still needs her (an open pathway she declared, a MAP
+    measure, an aid to decide or recover, a legal hold on the file, her own limitation…). The local
+    pilot's act, as for the whole file; the reason is kept in the audit entry, with counts, no name."""
+    from parcours.households import anonymisation
+
+    policy.require(actor, "households.erase", person, restricted="reference")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Motivez l'effacement (10 caractères au moins)."})
+    # The household's row first, as the nightly job does (one lock order: no deadlock with it), then hers.
+    Household.objects.select_for_update().get(pk=person.household_id)
+    locked = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    now = timezone.now()
+    blockers = anonymisation.person_blockers(locked, now)
+    if blockers:
+        raise ValidationError(
+            "Effacement refusé : " + " ; ".join(blockers) + ". Les données de cette personne pourront "
+            "être effacées quand ce sera terminé."
+        )
+    counts = anonymisation.erase_person(locked.pk, now)
+    # Under her number and the file's reference, with the rows erased per module: never a name.
+    audit.record(actor, "households.person.erased", locked, reason=reason, data={"rows": counts})
+    person.refresh_from_db()
+    return person
+
+
+@transaction.atomic
 def set_processing_limitation(*, actor, person: Person, limited: bool, reason: str) -> Person:
     """Freeze (or release) the processing of one person (RGPD art. 18): no message leaves for her
     while it is set, no declaration changes her, her steps pause. The local pilot's act, with a
@@ -180,7 +210,11 @@ def set_processing_limitation(*, actor, person: Person, limited: bool, reason: s
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Motivez la limitation du traitement (10 caractères au moins)."})
-    locked = Person.objects.select_for_update().get(pk=person.pk)
+    locked = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    if locked.erased_at is not None or locked.household.anonymised_at is not None:
+        raise ValidationError(
+            "Les données de cette personne sont déjà effacées : il n'y a plus rien à limiter."
+        )
     if locked.processing_limited == limited:
         raise ValidationError(
             "Le traitement est déjà limité." if limited else "Le traitement n'est pas limité."
@@ -188,7 +222,12 @@ def set_processing_limitation(*, actor, person: Person, limited: bool, reason: s
     person.processing_limited = limited
     person.processing_limited_reason = reason if limited else ""
     person.processing_limited_at = timezone.now() if limited else None
-    person.save(update_fields=["processing_limited", "processing_limited_reason", "processing_limited_at"])
+    person.processing_limited_by = actor if limited else None
+    person.save(
+        update_fields=[
+            "processing_limited", "processing_limited_reason", "processing_limited_at", "processing_limited_by",
+        ]
+    )  # fmt: skip
     action = "households.person.processing_limited" if limited else "households.person.processing_unlimited"
     audit.record(actor, action, person, reason=reason)
     hooks.processing_limitation_changed(actor=actor, person=person, limited=limited, reason=reason)
@@ -340,8 +379,11 @@ def review_contact_proposal(
 ) -> ContactProposal:
     """The assigned social worker decides on a contact that came with a declaration for a family with
     violence on record, with a reason (audited). Confirmed: it is added to the person she names (by
-    default the one the declaration named) through `add_contact`, with its checks; a value it refuses
-    leaves the proposal pending, with the French error. Rejected: it is never used."""
+    default the one the declaration named) through `add_contact` — or, a postal address, through
+    `set_address` — with its checks; a value they refuse leaves the proposal pending, with the French
+    error. Rejected: it is never used. A proposed address never becomes a protected address (it would
+    replace the real one a person at risk gave): refused for a person whose address is protected.
+    Once decided, the proposed address is erased from the proposal (it is on the record, or refused)."""
     policy.require(actor, "households.review_contact_proposal", proposal)
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -357,10 +399,27 @@ def review_contact_proposal(
         person = person or proposal.person
         if person.household_id != proposal.household_id:
             raise ValidationError({"person": "Choisissez une personne de ce foyer."})
-        proposal.contact = add_contact(actor=actor, person=person, kind=proposal.kind, value=proposal.value)
+        if proposal.is_address:
+            if ProtectedAddress.objects.filter(person=person).exists():
+                raise ValidationError(
+                    {
+                        "person": "L'adresse de cette personne est protégée : une adresse reçue avec une "
+                        "déclaration ne la remplace jamais. Écartez la proposition ; si la personne a "
+                        "déménagé, modifiez son adresse protégée avec elle."
+                    }
+                )
+            values = proposal.address_values()
+            set_address(actor=actor, person=person, complement="", **values)
+        else:
+            proposal.contact = add_contact(
+                actor=actor, person=person, kind=proposal.kind, value=proposal.value
+            )
     proposal.status = ContactProposal.Status.CONFIRMED if confirm else ContactProposal.Status.REJECTED
     proposal.decided_at, proposal.decided_by, proposal.reason = timezone.now(), actor, reason[:300]
-    proposal.save(update_fields=["status", "decided_at", "decided_by", "reason", "contact"])
+    proposal.address_ciphertext = None
+    proposal.save(
+        update_fields=["status", "decided_at", "decided_by", "reason", "contact", "address_ciphertext"]
+    )
     audit.record(
         actor,
         f"households.contact_proposal.{'confirmed' if confirm else 'rejected'}",

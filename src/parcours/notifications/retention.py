@@ -18,9 +18,24 @@ def keeps(now, cutoff):
     ).values("household_id")
 
 
+def keeps_person(now):
+    # A message to her not yet out: the outbox must not send a blanked message.
+    return Message.objects.filter(
+        status__in=(Message.Status.PENDING, Message.Status.SENDING), person__isnull=False
+    ).values("person_id")
+
+
 def erase(household_ids: list[int]) -> int:
     """Recipient, content and letters erased; template, channel, status and dates (counts) kept."""
-    messages = Message.objects.filter(household_id__any_of=household_ids)
+    return _erase_messages(Message.objects.filter(household_id__any_of=household_ids))
+
+
+def erase_person(person_ids: list[int]) -> int:
+    """The messages sent to her alone (the other members' messages untouched)."""
+    return _erase_messages(Message.objects.filter(person_id__in=person_ids))
+
+
+def _erase_messages(messages) -> int:
     paths = [
         letters.root() / p for p in messages.exclude(letter_path="").values_list("letter_path", flat=True)
     ]
@@ -53,5 +68,8 @@ def register() -> None:
             erase=erase,
             order=50,
             open_label="un message encore à envoyer",
+            keeps_person=keeps_person,
+            person_open_label="un message pour elle encore à envoyer",
+            erase_person=erase_person,
         )
     )

@@ -50,6 +50,37 @@ def erase(household_ids: list[int]) -> int:
     return changed
 
 
+def keeps_person(now):
+    # The pathway she declared, still open: the Caf reaches out to her.
+    return Pathway.objects.filter(status=Pathway.Status.OPEN, declarant__isnull=False).values("declarant_id")
+
+
+def erase_person(person_ids: list[int]) -> int:
+    """The free text of the (closed) pathways she declared; for a child, the youngest child's birth
+    date of her household's declarations keeps its year (as the household's anonymisation does)."""
+    from parcours.households.models import Person
+
+    pathways = Pathway.objects.filter(declarant_id__in=person_ids)
+    changed = (
+        PathwayStep.objects.filter(pathway__in=pathways)
+        .exclude(note="", withdrawn_reason="")
+        .update(note="", withdrawn_reason="")
+    )
+    changed += ContactAttempt.objects.filter(step__pathway__in=pathways).exclude(note="").update(note="")
+    changed += SituationChange.objects.filter(pathway__in=pathways).exclude(reason="").update(reason="")
+    changed += pathways.exclude(closed_reason="").update(closed_reason="")
+    changed += (
+        SeparationEvent.objects.filter(pathway__in=pathways).exclude(source_label="").update(source_label="")
+    )
+    for household_id, birth_date in Person.objects.filter(
+        pk__in=person_ids, role=Person.Role.CHILD, birth_date__isnull=False
+    ).values_list("household_id", "birth_date"):
+        changed += SeparationEvent.objects.filter(
+            household_id=household_id, youngest_child_birth_date=birth_date
+        ).update(youngest_child_birth_date=TruncYear("youngest_child_birth_date", output_field=DateField()))
+    return changed
+
+
 def register() -> None:
     retention.register(
         retention.Holding(
@@ -63,5 +94,8 @@ def register() -> None:
             erase=erase,
             order=10,
             open_label="un parcours séparation en cours",
+            keeps_person=keeps_person,
+            person_open_label="un parcours séparation en cours qu'elle a déclaré",
+            erase_person=erase_person,
         )
     )

@@ -26,6 +26,15 @@ def erase(household_ids: list[int]) -> int:
     return Registration.objects.filter(household_id__any_of=household_ids).update(**ERASED)
 
 
+def keeps_person(now):
+    # A session still to come where she is registered: the reminders and the attendance list need her.
+    return Registration.objects.filter(workshop__starts_at__gte=now, person__isnull=False).values("person_id")
+
+
+def erase_person(person_ids: list[int]) -> int:
+    return Registration.objects.filter(person_id__in=person_ids).update(**ERASED)
+
+
 def erase_unlinked(now, cutoff, batch_size: int = 1000) -> int:
     """Registrations made on the public page, tied to no household: anonymised by batches of their own."""
     expired = Registration.objects.filter(household__isnull=True, workshop__starts_at__lt=cutoff).exclude(
@@ -53,5 +62,8 @@ def register() -> None:
             erase_unlinked=erase_unlinked,
             order=40,
             open_label="une inscription à une séance à venir",
+            keeps_person=keeps_person,
+            person_open_label="une inscription à une séance à venir",
+            erase_person=erase_person,
         )
     )

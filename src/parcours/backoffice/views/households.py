@@ -18,6 +18,8 @@ from parcours.backoffice.forms import (
     HouseholdSearchForm,
     LegalHoldForm,
     LiftRestrictionForm,
+    LimitationForm,
+    PersonEraseForm,
     PersonForm,
     ProtectAddressForm,
     RevealForm,
@@ -278,7 +280,16 @@ def reference_list(request):
 
 def reference(request, pk: int):
     household = selectors.household_reference_for(request.user, pk)
-    return render(request, "backoffice/households/reference.html", {"household": household})
+    context = {
+        "household": household,
+        # number, role and flags only (the reference view never shows a name)
+        "members": household.members.select_related("processing_limited_by").order_by("pk"),
+        "can_limit": policy.can(
+            request.user, "households.limit_processing", household, restricted="reference"
+        ),
+        "can_erase": policy.can(request.user, "households.erase", household, restricted="reference"),
+    }
+    return render(request, "backoffice/households/reference.html", context)
 
 
 def assign(request, pk: int):
@@ -375,6 +386,61 @@ def erase(request, pk: int):
     )
 
 
+def person_limitation(request, pk: int):
+    """Set or lift one member's processing limitation (RGPD art. 18): a reason, a confirmation, audited."""
+    person = selectors.person_reference_for(request.user, pk, "households.limit_processing")
+    was_limited = person.processing_limited
+    form = LimitationForm(request.POST or None, limited=was_limited)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_processing_limitation(
+                actor=request.user, person=person, limited=not was_limited, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Limitation levée : les messages, les déclarations et les étapes de cette personne reprennent."
+                if was_limited
+                else "Traitement limité : aucun message ne partira pour cette personne, ses étapes sont en pause.",
+            )
+            return redirect("backoffice:household-reference", pk=person.household_id)
+    return render(
+        request,
+        "backoffice/households/person_limitation.html",
+        {"form": form, "person": person, "household": person.household, "limited": was_limited},
+    )
+
+
+def person_erase(request, pk: int):
+    """Erase one member at her request (RGPD art. 17): refused, with why, while she is still needed."""
+    person = selectors.person_reference_for(request.user, pk, "households.erase")
+    form = PersonEraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.erase_person_on_request(
+                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, "Données de la personne effacées : seules ses données statistiques restent."
+            )
+            return redirect("backoffice:household-reference", pk=person.household_id)
+    return render(
+        request,
+        "backoffice/households/person_erase.html",
+        {
+            "form": form,
+            "person": person,
+            "household": person.household,
+            "keepers": selectors.person_erasure_blockers(request.user, person),
+        },
+    )
+
+
 def contact_proposal_review(request, pk: int):
     """POST: the assigned social worker confirms (for the person she names) or rejects, with a reason."""
     proposal = selectors.contact_proposal_for(request.user, pk)
@@ -395,7 +461,7 @@ def contact_proposal_review(request, pk: int):
     else:
         messages.success(
             request,
-            "Coordonnée ajoutée à la fiche."
+            ("Adresse enregistrée sur la fiche." if proposal.is_address else "Coordonnée ajoutée à la fiche.")
             if confirm
             else "Coordonnée écartée : elle ne sera pas utilisée.",
         )

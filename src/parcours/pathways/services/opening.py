@@ -584,18 +584,18 @@ class _Opener:
         sensitive, proposed = plan.sensitive, plan.proposed
         proposals = bulk.Table(
             ContactProposal,
-            ["household", "person", "kind", "value"],
+            ["household", "person", "kind", "value", "address_ciphertext"],
             fixed={"source": self.source, "status": ContactProposal.Status.PENDING, "created_at": now},
         )
 
-        def propose(household_id, person_id, kind, value) -> None:
+        def propose(household_id, person_id, kind, value, ciphertext=None) -> None:
             """A family with violence on record: the contact attaches to nobody, it is proposed to the
             assigned social worker (unless that person already has it, or it is already proposed)."""
             if (person_id, value) in known_values or (household_id, value) in proposed:
                 return
             proposed.add((household_id, value))
             plan.proposal_households.add(household_id)
-            proposals.add(household_id, person_id, kind, value)
+            proposals.add(household_id, person_id, kind, value, ciphertext)
 
         def new_contact(person_id, value) -> bool:
             """Only a tracked declarant (on file, or met twice) can already have this value."""
@@ -623,6 +623,15 @@ class _Opener:
                     contacts.add(person_id, kind, event.phone)
             # A postal code and town without a street line is kept too, as a partial address.
             if event.postal_code and person_id not in has_address:
+                if sensitive and (event.department, event.file_number) in sensitive:
+                    # Like the contacts: on no record; proposed, encrypted, to the social worker.
+                    household_id = plan.households[(event.department, event.file_number)].pk
+                    line, postal_code, city = event.address_line, event.postal_code, event.city
+                    fingerprint = ContactProposal.address_fingerprint(line, postal_code, city)
+                    if (household_id, fingerprint) not in proposed:
+                        propose(household_id, person_id, ContactProposal.ADDRESS, fingerprint,
+                                ContactProposal.encrypt_address(line, postal_code, city))  # fmt: skip
+                    continue
                 if person_id in tracked:
                     has_address.add(person_id)
                 addresses.add(person_id, event.address_line, event.postal_code, event.city)

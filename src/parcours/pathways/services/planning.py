@@ -54,20 +54,34 @@ def due_for(
     When violence is reported, the protected deadline runs from the moment the Caf learned
     of it, and applies when it falls earlier.
     """
-    normal = calculator.due(
-        department, rules.Deadline(step.deadline_value, step.deadline_unit), base_on=base_on
-    )
-    if violence_reported and step.protected_deadline_value is not None and step.protected_deadline_unit:
-        moment = violence_reported_at or timezone.now()
-        protected = calculator.due(
-            department,
-            rules.Deadline(step.protected_deadline_value, step.protected_deadline_unit),
-            base_on=local_date(department, moment),
-            base_at=moment,
-        )
-        if protected < normal:
+    normal = normal_due(calculator, department, step, base_on=base_on)
+    if violence_reported:
+        protected = protected_due(calculator, department, step, violence_reported_at or timezone.now())
+        if protected is not None and protected < normal:
             return protected, True
     return normal, False
+
+
+def normal_due(
+    calculator: rules.DeadlineCalculator, department: Department, step: TemplateStep, *, base_on: date
+):
+    return calculator.due(
+        department, rules.Deadline(step.deadline_value, step.deadline_unit), base_on=base_on
+    )
+
+
+def protected_due(
+    calculator: rules.DeadlineCalculator, department: Department, step: TemplateStep, moment: datetime
+) -> datetime | None:
+    """The protected deadline counted from `moment` (when the Caf learned of the violence), if the step has one."""
+    if step.protected_deadline_value is None or not step.protected_deadline_unit:
+        return None
+    return calculator.due(
+        department,
+        rules.Deadline(step.protected_deadline_value, step.protected_deadline_unit),
+        base_on=local_date(department, moment),
+        base_at=moment,
+    )
 
 
 def open_steps_by_assignee(user_ids=None) -> dict[int, int]:

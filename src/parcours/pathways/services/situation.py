@@ -8,6 +8,12 @@ Re-evaluation against the pathway's own template version:
 - a step the new situation calls for is added, its deadline counted from today, or reopened
   when it had been withdrawn by an earlier change;
 - what is done (closed steps, contact attempts) is never touched.
+
+While the declarant's processing is limited (RGPD art. 18, services/limitation.py) her open steps are
+paused: a step the change adds or reopens is created paused too, a paused step the situation no longer
+calls for is withdrawn (it would otherwise resume when the limitation is lifted: a mediation after a
+violence report), and a paused step's new deadline is kept as the time it has left, which the lifting
+adds to its own moment.
 """
 
 from __future__ import annotations
@@ -17,14 +23,37 @@ from django.db import transaction
 from django.utils import timezone
 
 from parcours.core import audit, policy
-from parcours.households.models import Household
+from parcours.households.models import Household, Person
 from parcours.pathways import rules
 from parcours.pathways.models import Pathway, PathwayStep, SituationChange, StepKind
 from parcours.pathways.selectors import forget_counts
-from parcours.pathways.services.planning import Assigner, due_for, local_date
+from parcours.pathways.services.planning import Assigner, due_for, local_date, normal_due, protected_due
 
 FIELDS = ("violence_reported", "children_count", "shared_home")
 MEDIATION_WITHDRAWN = "La médiation familiale n'est pas proposée quand des violences sont signalées"
+
+
+PAUSABLE = (PathwayStep.Status.OPEN, PathwayStep.Status.PAUSED)
+
+
+def _paused_due(calculator, department, template_step, step: PathwayStep, pathway: Pathway):
+    """(due instant, protected) of a paused step, kept so that `due_at - paused_at` is the time it has
+    left — what the lifting of the limitation adds to its own moment (limitation.on_limitation).
+
+    Its clock stopped at `paused_at`: the normal deadline had `normal - paused_at` left then; the
+    protected deadline runs from the moment the Caf learned of the violence, and has run only until
+    the pause (learned before it) or not at all (learned during it, as on a switch to the protected
+    track while the declarant is limited). The shorter applies, as for an open step.
+    """
+    paused_at = step.paused_at
+    left = normal_due(calculator, department, template_step, base_on=step.base_on) - paused_at
+    protected = False
+    if pathway.violence_reported:
+        moment = pathway.violence_reported_at or timezone.now()
+        due = protected_due(calculator, department, template_step, moment)
+        if due is not None and due - max(moment, paused_at) < left:
+            left, protected = due - max(moment, paused_at), True
+    return paused_at + left, protected
 
 
 def _withdraw_reason(step: PathwayStep, before: dict, after: dict, reason: str) -> str:
@@ -114,6 +143,15 @@ def _reevaluate(actor, pathway: Pathway, before: dict, after: dict, reason: str,
     department = pathway.department
     calculator = rules.DeadlineCalculator()
     today = local_date(department, now)
+    # Locked before the steps, as the limitation does (person, then steps): a limitation set meanwhile
+    # waits for this change and then pauses the steps it adds.
+    limited = (
+        Person.objects.select_for_update()
+        .filter(pk=pathway.declarant_id)
+        .values_list("processing_limited", flat=True)
+        .first()
+    )
+    paused_at = now if limited else None
     steps = {s.template_step_id: s for s in pathway.steps.select_for_update().all() if s.template_step_id}
     effects: dict[str, list[str]] = {"withdrawn": [], "added": [], "rescheduled": []}
     assigner = None
@@ -122,11 +160,12 @@ def _reevaluate(actor, pathway: Pathway, before: dict, after: dict, reason: str,
         step = steps.get(template_step.pk)
         if step is not None and step.status == PathwayStep.Status.CLOSED:
             continue  # done is done
-        if step is not None and step.status == PathwayStep.Status.OPEN and not applies:
+        if step is not None and step.status in PAUSABLE and not applies:
             step.status = PathwayStep.Status.WITHDRAWN
             step.closed_at = now
+            step.paused_at = None
             step.withdrawn_reason = _withdraw_reason(step, before, after, reason)
-            step.save(update_fields=["status", "closed_at", "withdrawn_reason"])
+            step.save(update_fields=["status", "closed_at", "paused_at", "withdrawn_reason"])
             effects["withdrawn"].append(step.label)
             continue
         if not applies:
@@ -156,10 +195,12 @@ def _reevaluate(actor, pathway: Pathway, before: dict, after: dict, reason: str,
                 assignee_id=chosen.user_id if chosen else None,
                 site_id=(chosen.site_id if chosen else None) or pathway.site_id,
                 base_on=base_on, due_at=due_at, protected_deadline=protected, opened_at=now,
+                status=PathwayStep.Status.PAUSED if limited else PathwayStep.Status.OPEN, paused_at=paused_at,
             )  # fmt: skip
             effects["added"].append(template_step.label)
         elif step.status == PathwayStep.Status.WITHDRAWN:
-            step.status = PathwayStep.Status.OPEN
+            step.status = PathwayStep.Status.PAUSED if limited else PathwayStep.Status.OPEN
+            step.paused_at = paused_at
             step.closed_at = None
             step.withdrawn_reason = ""
             step.base_on, step.due_at, step.protected_deadline, step.opened_at = (
@@ -171,6 +212,7 @@ def _reevaluate(actor, pathway: Pathway, before: dict, after: dict, reason: str,
             step.save(
                 update_fields=[
                     "status",
+                    "paused_at",
                     "closed_at",
                     "withdrawn_reason",
                     "base_on",
@@ -180,6 +222,12 @@ def _reevaluate(actor, pathway: Pathway, before: dict, after: dict, reason: str,
                 ]
             )
             effects["added"].append(step.label)
+        elif step.status == PathwayStep.Status.PAUSED:
+            due_at, protected = _paused_due(calculator, department, template_step, step, pathway)
+            if (step.due_at, step.protected_deadline) != (due_at, protected):
+                step.due_at, step.protected_deadline = due_at, protected
+                step.save(update_fields=["due_at", "protected_deadline"])
+                effects["rescheduled"].append(step.label)
         elif (step.due_at, step.protected_deadline) != (due_at, protected):
             step.due_at, step.protected_deadline = due_at, protected
             step.save(update_fields=["due_at", "protected_deadline"])
