@@ -63,19 +63,64 @@ def test_a_social_worker_writes_a_sheet_saved_as_typed_then_submits_it(client_fo
     practice = Practice.objects.get()
     assert response.status_code == 302
     assert practice.staff_fte == Decimal("0.5") and practice.has_partners and practice.has_funding
+    edit_page = client.get(reverse("backoffice:doctrine-edit", args=[practice.pk])).content.decode()
+    assert 'name="revision" id="practice-revision" value="0"' in edit_page
     response = client.post(
         reverse("backoffice:doctrine-autosave", args=[practice.pk]),
-        {**base, "title": "Convention CIDFF 2026"},
+        {**base, "title": "Convention CIDFF 2026", "revision": "0"},
     )
     assert "Brouillon enregistré" in response.content.decode()
+    # The page's next autosave is built on the revision this one wrote.
+    assert 'id="practice-revision" value="1" hx-swap-oob="true"' in response.content.decode()
     practice.refresh_from_db()
     assert practice.title == "Convention CIDFF 2026"
     assert AuditEntry.objects.filter(action="doctrine.practice.autosaved").count() == 1
-    response = client.post(reverse("backoffice:doctrine-autosave", args=[practice.pk]), {**base, "title": ""})
+    response = client.post(
+        reverse("backoffice:doctrine-autosave", args=[practice.pk]), {**base, "title": "", "revision": "1"}
+    )
     assert "Non enregistré" in response.content.decode()
     client.post(reverse("backoffice:doctrine-submit", args=[practice.pk]), {"comment": "Prête"})
     practice.refresh_from_db()
     assert practice.state == S.SUBMITTED
+
+
+def test_an_autosave_that_arrives_after_the_explicit_save_changes_nothing(client_for):
+    """The page's autosave left before "Enregistrer" (the funding row not yet typed) but reaches
+    the server after it: it must not replace the saved funding with its older, empty rows."""
+    worker = factories.make_user("social_worker", "92")
+    practice = df.practice("92", state=S.DRAFT, by=worker, funding=None)
+    client = client_for(worker)
+    page = client.get(reverse("backoffice:doctrine-edit", args=[practice.pk])).content.decode()
+    revision = re.search(r'id="practice-revision" value="(\d+)"', page).group(1)
+    sheet = {
+        "title": practice.title,
+        "summary": practice.summary,
+        "role_description": practice.role_description,
+        "pathway_steps": ["social_worker_contact"],
+        "revision": revision,
+        "partenaires-TOTAL_FORMS": "0",
+        "partenaires-INITIAL_FORMS": "0",
+        "financements-TOTAL_FORMS": "1",
+        "financements-INITIAL_FORMS": "0",
+        "indicateurs-TOTAL_FORMS": "0",
+        "indicateurs-INITIAL_FORMS": "0",
+    }
+    saved = client.post(
+        reverse("backoffice:doctrine-edit", args=[practice.pk]),
+        {
+            **sheet,
+            "financements-0-source": "local_funds",
+            "financements-0-amount": "4 000",
+            "financements-0-year": "2025",
+        },
+    )
+    assert saved.status_code == 302
+    late = client.post(reverse("backoffice:doctrine-autosave", args=[practice.pk]), sheet)
+    html = late.content.decode()
+    assert "Non enregistré" in html and "rechargez la page" in html and "hx-swap-oob" not in html
+    practice.refresh_from_db()
+    assert practice.fundings.count() == 1 and practice.revision == int(revision) + 1
+    assert not AuditEntry.objects.filter(action="doctrine.practice.autosaved").exists()
 
 
 def test_detail_offers_only_the_actor_s_transitions(client_for):

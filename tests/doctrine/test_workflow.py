@@ -151,3 +151,28 @@ def test_partners_come_from_the_caf_directory_and_national_pilot_tags_themes():
     services.set_themes(actor=national, practice=practice, themes=[theme])
     assert list(practice.themes.all()) == [theme]
     assert practice.versions.first().data["Thèmes"] == theme.label
+
+
+def test_an_autosave_built_on_an_older_revision_is_refused_and_changes_nothing():
+    worker = factories.make_user("social_worker", "92")
+    practice = _draft(worker)
+    assert practice.revision == 0
+    practice = services.update_practice(
+        actor=worker, practice=practice, data={"team": "Accueil"}, autosave=True, base_revision=0
+    )
+    assert practice.revision == 1
+    fundings = [{"source": "local_funds", "amount": 4000, "year": 2025, "instrument": ""}]
+    practice = services.update_practice(actor=worker, practice=practice, data={}, fundings=fundings)
+    assert practice.revision == 2
+    for stale in (1, None):
+        with pytest.raises(ValidationError, match="rechargez la page"):
+            services.update_practice(
+                actor=worker,
+                practice=practice,
+                data={"team": "Ancien brouillon"},
+                fundings=[],
+                autosave=True,
+                base_revision=stale,
+            )
+    practice.refresh_from_db()
+    assert practice.team == "Accueil" and practice.fundings.count() == 1 and practice.revision == 2

@@ -60,6 +60,12 @@ def test_a_sheet_goes_from_a_social_worker_to_the_whole_branch(page, browser, li
     page.get_by_label("Équipe").fill("Service social de Nanterre")
     expect(page.locator("#autosave-status")).to_contain_text("Brouillon enregistré", timeout=10_000)
     assert Practice.objects.get().team == "Service social de Nanterre"
+    # The next autosave is built on the revision the first one wrote (swapped into the page).
+    first = page.locator("#autosave-status").inner_text()
+    page.get_by_label("Public concerné").fill("Parents séparés exposés aux violences")
+    expect(page.locator("#autosave-status")).not_to_have_text(first, timeout=10_000)
+    expect(page.locator("#autosave-status")).to_contain_text("Brouillon enregistré")
+    assert Practice.objects.get().audience == "Parents séparés exposés aux violences"
     _no_violations(page)
     page.get_by_role("button", name="Enregistrer").click()
     _act(page, "Soumettre au pilote départemental")

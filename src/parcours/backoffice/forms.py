@@ -191,21 +191,6 @@ class LimitationForm(StyledForm):
         )
 
 
-class PersonEraseForm(StyledForm):
-    reason = forms.CharField(
-        label="Motif de l'effacement",
-        min_length=10,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Par exemple : demande d'effacement reçue le … (référence du courrier). Conservé dans "
-        "le journal d'accès avec votre nom et l'heure.",
-    )
-    confirm = forms.BooleanField(
-        label="Je confirme l'effacement : le nom, la date de naissance (l'année reste), les coordonnées, "
-        "les adresses et les textes qui concernent cette personne seront effacés définitivement.",
-    )
-
-
 class EraseForm(StyledForm):
     reason = forms.CharField(
         label="Motif de l'effacement",
@@ -218,6 +203,15 @@ class EraseForm(StyledForm):
     confirm = forms.BooleanField(
         label="Je confirme l'effacement : noms, coordonnées, adresses, textes et justificatifs de ce "
         "dossier seront effacés définitivement.",
+    )
+
+
+class PersonEraseForm(EraseForm):
+    """One member of the household (art. 17): the same reason, a confirmation that says what goes."""
+
+    confirm = forms.BooleanField(
+        label="Je confirme l'effacement : le nom, la date de naissance (l'année reste), les coordonnées, "
+        "les adresses et les textes qui concernent cette personne seront effacés définitivement.",
     )
 
 

@@ -116,6 +116,10 @@ class Practice(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField("modifiée le", default=timezone.now)
+    # Bumped by every save of the sheet: the edit page sends the revision it shows, and an autosave
+    # sent before a later save (slow network, a request still in flight when "Enregistrer" is
+    # pressed) is refused instead of replacing the saved rows with older ones.
+    revision = models.PositiveIntegerField("révision", default=0, editable=False)
     submitted_at = models.DateTimeField("soumise le", null=True, blank=True)
     published_at = models.DateTimeField("publiée le", null=True, blank=True)
 

@@ -158,11 +158,29 @@ def create_practice(
     return practice
 
 
+STALE_AUTOSAVE = (
+    "la fiche a été enregistrée depuis l'affichage de cette page (autre onglet, collègue ou "
+    "enregistrement plus récent) : rechargez la page pour continuer."
+)
+
+
 @transaction.atomic
 def update_practice(
-    *, actor, practice: Practice, data: dict, partners=None, fundings=None, indicators=None, autosave=False
+    *,
+    actor,
+    practice: Practice,
+    data: dict,
+    partners=None,
+    fundings=None,
+    indicators=None,
+    autosave=False,
+    base_revision: int | None = None,
 ) -> Practice:
-    """Save the sheet as it is typed (autosave) or on submit of the form; only while it is editable."""
+    """Save the sheet as it is typed (autosave) or on submit of the form; only while it is editable.
+
+    An autosave names the revision its page was built on and is refused once the sheet has been saved
+    since: requests of one page may reach the server out of order, and an older draft must never
+    replace the rows of a later save. The explicit save is the user's whole form and always applies."""
     policy.require(actor, "doctrine.propose", practice)
     practice = Practice.objects.select_for_update().get(pk=practice.pk)
     if practice.state not in rules.EDITABLE:
@@ -170,11 +188,14 @@ def update_practice(
             f"La fiche est « {practice.get_state_display()} » : elle ne se modifie plus "
             "(le pilote départemental peut demander des modifications)."
         )
+    if autosave and base_revision != practice.revision:
+        raise ValidationError(STALE_AUTOSAVE, code="stale")
     changed = _apply(practice, data)
     if not practice.title:
         raise ValidationError("Le titre est obligatoire.")
     practice.full_clean(exclude=["search_document", "created_by"])
     practice.updated_at = timezone.now()
+    practice.revision += 1
     practice.save()
     write_rows(practice, partners=partners, fundings=fundings, indicators=indicators)
     refresh(practice)

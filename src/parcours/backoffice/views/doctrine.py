@@ -161,18 +161,31 @@ def autosave(request, pk: int):
         text, ok = "Non enregistré : " + " ; ".join(forms.errors()), False
     else:
         try:
-            services.update_practice(
+            practice = services.update_practice(
                 actor=request.user,
                 practice=practice,
                 data=forms.sheet.service_data(),
                 autosave=True,
+                base_revision=_revision(request.POST.get("revision")),
                 **forms.rows(),
             )
         except ValidationError as error:
             text, ok = "Non enregistré : " + " ; ".join(error.messages), False
         else:
             text, ok = f"Brouillon enregistré à {timezone.localtime().strftime('%H:%M:%S')}.", True
-    return render(request, "backoffice/doctrine/_autosave.html", {"text": text, "ok": ok})
+    # The page's next autosave names the revision this one wrote (out-of-band swap of its field).
+    return render(
+        request,
+        "backoffice/doctrine/_autosave.html",
+        {"text": text, "ok": ok, "revision": practice.revision if ok else None},
+    )
+
+
+def _revision(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def detail(request, pk: int):
