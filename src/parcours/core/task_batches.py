@@ -20,6 +20,11 @@ exclusive. Every other task runs one by one through django-tasks-db's worker.
 `checkpoint()` and `rollback(mark)`, called around each task so that a failed task leaves nothing
 in it. If the batch's own writes fail (a key written meanwhile by another worker), the batch is run
 again without `around`, each task writing its rows itself.
+
+`prepare` (optional): called once with the (args, kwargs) of the batch's tasks of that kind, it
+returns a context manager entered around the batch, inside its transaction — a task reads there, in
+one query for the whole batch, the rows it would read alone (the registrations of
+`registration_messages_task`); outside a batch the task reads them itself.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ from parcours.core import bulk
 logger = logging.getLogger("parcours.tasks")
 
 BATCHABLE: dict[str, object] = {}  # task path → `around` factory (or None)
+PREPARE: dict[str, object] = {}  # task path → `prepare` (see the module's docstring)
 
 
-def batchable(task, *, around=None):
+def batchable(task, *, around=None, prepare=None):
     """Declare a task batchable (see the module's docstring for what that requires)."""
     BATCHABLE[task.module_path] = around
+    if prepare is not None:
+        PREPARE[task.module_path] = prepare
     return task
 
 
@@ -73,6 +81,12 @@ def _run_batch(backend_alias: str, worker_id: str, limit: int, *, wrap: bool) ->
             if wrap:
                 for factory in {BATCHABLE.get(row.task_path) for row in results} - {None}:
                     arounds.append(stack.enter_context(factory()))
+            for path, prepare in PREPARE.items():
+                calls = [
+                    (r.args_kwargs["args"], r.args_kwargs["kwargs"]) for r in results if r.task_path == path
+                ]
+                if calls:
+                    stack.enter_context(prepare(calls))
             for row in results:
                 _run_one(row, worker_id, now, arounds)
         bulk.update_rows(
