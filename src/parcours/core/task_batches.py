@@ -101,7 +101,8 @@ def _run_batch(backend_alias: str, worker_id: str, limit: int, *, wrap: bool) ->
 
 
 def _run_one(row, worker_id: str, now, arounds: list) -> None:
-    """One task of the batch in its savepoint; its outcome is left on the row."""
+    """One task of the batch in its savepoint (opened at its first SQL statement); its outcome is left
+    on the row."""
     from django_tasks.base import TaskResultStatus as Status
     from django_tasks_db.compat import task_started
 
@@ -111,9 +112,15 @@ def _run_one(row, worker_id: str, now, arounds: list) -> None:
     row.status, row.started_at = Status.RUNNING, now
     row.worker_ids = [*row.worker_ids, worker_id]
     task_started.send(sender=type(task.get_backend()), task_result=task_result)
+    opener = _SavepointAtFirstQuery()
     try:
-        with transaction.atomic():
-            value = task.call(*task_result.args, **task_result.kwargs)
+        try:
+            with connection.execute_wrapper(opener):
+                value = task.call(*task_result.args, **task_result.kwargs)
+        except BaseException as exc:
+            opener.close(exc)
+            raise
+        opener.close(None)
     except Exception as exc:
         logger.exception("Tâche %s (lot) : échec", row.pk)
         for around, mark in zip(arounds, marks, strict=True):
@@ -125,3 +132,29 @@ def _run_one(row, worker_id: str, now, arounds: list) -> None:
         row.status, row.return_value = Status.SUCCESSFUL, value
         row.exception_class_path, row.traceback = "", ""
     row.finished_at = timezone.now()
+
+
+class _SavepointAtFirstQuery:
+    """The task's own atomic block (its savepoint), opened just before its first SQL statement: a task
+    that writes rolls back alone when it fails, exactly as inside `transaction.atomic()`; a task that
+    reads and writes nothing in the database (its rows deferred, its registration prepared) costs no
+    SAVEPOINT / RELEASE round trips — two per task, a sixth of a drain's time on PostgreSQL."""
+
+    def __init__(self):
+        self.block = None
+        # Where the block belongs in the connection's stacks: below any block the task opened before
+        # its first statement (an `atomic(savepoint=False)` has no statement of its own).
+        self.depth = (len(connection.savepoint_ids), len(connection.atomic_blocks))
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.block is None:
+            self.block = transaction.atomic()
+            self.block.__enter__()  # its SAVEPOINT passes through here again, the block already set
+            sid, block = connection.savepoint_ids.pop(), connection.atomic_blocks.pop()
+            connection.savepoint_ids.insert(self.depth[0], sid)
+            connection.atomic_blocks.insert(self.depth[1], block)
+        return execute(sql, params, many, context)
+
+    def close(self, exc) -> None:
+        if self.block is not None:
+            self.block.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
