@@ -275,6 +275,8 @@ def drain_only(args, src: Path) -> dict:
     env = bench_env(args.database_url, Path(tempfile.mkdtemp(prefix="parcours-bench-")))
     env["PYTHONPATH"] = str(src)
     env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"  # sent, then dropped
+    # The worker's processes (PostgreSQL only); a baseline without the setting runs one.
+    env["PARCOURS_WORKER_PROCESSES"] = str(args.worker_processes)
     fresh_database(args.database_url)
     parcours(env, "migrate", "-v", "0")
     setup_django(env, src)
@@ -297,6 +299,7 @@ def drain_only(args, src: Path) -> dict:
     return {
         "database": urllib.parse.urlparse(args.database_url).scheme,
         "registrations": n,
+        "worker_processes_asked": args.worker_processes,
         "worker": drain(env),
         "load_average": [round(x, 1) for x in os.getloadavg()],
     }
@@ -442,6 +445,10 @@ def main() -> None:
     parser.add_argument(
         "--drain-only", type=int, default=0, metavar="N",
         help="only the worker's drain, on N public registrations (e.g. 10000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--worker-processes", type=int, default=1, metavar="N",
+        help="with --drain-only: PARCOURS_WORKER_PROCESSES of the worker (PostgreSQL; a code without it runs 1)",
     )  # fmt: skip
     parser.add_argument("--baseline", help="git ref to measure against the working tree, alternately")
     parser.add_argument("--rounds", type=int, default=2, help="with --baseline: rounds of (before, after)")

@@ -435,6 +435,9 @@ PARCOURS_OUTBOX_BACKOFF_SECONDS = env_int("PARCOURS_OUTBOX_BACKOFF_SECONDS", 60)
 PARCOURS_OUTBOX_LEASE_SECONDS = env_int("PARCOURS_OUTBOX_LEASE_SECONDS", 120)
 # Messages the worker claims, decides and records together (delivery.py).
 PARCOURS_OUTBOX_BATCH_SIZE = env_int("PARCOURS_OUTBOX_BATCH_SIZE", 100)
+# Worker processes `parcours worker` runs side by side (PostgreSQL only: SKIP LOCKED shares the queues;
+# SQLite has one writer, so one process). 2 on a 2-core PostgreSQL deployment (perf-030).
+PARCOURS_WORKER_PROCESSES = env_int("PARCOURS_WORKER_PROCESSES", 1)
 # Neutral wording on the protected track, and the Caf's phone number given in neutral messages.
 PARCOURS_NEUTRAL_SUBJECT = env_str("PARCOURS_NEUTRAL_SUBJECT", "Message de votre Caf")
 PARCOURS_CAF_PHONE = env_str("PARCOURS_CAF_PHONE", "3230")

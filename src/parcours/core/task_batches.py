@@ -20,6 +20,11 @@ exclusive. Every other task runs one by one through django-tasks-db's worker.
 `checkpoint()` and `rollback(mark)`, called around each task so that a failed task leaves nothing
 in it. If the batch's own writes fail (a key written meanwhile by another worker), the batch is run
 again without `around`, each task writing its rows itself.
+
+`prepare` (optional): called once with the (args, kwargs) of the batch's tasks of that kind, it
+returns a context manager entered around the batch, inside its transaction — a task reads there, in
+one query for the whole batch, the rows it would read alone (the registrations of
+`registration_messages_task`); outside a batch the task reads them itself.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ from parcours.core import bulk
 logger = logging.getLogger("parcours.tasks")
 
 BATCHABLE: dict[str, object] = {}  # task path → `around` factory (or None)
+PREPARE: dict[str, object] = {}  # task path → `prepare` (see the module's docstring)
 
 
-def batchable(task, *, around=None):
+def batchable(task, *, around=None, prepare=None):
     """Declare a task batchable (see the module's docstring for what that requires)."""
     BATCHABLE[task.module_path] = around
+    if prepare is not None:
+        PREPARE[task.module_path] = prepare
     return task
 
 
@@ -73,6 +81,12 @@ def _run_batch(backend_alias: str, worker_id: str, limit: int, *, wrap: bool) ->
             if wrap:
                 for factory in {BATCHABLE.get(row.task_path) for row in results} - {None}:
                     arounds.append(stack.enter_context(factory()))
+            for path, prepare in PREPARE.items():
+                calls = [
+                    (r.args_kwargs["args"], r.args_kwargs["kwargs"]) for r in results if r.task_path == path
+                ]
+                if calls:
+                    stack.enter_context(prepare(calls))
             for row in results:
                 _run_one(row, worker_id, now, arounds)
         bulk.update_rows(
@@ -87,7 +101,8 @@ def _run_batch(backend_alias: str, worker_id: str, limit: int, *, wrap: bool) ->
 
 
 def _run_one(row, worker_id: str, now, arounds: list) -> None:
-    """One task of the batch in its savepoint; its outcome is left on the row."""
+    """One task of the batch in its savepoint (opened at its first SQL statement); its outcome is left
+    on the row."""
     from django_tasks.base import TaskResultStatus as Status
     from django_tasks_db.compat import task_started
 
@@ -97,9 +112,15 @@ def _run_one(row, worker_id: str, now, arounds: list) -> None:
     row.status, row.started_at = Status.RUNNING, now
     row.worker_ids = [*row.worker_ids, worker_id]
     task_started.send(sender=type(task.get_backend()), task_result=task_result)
+    opener = _SavepointAtFirstQuery()
     try:
-        with transaction.atomic():
-            value = task.call(*task_result.args, **task_result.kwargs)
+        try:
+            with connection.execute_wrapper(opener):
+                value = task.call(*task_result.args, **task_result.kwargs)
+        except BaseException as exc:
+            opener.close(exc)
+            raise
+        opener.close(None)
     except Exception as exc:
         logger.exception("Tâche %s (lot) : échec", row.pk)
         for around, mark in zip(arounds, marks, strict=True):
@@ -111,3 +132,29 @@ def _run_one(row, worker_id: str, now, arounds: list) -> None:
         row.status, row.return_value = Status.SUCCESSFUL, value
         row.exception_class_path, row.traceback = "", ""
     row.finished_at = timezone.now()
+
+
+class _SavepointAtFirstQuery:
+    """The task's own atomic block (its savepoint), opened just before its first SQL statement: a task
+    that writes rolls back alone when it fails, exactly as inside `transaction.atomic()`; a task that
+    reads and writes nothing in the database (its rows deferred, its registration prepared) costs no
+    SAVEPOINT / RELEASE round trips — two per task, a sixth of a drain's time on PostgreSQL."""
+
+    def __init__(self):
+        self.block = None
+        # Where the block belongs in the connection's stacks: below any block the task opened before
+        # its first statement (an `atomic(savepoint=False)` has no statement of its own).
+        self.depth = (len(connection.savepoint_ids), len(connection.atomic_blocks))
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.block is None:
+            self.block = transaction.atomic()
+            self.block.__enter__()  # its SAVEPOINT passes through here again, the block already set
+            sid, block = connection.savepoint_ids.pop(), connection.atomic_blocks.pop()
+            connection.savepoint_ids.insert(self.depth[0], sid)
+            connection.atomic_blocks.insert(self.depth[1], block)
+        return execute(sql, params, many, context)
+
+    def close(self, exc) -> None:
+        if self.block is not None:
+            self.block.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)

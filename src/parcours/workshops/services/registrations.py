@@ -8,6 +8,8 @@ registration is offered a seat at most once (waiting → offered, never back).
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -715,11 +717,11 @@ def registration_messages_task(registration_id: int, status: str, actor_id: int 
     """The messages of a new registration, built by the worker (idempotent: outbox keys)."""
     from parcours.core.models import User
 
-    registration = (
-        Registration.objects.select_related("workshop__department", "workshop__venue", "person__household")
-        .filter(pk=registration_id)
-        .first()
-    )
+    prepared = _PREPARED.get()
+    if prepared is not None and registration_id in prepared:
+        registration = prepared.pop(registration_id)  # a second task for it reads it afresh
+    else:
+        registration = _registrations_for_messages().filter(pk=registration_id).first()
     if registration is None or registration.status != status:
         return "inscription changée depuis : rien à envoyer"  # a later change sent its own message
     if status == Status.PENDING_REVIEW:
@@ -732,8 +734,30 @@ def registration_messages_task(registration_id: int, status: str, actor_id: int 
     return status
 
 
+def _registrations_for_messages():
+    return Registration.objects.select_related("workshop__department", "workshop__venue", "person__household")
+
+
+# The registrations of a batch of `registration_messages_task`, read in one query (task_batches).
+_PREPARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "registrations_prepared", default=None
+)
+
+
+@contextmanager
+def _prepare_registrations(calls):
+    """Inside the batch's transaction: the batch's registrations, read at once, each task taking its
+    own once (a second task for the same one reads it afresh); an id missing is read by the task."""
+    ids = {args[0] for args, _kwargs in calls if args}
+    token = _PREPARED.set({r.pk: r for r in _registrations_for_messages().filter(pk__in=ids)})
+    try:
+        yield
+    finally:
+        _PREPARED.reset(token)
+
+
 # Its only effect is outbox rows with idempotency keys: the worker may run many in one transaction.
-task_batches.batchable(registration_messages_task, around=outbox.deferred)
+task_batches.batchable(registration_messages_task, around=outbox.deferred, prepare=_prepare_registrations)
 
 
 @task()

@@ -5,6 +5,11 @@ ready django-tasks tasks (imports, exports… of the other modules, database bac
 seconds the periodic jobs that are due (core.schedule). SIGTERM or
 Ctrl+C finishes the message or task in hand, then stops; SIGKILL loses and duplicates nothing
 (see notifications/delivery.py).
+
+`--processes N` (or PARCOURS_WORKER_PROCESSES), PostgreSQL only: this process starts N - 1 others,
+the same command, and works beside them; messages and tasks are claimed `SKIP LOCKED`, so they share
+the queues without waiting on each other. SIGTERM is passed on to them; each stops when this one
+disappears (`--parent-pid`). On SQLite, which has a single writer, the worker stays one process.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 
@@ -55,14 +62,55 @@ class Command(BaseCommand):
         parser.add_argument(
             "--parent-pid", type=int, default=0, help="s'arrêter quand ce processus disparaît (make run)"
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=0,
+            help="processus côte à côte, PostgreSQL seulement (défaut : PARCOURS_WORKER_PROCESSES, 1 ; "
+            "2 sur un serveur à 2 cœurs)",
+        )
 
     def handle(self, *args, interval, batch_size, until_empty, no_tasks, worker_id, parent_pid, **options):
         self.running = True
+        self.others: list[subprocess.Popen] = []
         batch_size = batch_size or settings.PARCOURS_OUTBOX_BATCH_SIZE
         worker_id = worker_id or f"worker-{get_random_string(12)}"
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         verbose = options["verbosity"] >= 1
+        processes = options["processes"] or settings.PARCOURS_WORKER_PROCESSES
+        if processes > 1 and not connection.features.has_select_for_update_skip_locked:
+            if verbose:
+                self.stdout.write("SQLite : un seul processus (un seul écrivain à la fois).")
+            processes = 1
+        for index in range(1, processes):
+            self.others.append(self._start_other(f"{worker_id}-{index}", interval, batch_size, until_empty,
+                                                 no_tasks, options))  # fmt: skip
+        try:
+            self._loop(interval, batch_size, until_empty, no_tasks, worker_id, parent_pid, verbose, options)
+        finally:
+            self._wait_for_others()
+
+    def _start_other(
+        self, worker_id, interval, batch_size, until_empty, no_tasks, options
+    ) -> subprocess.Popen:
+        """The same command in another process, one process only, stopping if this one disappears."""
+        command = [sys.executable, "-m", "parcours", "worker", "--processes", "1", "--worker-id", worker_id,
+                   "--interval", str(interval), "--batch-size", str(batch_size), "--parent-pid", str(os.getpid()),
+                   "-v", str(options["verbosity"])]  # fmt: skip
+        command += ["--until-empty"] * until_empty + ["--no-tasks"] * no_tasks
+        command += ["--no-periodic"] * bool(options["no_periodic"])
+        return subprocess.Popen(command)  # noqa: S603 (our own command, no user input)
+
+    def _wait_for_others(self) -> None:
+        failed = []
+        for other in self.others:
+            if other.wait() != 0:
+                failed.append(other.returncode)
+        if failed:
+            raise CommandError(f"{len(failed)} processus du worker se sont arrêtés en erreur ({failed}).")
+
+    def _loop(self, interval, batch_size, until_empty, no_tasks, worker_id, parent_pid, verbose, options):
         if verbose:
             self.stdout.write(
                 f"Worker {worker_id} démarré (messages{'' if no_tasks else ' et tâches de fond'})."
@@ -108,6 +156,9 @@ class Command(BaseCommand):
             )
 
     def _stop(self, signum, frame):
+        for other in self.others:
+            if other.poll() is None:
+                other.send_signal(signal.SIGTERM)  # each finishes what it has in hand too
         if not self.running:
             raise SystemExit(1)
         self.running = False
