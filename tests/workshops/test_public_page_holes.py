@@ -117,7 +117,9 @@ def test_the_confirmation_page_is_rendered_once_per_session_and_outcome(outcome)
     assert first.templates and second.templates == []
     assert first.content == second.content
     # Each outcome its own page: a kept page never tells another outcome.
-    others = {o: Client().get(_landing(workshop, o)).content for o in ("confirmee", "liste-attente", "en-attente")}
+    others = {
+        o: Client().get(_landing(workshop, o)).content for o in ("confirmee", "liste-attente", "en-attente")
+    }
     assert len(set(others.values())) == 3 and others[outcome] == first.content
 
 
