@@ -192,9 +192,14 @@ def in_process(path: str, n: int) -> dict:
 
     marks: dict = {}
 
+    from parcours.core import compiled
+
+    # A prepared statement runs as `EXECUTE parcours_…`: the statement it stands for (older code: as is).
+    original_sql = getattr(compiled, "original_sql", lambda sql: sql)
+
     def lock_watch(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        upper = sql.lstrip().upper()
+        upper = original_sql(sql).lstrip().upper()
         # PostgreSQL: SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE took the lock, the row is read next.
         if "lock" not in marks and (
             "FOR UPDATE" in upper

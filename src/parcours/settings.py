@@ -140,6 +140,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 3)
+# The hot statements (core.compiled.execute) prepared once per connection on PostgreSQL; turn off
+# behind a connection pooler in transaction mode (PgBouncer's pool_mode = transaction).
+PARCOURS_PREPARED_STATEMENTS = env_bool("PARCOURS_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

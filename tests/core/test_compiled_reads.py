@@ -136,3 +136,61 @@ def test_the_plain_insert_writes_what_save_writes_and_leaves_listened_models_to_
     finally:
         post_save.disconnect(listener, sender=Registration)
     assert heard == [(listened.pk, True)]
+
+
+# --- statements prepared once per connection (PostgreSQL) -------------------------------------------
+
+
+def _run(sql: str, params: list) -> tuple[list, list]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parcours.core import compiled
+
+    with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+        compiled.execute(cursor, sql, params)
+        rows = cursor.fetchall()
+    return rows, [q["sql"] for q in captured.captured_queries]
+
+
+_SQL = 'SELECT "id", "capacity" FROM "workshops_workshop" WHERE "id" = %s AND "title" NOT LIKE %s'
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the connection is closed and opened again
+def test_a_hot_statement_is_prepared_once_per_connection_then_only_executed():
+    from django.db import connection
+
+    from parcours.core import compiled
+
+    workshop = wf.workshop(capacity=7)
+    expected = [(workshop.pk, 7)]
+    first, sqls = _run(_SQL, [workshop.pk, "%%rien%%"])
+    assert first == expected
+    assert [s.split(" ")[0] for s in sqls] == ["PREPARE", "EXECUTE"]
+    again, sqls = _run(_SQL, [workshop.pk, "%%rien%%"])
+    assert again == expected
+    assert [s.split(" ")[0] for s in sqls] == ["EXECUTE"]  # parsed and planned once, not at every run
+    assert compiled.original_sql(sqls[0]) == _SQL  # what a query log (and the lock's test) reads
+    # A new connection is a new server session: prepared again.
+    connection.close()
+    _, sqls = _run(_SQL, [workshop.pk, "%%rien%%"])
+    assert [s.split(" ")[0] for s in sqls] == ["PREPARE", "EXECUTE"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_in_a_rolled_back_transaction_is_still_there():
+    workshop = wf.workshop(capacity=3)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _run(_SQL, [workshop.pk, "x"])
+        raise RuntimeError
+    rows, sqls = _run(_SQL, [workshop.pk, "x"])
+    assert rows == [(workshop.pk, 3)] and [s.split(" ")[0] for s in sqls] == ["EXECUTE"]
+
+
+def test_prepared_statements_can_be_turned_off(settings):
+    settings.PARCOURS_PREPARED_STATEMENTS = False
+    workshop = wf.workshop(capacity=5)
+    rows, sqls = _run(_SQL, [workshop.pk, "x"])
+    assert rows == [(workshop.pk, 5)] and len(sqls) == 1 and sqls[0].startswith("SELECT")

@@ -100,3 +100,41 @@ def test_a_visitor_with_a_message_waiting_gets_the_page_rendered_for_her():
     assert response.templates and "Votre session a expiré" in response.content.decode()
     # And the next visitor does not see her message.
     assert "Votre session a expiré" not in Client().get(_url(workshop)).content.decode()
+
+
+def _landing(workshop, outcome: str) -> str:
+    return reverse(
+        "portal:workshop-registered",
+        kwargs={"code": workshop.department.code, "pk": workshop.pk, "outcome": outcome},
+    )
+
+
+@pytest.mark.parametrize("outcome", ["confirmee", "liste-attente", "en-attente"])
+def test_the_confirmation_page_is_rendered_once_per_session_and_outcome(outcome):
+    workshop = wf.workshop(capacity=30)
+    first = Client().get(_landing(workshop, outcome))
+    second = Client().get(_landing(workshop, outcome))
+    assert first.templates and second.templates == []
+    assert first.content == second.content
+    # Each outcome its own page: a kept page never tells another outcome.
+    others = {
+        o: Client().get(_landing(workshop, o)).content for o in ("confirmee", "liste-attente", "en-attente")
+    }
+    assert len(set(others.values())) == 3 and others[outcome] == first.content
+
+
+def test_the_confirmation_page_follows_a_change_of_the_session_and_a_message_waiting(client):
+    workshop = wf.workshop(capacity=30)
+    client.get(_landing(workshop, "confirmee"))
+    Workshop.objects.filter(pk=workshop.pk).update(starts_at=workshop.starts_at + timedelta(days=1))
+    assert client.get(_landing(workshop, "confirmee")).templates
+    request = RequestFactory().get("/")
+    storage = CookieStorage(request)
+    storage.add(messages.INFO, "Votre session a expiré. Merci de vous reconnecter.")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    visitor = Client()
+    visitor.cookies[storage.cookie_name] = carrier.cookies[storage.cookie_name].value
+    response = visitor.get(_landing(workshop, "confirmee"))
+    assert response.templates and "Votre session a expiré" in response.content.decode()
+    assert "Votre session a expiré" not in Client().get(_landing(workshop, "confirmee")).content.decode()

@@ -195,19 +195,26 @@ def _empty_form_page(request, workshop) -> str:
 
 
 def registered(request, code: str, pk: int, outcome: str):
+    """Where every registration lands. The page shows nothing of the visitor (the outcome is in the
+    address): like the form's, it is rendered once per process, session version and outcome
+    (portal.fragments.page), but for a visitor with a message waiting, who gets hers."""
     if outcome not in OUTCOMES:
         raise Http404
     workshop = selectors.public_workshop(code, pk)
-    return render(
-        request,
-        "portal/workshops/registered.html",
-        {
-            "workshop": workshop,
-            "confirmed": OUTCOMES[outcome] == Registration.Status.CONFIRMED,
-            "pending_review": OUTCOMES[outcome] == Registration.Status.PENDING_REVIEW,
-            "offer_hours": settings.PARCOURS_WORKSHOP_OFFER_HOURS,
-        },
-    )
+    context = {
+        "workshop": workshop,
+        "confirmed": OUTCOMES[outcome] == Registration.Status.CONFIRMED,
+        "pending_review": OUTCOMES[outcome] == Registration.Status.PENDING_REVIEW,
+        "offer_hours": settings.PARCOURS_WORKSHOP_OFFER_HOURS,
+    }
+    if len(messages.get_messages(request)):
+        return render(request, "portal/workshops/registered.html", context)
+
+    def render_once() -> str:
+        return render_to_string("portal/workshops/registered.html", {**context, "messages": ()}, request)
+
+    key = fragments.page_key(f"registered:{outcome}:{settings.PARCOURS_WORKSHOP_OFFER_HOURS}", workshop)
+    return HttpResponse(fragments.page(key, render_once))
 
 
 # --- the private link --------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def _add_seats(workshop: Workshop, count: int) -> None:
         table=q(meta.db_table), seats=q(meta.get_field("seats_taken").column), pk=q(meta.pk.column)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [count, workshop.pk])
+        compiled.execute(cursor, sql, [count, workshop.pk])
     workshop.seats_taken += count
 
 
@@ -256,33 +256,50 @@ def _compiled_facts(n_variants: int, identity: bool) -> tuple[str, list] | None:
     return _COMPILED[shape]
 
 
-def _facts(
-    workshop: Workshop, *, now, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None
-) -> _Facts:
-    """What a public registration must know of the session's registrations, in ONE statement run
-    after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
-    that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
-    offers that lapsed, the waiting list, the same contact already registered, and the other parent
-    of a family with violence on record in the session (the one selector, nested)."""
+def _facts_statement(
+    workshop_pk: int, *, now, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None
+) -> tuple[str, list] | None:
+    """The facts' SQL and parameters, ready before the lock is taken (None: the query is built at
+    each run, see `_compiled_facts`)."""
     from parcours.workshops.selectors import contact_variants
 
     variants = contact_variants(contact_kind, contact_value)
     identity = bool(search_name and birth_date)
-    compiled = _compiled_facts(len(variants), identity)
-    if compiled is None:
-        row = _facts_query(
-            workshop.pk, now=now, contact_kind=contact_kind, contact_value=contact_value,
-            search_name=search_name, birth_date=birth_date, variants=variants,
-        ).get()  # fmt: skip
+    statement = _compiled_facts(len(variants), identity)
+    if statement is None:
+        return None
+    sql, slots = statement
+    values = {"pk": workshop_pk, "now": connection.ops.adapt_datetimefield_value(now),
+              "kind": contact_kind, "value": contact_value}  # fmt: skip
+    values.update({f"v{i}": v for i, v in enumerate(variants)})
+    if identity:
+        values.update({"name": search_name, "born": connection.ops.adapt_datefield_value(birth_date)})
+    return sql, [values[p] if isinstance(p, _Slot) else p for p in slots]
+
+
+def _facts(
+    workshop: Workshop, *, now, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None,
+    statement: tuple[str, list] | None = None,
+) -> _Facts:  # fmt: skip
+    """What a public registration must know of the session's registrations, in ONE statement run
+    after the row lock is taken (not inside the locking SELECT: on PostgreSQL a SELECT … FOR UPDATE
+    that waited re-reads the locked row, but its subqueries keep the snapshot of before the wait):
+    offers that lapsed, the waiting list, the same contact already registered, and the other parent
+    of a family with violence on record in the session (the one selector, nested).
+
+    `statement`: the same, from `_facts_statement`, built by the caller before it took the lock."""
+    who = {"contact_kind": contact_kind, "contact_value": contact_value, "search_name": search_name,
+           "birth_date": birth_date}  # fmt: skip
+    if statement is None:
+        statement = _facts_statement(workshop.pk, now=now, **who)
+    if statement is None:
+        from parcours.workshops.selectors import contact_variants
+
+        variants = contact_variants(contact_kind, contact_value)
+        row = _facts_query(workshop.pk, now=now, variants=variants, **who).get()
     else:
-        sql, slots = compiled
-        values = {"pk": workshop.pk, "now": connection.ops.adapt_datetimefield_value(now),
-                  "kind": contact_kind, "value": contact_value}  # fmt: skip
-        values.update({f"v{i}": v for i, v in enumerate(variants)})
-        if identity:
-            values.update({"name": search_name, "born": connection.ops.adapt_datefield_value(birth_date)})
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [values[p] if isinstance(p, _Slot) else p for p in slots])
+        with connection.cursor() as cursor:  # prepared once per connection on PostgreSQL
+            compiled.execute(cursor, *statement)
             row = cursor.fetchone()
     return _Facts(bool(row[0]), bool(row[1]), row[2], bool(row[3]))
 
@@ -325,21 +342,27 @@ def register(
     """
     staff = _authorize_new(actor, workshop, person, invitation)
     now = timezone.now()
-    workshop = lock_workshop(workshop.pk)
-    if person is not None:
-        expire_offers(workshop=workshop, now=now)
-        facts, search_name, birth_date = None, "", None
-    else:
+    if person is None:
+        # Everything that does not depend on the session's registrations is worked out before the
+        # lock, which every other registration to the session waits on: the contact, the identity,
+        # the facts statement's parameters.
         contact_ok = contact_kind in Registration.Channel.values and (contact_value or "").strip()
         contact_value = _normalise_contact(contact_kind, contact_value) if contact_ok else ""
         # The name with birth date (optional) recognises the other parent too: the facts need it.
         search_name, birth_date = _identity(None, last_name, (first_name or "").strip(), birth_date, now)
         who = {"contact_kind": contact_kind, "contact_value": contact_value, "search_name": search_name,
                "birth_date": birth_date}  # fmt: skip
-        facts = _facts(workshop, now=now, **who)
+        statement = _facts_statement(workshop.pk, now=now, **who)
+    audit_id = audit.reserve_id()  # PostgreSQL: the entry's id from its sequence, before the lock
+    workshop = lock_workshop(workshop.pk)
+    if person is not None:
+        expire_offers(workshop=workshop, now=now)
+        facts, search_name, birth_date = None, "", None
+    else:
+        facts = _facts(workshop, now=now, statement=statement, **who)
         if facts.lapsed_offers:  # rare: lapse them (their seats go to the waiting list), then look again
             expire_offers(workshop=workshop, now=now)
-            facts = _facts(workshop, now=now, **who)
+            facts = _facts(workshop, now=now, statement=statement, **who)
     _check_open(workshop, staff=staff, now=now)
     _check_party(workshop, party_size)
     if person is not None:
@@ -357,7 +380,7 @@ def register(
             # Never tell the page who is registered: the owner of the contact gets a message instead.
             shown = _would_be(workshop, party_size, queue=facts.queue)
             messaging.already_registered(existing, actor=actor)
-            audit.record(actor, "workshops.registration.repeated", existing)
+            audit.record(actor, "workshops.registration.repeated", existing, reserved_id=audit_id)
             return RegistrationOutcome(existing, created=False, shown_status=shown)
     first_name = (first_name or "").strip()
     if not first_name:
@@ -399,6 +422,7 @@ def register(
         "workshops.registration.created",
         registration,
         data={"status": status, "source": source, "party_size": party_size},
+        reserved_id=audit_id,
     )
     if held:
         _hold_for_review(
