@@ -106,7 +106,9 @@ def test_a_task_that_reads_and_writes_nothing_itself_costs_no_savepoint(database
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("inner", ["none", "savepoint", "no_savepoint", "no_savepoint_fails_inside"])
+@pytest.mark.parametrize(
+    "inner", ["none", "savepoint", "no_savepoint", "no_savepoint_fails_inside", "on_commit_first"]
+)
 def test_a_task_that_writes_then_fails_rolls_back_its_own_writes_only(
     database_task_backend,  # noqa: F811
     monkeypatch,
@@ -126,8 +128,13 @@ def test_a_task_that_writes_then_fails_rolls_back_its_own_writes_only(
     def write(registration):
         Registration.objects.filter(pk=registration.pk).update(accessibility_needs="écrit par la tâche")
 
+    committed = []
+
     def writes_then_fails(registration, *, actor):
-        if inner == "savepoint":
+        if inner == "on_commit_first":  # registered before the task's first statement
+            transaction.on_commit(lambda pk=registration.pk: committed.append(pk))
+            write(registration)
+        elif inner == "savepoint":
             with transaction.atomic():
                 write(registration)
         elif inner.startswith("no_savepoint"):
@@ -159,3 +166,5 @@ def test_a_task_that_writes_then_fails_rolls_back_its_own_writes_only(
         "SUCCESSFUL",
     ]
     assert "repris sans écriture groupée" not in caplog.text  # the failure did not spoil its batch
+    if inner == "on_commit_first":  # the failed task's callback went with its savepoint
+        assert committed == [registrations[0].pk, registrations[2].pk]

@@ -145,6 +145,9 @@ class _SavepointAtFirstQuery:
         # Where the block belongs in the connection's stacks: below any block the task opened before
         # its first statement (an `atomic(savepoint=False)` has no statement of its own).
         self.depth = (len(connection.savepoint_ids), len(connection.atomic_blocks))
+        # Callbacks the task registers before its first statement belong to its block as well: a task
+        # that fails must not have them run at the batch's commit.
+        self.callbacks = len(connection.run_on_commit)
 
     def __call__(self, execute, sql, params, many, context):
         if self.block is None:
@@ -153,6 +156,11 @@ class _SavepointAtFirstQuery:
             sid, block = connection.savepoint_ids.pop(), connection.atomic_blocks.pop()
             connection.savepoint_ids.insert(self.depth[0], sid)
             connection.atomic_blocks.insert(self.depth[1], block)
+            if sid is not None:
+                connection.run_on_commit[self.callbacks :] = [
+                    (sids | {sid}, func, robust)
+                    for sids, func, robust in connection.run_on_commit[self.callbacks :]
+                ]
         return execute(sql, params, many, context)
 
     def close(self, exc) -> None:
