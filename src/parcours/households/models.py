@@ -189,7 +189,11 @@ class Person(InHousehold, models.Model):
     class Meta:
         ordering = ["-role", "-is_declarant", "birth_date", "last_name", "first_name"]
         verbose_name = "personne"
-        indexes = [models.Index(fields=["household", "role"], name="person_household_role_idx")]
+        indexes = [
+            models.Index(fields=["household", "role"], name="person_household_role_idx"),
+            # "Never both parents": a public registrant with name and birth date is looked up here.
+            models.Index(fields=["search_name", "birth_date"], name="person_identity_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -345,6 +349,8 @@ class ContactChannel(models.Model):
     class Meta:
         ordering = ["-is_safe", "kind"]
         verbose_name = "canal de contact"
+        # "Never both parents": every public registration looks its contact up by value.
+        indexes = [models.Index(fields=["value"], name="contactchannel_value_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}".strip()

@@ -487,14 +487,17 @@ def identity_key(last_name: str, first_name: str) -> str:
 
 
 def _sensitive_households():
+    """Families with violence on record. The pathway test is correlated to the household, so that a
+    query anchored on a few households (those of one contact) probes the pathway index for each of
+    them instead of reading every open pathway with violence of the country."""
     from parcours.households.models import Household
     from parcours.pathways.models import Pathway
 
     return Household.objects.filter(
         Q(restricted=True)
-        | Q(
-            pk__in=Pathway.objects.filter(status=Pathway.Status.OPEN, violence_reported=True).values(
-                "household_id"
+        | Exists(
+            Pathway.objects.filter(
+                household_id=OuterRef("pk"), status=Pathway.Status.OPEN, violence_reported=True
             )
         )
     )
@@ -548,21 +551,25 @@ def other_parent_registrations(
     from parcours.households.models import ContactChannel, Person
 
     workshop_ids = list(workshop_ids)
-    match = Q()
+    # The registrant's person ids, each source read by its own index (the contact's value, the name
+    # with birth date) and united: an OR of subqueries would make the database scan every person.
+    sources = []
     if person is not None:
-        match |= Q(pk=person.pk)
+        sources.append(Person.objects.filter(pk=person.pk).order_by().values("pk"))
     if variants is None:
         variants = _contact_variants(contact_kind, contact_value)
     if variants:
-        match |= Q(pk__in=ContactChannel.objects.filter(value__in=variants).values("person_id"))
+        sources.append(ContactChannel.objects.filter(value__in=variants).order_by().values("person_id"))
     if search_name and birth_date:
-        # Name with birth date: only among the parents of families with violence on record (the
-        # only ones that matter here), so that no public registration scans every person.
-        match |= Q(search_name=search_name, birth_date=birth_date, household__in=_sensitive_households())
-    if not workshop_ids or not match:
+        sources.append(
+            Person.objects.filter(search_name=search_name, birth_date=birth_date).order_by().values("pk")
+        )
+    if not workshop_ids or not sources:
         return None
-    mine = Person.objects.filter(match, role=Person.Role.PARENT).values("pk")
-    sensitive = _sensitive_households().filter(members__in=mine)
+    ids = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
+    mine = Person.objects.filter(pk__in=ids, role=Person.Role.PARENT).values("pk")
+    # Only the families of those persons are tested for violence on record.
+    sensitive = _sensitive_households().filter(pk__in=mine.values("household_id"))
     others = Person.objects.filter(role=Person.Role.PARENT, household__in=sensitive).exclude(pk__in=mine)
     qs = Registration.objects.filter(workshop_id__in=workshop_ids, status__in=Registration.ACTIVE).filter(
         Q(person__in=others)
