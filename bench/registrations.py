@@ -192,9 +192,12 @@ def in_process(path: str, n: int) -> dict:
 
     marks: dict = {}
 
-    from parcours.core import compiled
-
-    # A prepared statement runs as `EXECUTE parcours_…`: the statement it stands for (older code: as is).
+    # A prepared statement runs as `EXECUTE parcours_…`: the statement it stands for (older code,
+    # without `compiled` or without prepared statements: as is).
+    try:
+        from parcours.core import compiled
+    except ImportError:
+        compiled = None
     original_sql = getattr(compiled, "original_sql", lambda sql: sql)
 
     def lock_watch(execute, sql, params, many, context):
