@@ -594,17 +594,20 @@ def other_parent_registrations(
 def sensitive_household_of(*, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None):
     """The family (with violence on record) whose parent owns this contact, or bears this name and
     birth date, for a held registration (its staff are alerted)."""
-    from parcours.households.models import Person
+    from parcours.households.models import ContactChannel, Person
 
     variants = _contact_variants(contact_kind, contact_value)
-    match = Q()
+    sources = []  # united, each read by its index (as in other_parent_registrations)
     if variants:
-        match |= Q(contacts__value__in=variants)
+        sources.append(ContactChannel.objects.filter(value__in=variants).order_by().values("person_id"))
     if search_name and birth_date:
-        match |= Q(search_name=search_name, birth_date=birth_date)
-    if not match:
+        sources.append(
+            Person.objects.filter(search_name=search_name, birth_date=birth_date).order_by().values("pk")
+        )
+    if not sources:
         return None
-    parents = Person.objects.filter(match).values("household_id")
+    ids = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
+    parents = Person.objects.filter(pk__in=ids).values("household_id")
     return _sensitive_households().filter(pk__in=parents).order_by("pk").first()
 
 
