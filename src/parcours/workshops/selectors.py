@@ -503,6 +503,26 @@ def _sensitive_households():
     )
 
 
+def _registrant_ids(*, person=None, variants=(), search_name: str = "", birth_date=None):
+    """The person ids a registrant may be (the person, the owners of the contact, the persons with
+    that name and birth date), each source read by its own index and united: an OR of subqueries
+    would make the database scan every person. None: nothing to match."""
+    from parcours.households.models import ContactChannel, Person
+
+    sources = []
+    if person is not None:
+        sources.append(Person.objects.filter(pk=person.pk).order_by().values("pk"))
+    if variants:
+        sources.append(ContactChannel.objects.filter(value__in=variants).order_by().values("person_id"))
+    if search_name and birth_date:
+        sources.append(
+            Person.objects.filter(search_name=search_name, birth_date=birth_date).order_by().values("pk")
+        )
+    if not sources:
+        return None
+    return sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
+
+
 def other_parent_sessions(
     workshop_ids,
     *,
@@ -551,22 +571,11 @@ def other_parent_registrations(
     from parcours.households.models import ContactChannel, Person
 
     workshop_ids = list(workshop_ids)
-    # The registrant's person ids, each source read by its own index (the contact's value, the name
-    # with birth date) and united: an OR of subqueries would make the database scan every person.
-    sources = []
-    if person is not None:
-        sources.append(Person.objects.filter(pk=person.pk).order_by().values("pk"))
     if variants is None:
         variants = _contact_variants(contact_kind, contact_value)
-    if variants:
-        sources.append(ContactChannel.objects.filter(value__in=variants).order_by().values("person_id"))
-    if search_name and birth_date:
-        sources.append(
-            Person.objects.filter(search_name=search_name, birth_date=birth_date).order_by().values("pk")
-        )
-    if not workshop_ids or not sources:
+    ids = _registrant_ids(person=person, variants=variants, search_name=search_name, birth_date=birth_date)
+    if not workshop_ids or ids is None:
         return None
-    ids = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
     mine = Person.objects.filter(pk__in=ids, role=Person.Role.PARENT).values("pk")
     # Only the families of those persons are tested for violence on record.
     sensitive = _sensitive_households().filter(pk__in=mine.values("household_id"))
@@ -594,19 +603,12 @@ def other_parent_registrations(
 def sensitive_household_of(*, contact_kind: str, contact_value: str, search_name: str = "", birth_date=None):
     """The family (with violence on record) whose parent owns this contact, or bears this name and
     birth date, for a held registration (its staff are alerted)."""
-    from parcours.households.models import ContactChannel, Person
+    from parcours.households.models import Person
 
     variants = _contact_variants(contact_kind, contact_value)
-    sources = []  # united, each read by its index (as in other_parent_registrations)
-    if variants:
-        sources.append(ContactChannel.objects.filter(value__in=variants).order_by().values("person_id"))
-    if search_name and birth_date:
-        sources.append(
-            Person.objects.filter(search_name=search_name, birth_date=birth_date).order_by().values("pk")
-        )
-    if not sources:
+    ids = _registrant_ids(variants=variants, search_name=search_name, birth_date=birth_date)
+    if ids is None:
         return None
-    ids = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
     parents = Person.objects.filter(pk__in=ids).values("household_id")
     return _sensitive_households().filter(pk__in=parents).order_by("pk").first()
 
